@@ -1,1 +1,20 @@
-fn main(){}
+//! The `pre-receive` hook: reads `<old> <new> <ref>` lines from stdin, judges
+//! the whole push, prints the verdict (reaching the pusher as `remote:` lines)
+//! and exits 0 to accept or non-zero to reject every ref.
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let outcome = reviewgate::hook::guarded(|| {
+        let mut stdin = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut stdin) {
+            return reviewgate::hook::stdin_failure(&e);
+        }
+        reviewgate::hook::pre_receive(&stdin, &reviewgate::push::Env::from_process())
+    });
+    let mut err = std::io::stderr().lock();
+    for line in &outcome.lines {
+        let _ = writeln!(err, "{line}");
+    }
+    ExitCode::from(outcome.status.code())
+}

@@ -1,1 +1,16 @@
-fn main(){}
+//! The `update` hook: `update <ref> <old> <new>`, once per ref after
+//! pre-receive; a non-zero exit rejects that ref only.
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let outcome = reviewgate::hook::guarded(|| {
+        reviewgate::hook::update(&args, &reviewgate::push::Env::from_process())
+    });
+    let mut err = std::io::stderr().lock();
+    for line in &outcome.lines {
+        let _ = writeln!(err, "{line}");
+    }
+    ExitCode::from(outcome.status.code())
+}

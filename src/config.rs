@@ -245,8 +245,14 @@ impl LoadedPolicy {
             Err(e) => {
                 let prefix = &bytes[..e.valid_up_to()];
                 let line = prefix.iter().filter(|&&c| c == b'\n').count() + 1;
-                let col_start = prefix.iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-                let column = String::from_utf8_lossy(&prefix[col_start..]).chars().count() + 1;
+                let col_start = prefix
+                    .iter()
+                    .rposition(|&c| c == b'\n')
+                    .map_or(0, |p| p + 1);
+                let column = String::from_utf8_lossy(&prefix[col_start..])
+                    .chars()
+                    .count()
+                    + 1;
                 Err(PolicyError {
                     source_desc: source,
                     diagnostics: vec![Diagnostic {
@@ -363,7 +369,10 @@ impl<'a> Walker<'a> {
             None => {
                 self.error(
                     v.span(),
-                    format!("`{what}` must be an integer, found {}", v.get_ref().type_str()),
+                    format!(
+                        "`{what}` must be an integer, found {}",
+                        v.get_ref().type_str()
+                    ),
                 );
                 None
             }
@@ -520,8 +529,8 @@ impl Policy {
             w.check_keys(t, "[review]", REVIEW_KEYS);
             if let Some(v) = t.get("trailer") {
                 if let Some(s) = w.string(v, "review.trailer") {
-                    let valid = !s.is_empty()
-                        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+                    let valid =
+                        !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
                     if valid {
                         review.trailer = s;
                     } else {
@@ -643,7 +652,9 @@ impl Policy {
 
     /// Whether any entry protects `refname`.
     pub fn is_protected(&self, refname: &str, default_branch: Option<&str>) -> bool {
-        self.protections_for(refname, default_branch).next().is_some()
+        self.protections_for(refname, default_branch)
+            .next()
+            .is_some()
     }
 }
 
@@ -666,11 +677,17 @@ fn parse_protection(
         mode: None,
     };
     match t.get("refs") {
-        None => w.error(span, format!("{what}: `refs` is required (e.g. refs = [\"refs/heads/main\"])")),
+        None => w.error(
+            span,
+            format!("{what}: `refs` is required (e.g. refs = [\"refs/heads/main\"])"),
+        ),
         Some(v) => {
             let list = w.strings(v, &format!("{what}.refs"));
             if list.is_empty() && v.get_ref().as_array().is_some() {
-                w.error(v.span(), format!("{what}.refs is empty: list at least one ref pattern"));
+                w.error(
+                    v.span(),
+                    format!("{what}.refs is empty: list at least one ref pattern"),
+                );
             }
             for (pat, span) in list {
                 if pat == "@default" {
@@ -722,7 +739,9 @@ fn parse_protection(
                 "none" => p.review = ReviewScope::None,
                 other => w.error(
                     v.span(),
-                    format!("`{what}.review` must be \"ai\", \"all\" or \"none\", found \"{other}\""),
+                    format!(
+                        "`{what}.review` must be \"ai\", \"all\" or \"none\", found \"{other}\""
+                    ),
                 ),
             }
         }
@@ -756,11 +775,27 @@ mod tests {
         let err = Policy::parse(text, &PolicySource::File("p.toml".into())).unwrap_err();
         let lines: Vec<String> = err.to_string().lines().map(String::from).collect();
         assert_eq!(lines.len(), 5, "{err}");
-        assert!(lines[0].starts_with("p.toml:1:8: `mode` must be"), "{}", lines[0]);
-        assert!(lines[1].starts_with("p.toml:2:1: unknown key `foo`"), "{}", lines[1]);
-        assert!(lines[2].contains("did you mean `min-reviewers`"), "{}", lines[2]);
+        assert!(
+            lines[0].starts_with("p.toml:1:8: `mode` must be"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("p.toml:2:1: unknown key `foo`"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].contains("did you mean `min-reviewers`"),
+            "{}",
+            lines[2]
+        );
         assert!(lines[3].starts_with("p.toml:6:9: bad glob"), "{}", lines[3]);
-        assert!(lines[4].starts_with("p.toml:6:25: ref pattern \"main\""), "{}", lines[4]);
+        assert!(
+            lines[4].starts_with("p.toml:6:25: ref pattern \"main\""),
+            "{}",
+            lines[4]
+        );
     }
 
     #[test]

@@ -60,9 +60,17 @@ use Signal::{Identity, Marker, Subject, TrailerKey, TrailerValue};
 pub const CATALOG: &[CatalogEntry] = &[
     // Claude Code (CLI, web/remote) and claude-code-action
     row("Claude Code", Identity("* <noreply@anthropic.com>"), V),
-    row("Claude Code", Marker("*Generated with \\[Claude Code\\]*"), O),
+    row(
+        "Claude Code",
+        Marker("*Generated with \\[Claude Code\\]*"),
+        O,
+    ),
     row("Claude Code", TrailerKey("Claude-Session"), V),
-    row("claude-code-action", Identity("* <*+claude\\[bot\\]@users.noreply.github.com>"), V),
+    row(
+        "claude-code-action",
+        Identity("* <*+claude\\[bot\\]@users.noreply.github.com>"),
+        V,
+    ),
     row("claude-code-action", Identity("claude\\[bot\\] <*>"), V),
     // Aider
     row("Aider", Identity("* <aider@aider.chat>"), V),
@@ -70,34 +78,102 @@ pub const CATALOG: &[CatalogEntry] = &[
     row("Aider", Identity("* (aider) <*>"), V),
     row("Aider", Subject("aider: *"), V),
     // GitHub Copilot (coding agent, CLI, VS Code, Autofix)
-    row("GitHub Copilot coding agent", Identity("copilot-swe-agent\\[bot\\] <*>"), O),
-    row("GitHub Copilot coding agent", Identity("* <198982749+copilot@users.noreply.github.com>"), O),
-    row("GitHub Copilot coding agent", TrailerKey("Agent-Logs-Url"), O),
-    row("GitHub Copilot CLI", Identity("* <223556219+copilot@users.noreply.github.com>"), O),
-    row("GitHub Copilot", Identity("* <175728472+copilot@users.noreply.github.com>"), O),
-    row("GitHub Copilot in VS Code", Identity("* <copilot@github.com>"), V),
-    row("GitHub Copilot Autofix", Identity("* <62310815+github-advanced-security\\[bot\\]@users.noreply.github.com>"), O),
-    row("GitHub Copilot Autofix", Subject("Potential fix for code scanning alert no. *"), O),
+    row(
+        "GitHub Copilot coding agent",
+        Identity("copilot-swe-agent\\[bot\\] <*>"),
+        O,
+    ),
+    row(
+        "GitHub Copilot coding agent",
+        Identity("* <198982749+copilot@users.noreply.github.com>"),
+        O,
+    ),
+    row(
+        "GitHub Copilot coding agent",
+        TrailerKey("Agent-Logs-Url"),
+        O,
+    ),
+    row(
+        "GitHub Copilot CLI",
+        Identity("* <223556219+copilot@users.noreply.github.com>"),
+        O,
+    ),
+    row(
+        "GitHub Copilot",
+        Identity("* <175728472+copilot@users.noreply.github.com>"),
+        O,
+    ),
+    row(
+        "GitHub Copilot in VS Code",
+        Identity("* <copilot@github.com>"),
+        V,
+    ),
+    row(
+        "GitHub Copilot Autofix",
+        Identity("* <62310815+github-advanced-security\\[bot\\]@users.noreply.github.com>"),
+        O,
+    ),
+    row(
+        "GitHub Copilot Autofix",
+        Subject("Potential fix for code scanning alert no. *"),
+        O,
+    ),
     // Cursor
     row("Cursor", Identity("* <cursoragent@cursor.com>"), O),
     row("Cursor", TrailerValue("Made-with: Cursor"), O),
     // Devin
-    row("Devin", Identity("* <*+devin-ai-integration\\[bot\\]@users.noreply.github.com>"), O),
+    row(
+        "Devin",
+        Identity("* <*+devin-ai-integration\\[bot\\]@users.noreply.github.com>"),
+        O,
+    ),
     row("Devin", Identity("devin-ai-integration\\[bot\\] <*>"), O),
     row("Devin", Marker("*Generated with \\[Devin\\]*"), O),
     // Google Jules
-    row("Google Jules", Identity("* <*+google-labs-jules\\[bot\\]@users.noreply.github.com>"), O),
-    row("Google Jules", Identity("google-labs-jules\\[bot\\] <*>"), V),
+    row(
+        "Google Jules",
+        Identity("* <*+google-labs-jules\\[bot\\]@users.noreply.github.com>"),
+        O,
+    ),
+    row(
+        "Google Jules",
+        Identity("google-labs-jules\\[bot\\] <*>"),
+        V,
+    ),
     // OpenAI Codex
     row("OpenAI Codex CLI", Identity("* <noreply@openai.com>"), V),
-    row("OpenAI Codex cloud", Identity("chatgpt-codex-connector\\[bot\\] <*>"), O),
-    row("OpenAI Codex cloud", Identity("* <*+chatgpt-codex-connector\\[bot\\]@users.noreply.github.com>"), O),
+    row(
+        "OpenAI Codex cloud",
+        Identity("chatgpt-codex-connector\\[bot\\] <*>"),
+        O,
+    ),
+    row(
+        "OpenAI Codex cloud",
+        Identity("* <*+chatgpt-codex-connector\\[bot\\]@users.noreply.github.com>"),
+        O,
+    ),
     // Gemini Code Assist
-    row("Gemini Code Assist", Identity("* <*+gemini-code-assist\\[bot\\]@users.noreply.github.com>"), O),
+    row(
+        "Gemini Code Assist",
+        Identity("* <*+gemini-code-assist\\[bot\\]@users.noreply.github.com>"),
+        O,
+    ),
     // Amazon Q Developer, Kiro
-    row("Amazon Q Developer", Identity("amazon-q-developer\\[bot\\] <*>"), O),
-    row("Amazon Q Developer", Identity("* <*+amazon-q-developer\\[bot\\]@users.noreply.github.com>"), O),
-    row("Amazon Kiro", Identity("* <244629292+kiro-agent@users.noreply.github.com>"), O),
+    row(
+        "Amazon Q Developer",
+        Identity("amazon-q-developer\\[bot\\] <*>"),
+        O,
+    ),
+    row(
+        "Amazon Q Developer",
+        Identity("* <*+amazon-q-developer\\[bot\\]@users.noreply.github.com>"),
+        O,
+    ),
+    row(
+        "Amazon Kiro",
+        Identity("* <244629292+kiro-agent@users.noreply.github.com>"),
+        O,
+    ),
     row("Amazon Kiro", Identity("Kiro Agent <*>"), V),
     row("Amazon Kiro", Identity("kiro-agent\\[bot\\] <*>"), O),
     // OpenHands
@@ -113,8 +189,16 @@ pub const CATALOG: &[CatalogEntry] = &[
     row("Amp", Identity("* <amp@ampcode.com>"), O),
     row("Amp", TrailerKey("Amp-Thread-ID"), O),
     // Replit Agent
-    row("Replit Agent", TrailerValue("Replit-Commit-Author: Agent"), O),
-    row("Replit Agent", TrailerValue("Replit-Commit-Author: Assistant"), O),
+    row(
+        "Replit Agent",
+        TrailerValue("Replit-Commit-Author: Agent"),
+        O,
+    ),
+    row(
+        "Replit Agent",
+        TrailerValue("Replit-Commit-Author: Assistant"),
+        O,
+    ),
     row("Replit Agent", TrailerKey("Replit-Commit-Session-Id"), O),
     // Cline, Sweep (bot identities)
     row("Cline", Identity("cline\\[bot\\] <*>"), O),
@@ -122,7 +206,11 @@ pub const CATALOG: &[CatalogEntry] = &[
     // Disclosure trailers that projects ask humans to write
     row("Assisted-by trailer", TrailerKey("Assisted-by"), V),
     row("Generated-by trailer", TrailerKey("Generated-by"), V),
-    row("Co-authored-by-AI trailer", TrailerKey("Co-authored-by-AI"), V),
+    row(
+        "Co-authored-by-AI trailer",
+        TrailerKey("Co-authored-by-AI"),
+        V,
+    ),
 ];
 
 /// Trailer keys whose value names a person or tool that worked on the commit.
@@ -333,7 +421,9 @@ mod tests {
                 Identity(p) | TrailerValue(p) | Marker(p) | Subject(p) => {
                     text_glob(p).unwrap_or_else(|err| panic!("{}: {err}", e.tool));
                 }
-                TrailerKey(k) => assert!(crate::trailers::find_separator(format!("{k}:").as_bytes()).is_some()),
+                TrailerKey(k) => {
+                    assert!(crate::trailers::find_separator(format!("{k}:").as_bytes()).is_some())
+                }
             }
         }
     }

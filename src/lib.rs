@@ -1,5 +1,33 @@
 //! reviewgate: server-side git hooks that keep unreviewed AI-assisted commits
 //! off protected branches.
+//!
+//! The library decides and never prints; the hook binaries in `hooks/` and the
+//! `reviewgate` CLI wire input and output to it. The flow of a push:
+//!
+//! - [`push`] parses the ref updates, push options and pusher identity;
+//! - [`repo`] opens the repository (quarantine and namespace aware) and reads
+//!   the trusted [`config`] policy from the default branch before the push;
+//! - [`commits`] finds the commits each protected update brings;
+//! - [`trailers`] parses their trailer blocks with git's exact rules and
+//!   [`detect`] decides which are AI-tagged;
+//! - [`rules`] turns all that into a [`verdict::Verdict`] of violations with
+//!   stable rule codes, which [`report`] renders for the pusher.
+//!
+//! ```
+//! use reviewgate::config::{LoadedPolicy, Policy};
+//! let policy = LoadedPolicy::builtin().expect("the built-in policy parses");
+//! assert!(policy.policy.is_protected("refs/heads/main", None));
+//! assert!(!policy.policy.is_protected("refs/heads/feature", None));
+//! ```
+#![warn(missing_docs)]
+
+pub mod commits;
 pub mod config;
 pub mod detect;
+pub mod hook;
+pub mod push;
+pub mod repo;
+pub mod report;
+pub mod rules;
 pub mod trailers;
+pub mod verdict;

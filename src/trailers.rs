@@ -258,7 +258,10 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
 /// git's `strbuf_trim` on a byte slice.
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&c| !is_space(c)).map_or(start, |e| e + 1);
+    let end = s
+        .iter()
+        .rposition(|&c| !is_space(c))
+        .map_or(start, |e| e + 1);
     &s[start..end.max(start)]
 }
 

@@ -1,0 +1,387 @@
+//! What a push asks for: ref updates (from pre-receive stdin or update argv),
+//! push options and the pusher's identity as the server authenticated it.
+//!
+//! Parsing is strict and never panics: a malformed line is an [`InputError`]
+//! that the hook turns into a rejection.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+
+use git2::Oid;
+
+/// The hook's environment, captured once by the binary (the library never reads
+/// the process environment itself, so tests can pass their own).
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, OsString>,
+}
+
+impl Env {
+    /// Capture the process environment.
+    pub fn from_process() -> Self {
+        Self::from_pairs(std::env::vars_os())
+    }
+
+    /// Build from name/value pairs (non-UTF-8 names are dropped).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (OsString, OsString)>) -> Self {
+        let vars = pairs
+            .into_iter()
+            .filter_map(|(k, v)| k.into_string().ok().map(|k| (k, v)))
+            .collect();
+        Self { vars }
+    }
+
+    /// A variable's value, if set and valid UTF-8.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).and_then(|v| v.to_str())
+    }
+
+    /// A variable's value, if set and non-empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// A variable's raw value (for paths).
+    pub fn get_os(&self, name: &str) -> Option<&OsString> {
+        self.vars.get(name)
+    }
+
+    /// Set a variable (tests and wrappers).
+    pub fn set(&mut self, name: &str, value: impl Into<OsString>) {
+        self.vars.insert(name.to_string(), value.into());
+    }
+}
+
+/// One ref update: `old` is `None` for a creation, `new` is `None` for a deletion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    /// Full ref name as the client sent it (`refs/heads/main`), not namespaced.
+    pub name: String,
+    /// The ref's value before the push.
+    pub old: Option<Oid>,
+    /// The value the push asks for.
+    pub new: Option<Oid>,
+}
+
+/// The kind of a ref update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateKind {
+    /// The ref does not exist yet.
+    Create,
+    /// The ref is removed.
+    Delete,
+    /// The ref moves.
+    Update,
+}
+
+impl RefUpdate {
+    /// Create, delete or update.
+    pub fn kind(&self) -> UpdateKind {
+        match (self.old, self.new) {
+            (None, _) => UpdateKind::Create,
+            (Some(_), None) => UpdateKind::Delete,
+            (Some(_), Some(_)) => UpdateKind::Update,
+        }
+    }
+}
+
+/// Why the hook's input could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// A pre-receive line or update argument is not `<old> <new> <ref>`.
+    #[error("malformed input line {line}: {reason}")]
+    Malformed {
+        /// 1-based line (or argument) number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The repository uses SHA-256 object ids, which libgit2 cannot read here.
+    #[error("this repository uses SHA-256 object ids, which reviewgate does not support yet")]
+    Sha256,
+}
+
+fn malformed(line: usize, reason: impl Into<String>) -> InputError {
+    InputError::Malformed {
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// Parse an object id: 40 hex digits; all zeros means "no object".
+fn parse_oid(text: &str, line: usize, what: &str) -> Result<Option<Oid>, InputError> {
+    if !text.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(malformed(line, format!("{what} id is not hexadecimal")));
+    }
+    match text.len() {
+        40 => {}
+        64 => return Err(InputError::Sha256),
+        n => {
+            return Err(malformed(
+                line,
+                format!("{what} id has {n} hex digits, expected 40"),
+            ))
+        }
+    }
+    if text.bytes().all(|c| c == b'0') {
+        return Ok(None);
+    }
+    Oid::from_str(text)
+        .map(Some)
+        .map_err(|e| malformed(line, format!("{what} id: {}", e.message())))
+}
+
+fn parse_refname(name: &str, line: usize) -> Result<String, InputError> {
+    if name.is_empty() {
+        return Err(malformed(line, "empty ref name"));
+    }
+    if !name.starts_with("refs/") && name != "HEAD" {
+        return Err(malformed(line, "ref name does not start with refs/"));
+    }
+    if name.bytes().any(|c| c < 0x20 || c == 0x7f) {
+        return Err(malformed(line, "ref name contains control characters"));
+    }
+    Ok(name.to_string())
+}
+
+fn parse_triple(old: &str, new: &str, name: &str, line: usize) -> Result<RefUpdate, InputError> {
+    let old = parse_oid(old, line, "old")?;
+    let new = parse_oid(new, line, "new")?;
+    let name = parse_refname(name, line)?;
+    if old.is_none() && new.is_none() {
+        return Err(malformed(line, "both old and new ids are zero"));
+    }
+    Ok(RefUpdate { name, old, new })
+}
+
+/// Parse pre-receive's standard input: one `<old> SP <new> SP <ref> LF` per ref.
+pub fn parse_pre_receive(input: &[u8]) -> Result<Vec<RefUpdate>, InputError> {
+    let text = std::str::from_utf8(input).map_err(|e| {
+        let line = input[..e.valid_up_to()]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count()
+            + 1;
+        malformed(line, "not valid UTF-8 (ref names must be UTF-8)")
+    })?;
+    let mut updates = Vec::new();
+    for (i, raw) in text.split_terminator('\n').enumerate() {
+        let line = i + 1;
+        let mut fields = raw.split(' ');
+        let (Some(old), Some(new), Some(name), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(malformed(line, "expected `<old-id> <new-id> <ref-name>`"));
+        };
+        updates.push(parse_triple(old, new, name, line)?);
+    }
+    if updates.is_empty() {
+        return Err(malformed(1, "no ref updates on standard input"));
+    }
+    Ok(updates)
+}
+
+/// Parse the update hook's arguments: `<ref-name> <old-id> <new-id>`.
+pub fn parse_update_args(args: &[OsString]) -> Result<RefUpdate, InputError> {
+    let [name, old, new] = args else {
+        return Err(malformed(
+            1,
+            format!(
+                "expected 3 arguments `<ref-name> <old-id> <new-id>`, got {}",
+                args.len()
+            ),
+        ));
+    };
+    let (Some(name), Some(old), Some(new)) = (name.to_str(), old.to_str(), new.to_str()) else {
+        return Err(malformed(1, "arguments are not valid UTF-8"));
+    };
+    parse_triple(old, new, name, 1)
+}
+
+/// Options sent with `git push -o`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushOptions {
+    /// The options in order, as sent.
+    pub options: Vec<String>,
+    /// Whether the server passed push options at all (`GIT_PUSH_OPTION_COUNT` set).
+    pub advertised: bool,
+}
+
+impl PushOptions {
+    /// Read `GIT_PUSH_OPTION_COUNT` and `GIT_PUSH_OPTION_<n>`.
+    pub fn from_env(env: &Env) -> Self {
+        let Some(count) = env.get("GIT_PUSH_OPTION_COUNT") else {
+            return Self::default();
+        };
+        let count: usize = count.trim().parse().unwrap_or(0);
+        let options = (0..count.min(1000))
+            .filter_map(|i| env.get(&format!("GIT_PUSH_OPTION_{i}")).map(String::from))
+            .collect();
+        Self {
+            options,
+            advertised: true,
+        }
+    }
+
+    /// The value of the first `key=value` option with this key.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find_map(|o| o.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')))
+    }
+}
+
+/// Which server mechanism vouched for the pusher's identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentitySource {
+    /// Gitea / Forgejo: `GITEA_PUSHER_NAME`.
+    Gitea,
+    /// GitLab: `GL_USERNAME`.
+    Gitlab,
+    /// gitolite: `GL_USER`.
+    Gitolite,
+    /// GitHub Enterprise Server: `GITHUB_USER_LOGIN`.
+    Github,
+    /// A good signed push: `GIT_PUSH_CERT_SIGNER` with `GIT_PUSH_CERT_STATUS=G`.
+    PushCertificate,
+    /// A web server in front of `git http-backend`: `REMOTE_USER`.
+    RemoteUser,
+}
+
+impl fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdentitySource::Gitea => "GITEA_PUSHER_NAME",
+            IdentitySource::Gitlab => "GL_USERNAME",
+            IdentitySource::Gitolite => "GL_USER",
+            IdentitySource::Github => "GITHUB_USER_LOGIN",
+            IdentitySource::PushCertificate => "GIT_PUSH_CERT_SIGNER",
+            IdentitySource::RemoteUser => "REMOTE_USER",
+        })
+    }
+}
+
+/// The variables searched for a pusher identity, in order of precedence.
+pub const IDENTITY_VARIABLES: &str =
+    "GITEA_PUSHER_NAME, GL_USERNAME, GL_USER, GITHUB_USER_LOGIN, GIT_PUSH_CERT_SIGNER (with GIT_PUSH_CERT_STATUS=G), REMOTE_USER";
+
+/// The person who pushed, as the server authenticated them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pusher {
+    /// The server login (or the push certificate's signer).
+    pub login: String,
+    /// An email, when the server provides one.
+    pub email: Option<String>,
+    /// Where the identity came from.
+    pub source: IdentitySource,
+}
+
+impl Pusher {
+    /// Read the pusher from the server's variables; `None` when no server
+    /// vouched for anyone.
+    pub fn from_env(env: &Env) -> Option<Pusher> {
+        let simple = |var: &str, source: IdentitySource| {
+            env.non_empty(var).map(|login| Pusher {
+                login: login.to_string(),
+                email: None,
+                source,
+            })
+        };
+        if let Some(mut p) = simple("GITEA_PUSHER_NAME", IdentitySource::Gitea) {
+            p.email = env.non_empty("GITEA_PUSHER_EMAIL").map(String::from);
+            return Some(p);
+        }
+        if let Some(p) = simple("GL_USERNAME", IdentitySource::Gitlab)
+            .or_else(|| simple("GL_USER", IdentitySource::Gitolite))
+            .or_else(|| simple("GITHUB_USER_LOGIN", IdentitySource::Github))
+        {
+            return Some(p);
+        }
+        if env.get("GIT_PUSH_CERT_STATUS") == Some("G") {
+            if let Some(signer) = env.non_empty("GIT_PUSH_CERT_SIGNER") {
+                return Some(Pusher {
+                    login: signer.to_string(),
+                    email: crate::rules::email_of(signer).map(|e| e.to_ascii_lowercase()),
+                    source: IdentitySource::PushCertificate,
+                });
+            }
+        }
+        simple("REMOTE_USER", IdentitySource::RemoteUser)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const B: &str = "2222222222222222222222222222222222222222";
+    const Z: &str = "0000000000000000000000000000000000000000";
+
+    #[test]
+    fn parses_create_update_delete() {
+        let input =
+            format!("{Z} {A} refs/heads/new\n{A} {B} refs/heads/main\n{B} {Z} refs/tags/v1\n");
+        let u = parse_pre_receive(input.as_bytes()).expect("parses");
+        assert_eq!(u[0].kind(), UpdateKind::Create);
+        assert_eq!(u[1].kind(), UpdateKind::Update);
+        assert_eq!(u[2].kind(), UpdateKind::Delete);
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_not_panics() {
+        for bad in [
+            "".to_string(),
+            "\n".to_string(),
+            format!("{A} {B}\n"),
+            format!("{A} {B} refs/heads/x extra\n"),
+            format!("{A}  {B} refs/heads/x\n"),
+            format!("{A} xyz refs/heads/x\n"),
+            format!("{A} {B} main\n"),
+            format!("{Z} {Z} refs/heads/x\n"),
+            format!("{A} {B} refs/heads/a\u{1b}b\n"),
+            format!("{} {B} refs/heads/x\n", &A[..39]),
+        ] {
+            assert!(parse_pre_receive(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert!(parse_pre_receive(b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn sha256_ids_are_reported() {
+        let a = "1".repeat(64);
+        let input = format!("{a} {a} refs/heads/main\n");
+        assert_eq!(parse_pre_receive(input.as_bytes()), Err(InputError::Sha256));
+    }
+
+    #[test]
+    fn pusher_precedence_and_cert_status() {
+        let mut env = Env::default();
+        assert_eq!(Pusher::from_env(&env), None);
+        env.set("REMOTE_USER", "web");
+        env.set("GIT_PUSH_CERT_SIGNER", "Ann <ann@example.com>");
+        env.set("GIT_PUSH_CERT_STATUS", "B");
+        assert_eq!(Pusher::from_env(&env).map(|p| p.login), Some("web".into()));
+        env.set("GIT_PUSH_CERT_STATUS", "G");
+        let p = Pusher::from_env(&env).expect("cert");
+        assert_eq!(p.email.as_deref(), Some("ann@example.com"));
+        env.set("GL_USERNAME", "ann");
+        assert_eq!(
+            Pusher::from_env(&env).map(|p| p.source),
+            Some(IdentitySource::Gitlab)
+        );
+    }
+
+    #[test]
+    fn push_options() {
+        let mut env = Env::default();
+        env.set("GIT_PUSH_OPTION_COUNT", "2");
+        env.set("GIT_PUSH_OPTION_0", "ci.skip");
+        env.set("GIT_PUSH_OPTION_1", "reviewgate.bypass=outage 42");
+        let o = PushOptions::from_env(&env);
+        assert!(o.advertised);
+        assert_eq!(o.value("reviewgate.bypass"), Some("outage 42"));
+    }
+}

@@ -1,0 +1,306 @@
+//! Git access for the hooks: opening the repository so that quarantined objects
+//! are visible, mapping ref names through `GIT_NAMESPACE`, and reading the
+//! trusted policy from the default branch as it is before the push.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use git2::{ErrorCode, ObjectType, Oid, Repository};
+
+use crate::config::{LoadedPolicy, PolicyError, PolicySource, POLICY_FILE};
+use crate::push::Env;
+
+/// Why the repository could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The repository uses SHA-256 object ids.
+    #[error("this repository uses SHA-256 object ids, which reviewgate does not support yet")]
+    Sha256,
+    /// Any other failure.
+    #[error("cannot open the repository at {path}: {source}")]
+    Git {
+        /// The path tried.
+        path: String,
+        /// libgit2's error.
+        source: git2::Error,
+    },
+}
+
+/// Why the trusted policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyLoadError {
+    /// The policy text is invalid.
+    #[error("{0}")]
+    Invalid(#[from] PolicyError),
+    /// It could not be read at all.
+    #[error("cannot read the policy: {0:#}")]
+    Read(anyhow::Error),
+}
+
+/// The repository a hook runs in.
+pub struct HookRepo {
+    /// The libgit2 handle (sees quarantined objects).
+    pub repo: Repository,
+    /// `refs/namespaces/<ns>/` prefix, or empty.
+    ns_prefix: String,
+}
+
+/// The git config key an admin sets to pin the policy to a server-side file.
+pub const PINNED_POLICY_KEY: &str = "reviewgate.policy";
+
+fn is_sha256_repo(git_dir: &Path) -> bool {
+    std::fs::read_to_string(git_dir.join("config")).is_ok_and(|c| {
+        c.lines().any(|l| {
+            let l = l.trim().to_ascii_lowercase().replace(' ', "");
+            l == "objectformat=sha256"
+        })
+    })
+}
+
+impl HookRepo {
+    /// Open the repository the hook runs in: `GIT_DIR` (default `.`), plus the
+    /// quarantine directory from `GIT_QUARANTINE_PATH` as an alternate object
+    /// store, plus `GIT_NAMESPACE` for ref names.
+    pub fn open_for_hook(env: &Env) -> Result<Self, OpenError> {
+        let git_dir: PathBuf = env
+            .get_os("GIT_DIR")
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        let mut me = Self::open_bare(&git_dir)?;
+        if let Some(q) = env.get_os("GIT_QUARANTINE_PATH").filter(|q| !q.is_empty()) {
+            let q = PathBuf::from(q);
+            let q = if q.is_absolute() { q } else { git_dir.join(q) };
+            let added = me
+                .repo
+                .odb()
+                .and_then(|odb| odb.add_disk_alternate(&q.to_string_lossy()));
+            if let Err(source) = added {
+                return Err(OpenError::Git {
+                    path: q.display().to_string(),
+                    source,
+                });
+            }
+        }
+        if let Some(ns) = env.non_empty("GIT_NAMESPACE") {
+            me.ns_prefix = namespace_prefix(ns);
+        }
+        Ok(me)
+    }
+
+    /// Open a bare repository (or a `.git` directory) without namespace or quarantine.
+    pub fn open_bare(git_dir: &Path) -> Result<Self, OpenError> {
+        if is_sha256_repo(git_dir) {
+            return Err(OpenError::Sha256);
+        }
+        let repo = Repository::open_bare(git_dir).map_err(|source| OpenError::Git {
+            path: git_dir.display().to_string(),
+            source,
+        })?;
+        Ok(Self {
+            repo,
+            ns_prefix: String::new(),
+        })
+    }
+
+    /// Wrap an already opened repository (the CLI opens work trees).
+    pub fn from_repository(repo: Repository) -> Self {
+        Self {
+            repo,
+            ns_prefix: String::new(),
+        }
+    }
+
+    /// The stored name of a ref the client knows as `logical`.
+    pub fn physical(&self, logical: &str) -> String {
+        format!("{}{logical}", self.ns_prefix)
+    }
+
+    /// The client-visible name of a stored ref, if it is in our namespace.
+    fn logical<'a>(&self, physical: &'a str) -> Option<&'a str> {
+        physical.strip_prefix(self.ns_prefix.as_str())
+    }
+
+    /// The ref `HEAD` names (client-visible), e.g. `refs/heads/main`.
+    pub fn default_branch(&self) -> Option<String> {
+        let head_name = self.physical("HEAD");
+        let target = self
+            .repo
+            .find_reference(&head_name)
+            .ok()
+            .and_then(|r| r.symbolic_target().map(String::from))
+            .or_else(|| {
+                // A namespace without its own HEAD follows the repository's HEAD.
+                self.repo
+                    .find_reference("HEAD")
+                    .ok()
+                    .and_then(|r| r.symbolic_target().map(|t| self.physical(t)))
+            })?;
+        self.logical(&target).map(String::from)
+    }
+
+    /// The object a ref points to (client-visible name), if it exists.
+    pub fn ref_target(&self, logical: &str) -> Result<Option<Oid>> {
+        match self.repo.find_reference(&self.physical(logical)) {
+            Ok(r) => Ok(r.resolve().ok().and_then(|r| r.target())),
+            Err(e) if e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidSpec => {
+                Ok(None)
+            }
+            Err(e) => Err(e).with_context(|| format!("reading ref {logical}")),
+        }
+    }
+
+    /// Peel an object id to a commit, if it is (or points to) one. Trees and
+    /// blobs (tags may point at them) peel to `None`.
+    pub fn peel_to_commit(&self, id: Oid) -> Result<Option<Oid>> {
+        let obj = self
+            .repo
+            .find_object(id, None)
+            .with_context(|| format!("object {id} not found"))?;
+        match obj.kind() {
+            Some(ObjectType::Commit) => Ok(Some(id)),
+            Some(ObjectType::Tag) => match obj.peel(ObjectType::Commit) {
+                Ok(c) => Ok(Some(c.id())),
+                Err(e) if e.code() == ErrorCode::InvalidSpec || e.code() == ErrorCode::Peel => {
+                    Ok(None)
+                }
+                Err(e) => Err(e).with_context(|| format!("peeling tag {id}")),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Current values (peeled to commits) of every ref for which `is_protected`
+    /// holds, except `except`. Only refs under the namespace are considered.
+    pub fn protected_tips(
+        &self,
+        is_protected: impl Fn(&str) -> bool,
+        except: &str,
+    ) -> Result<Vec<Oid>> {
+        let mut tips = Vec::new();
+        let glob = format!("{}refs/*", self.ns_prefix);
+        let refs = self.repo.references_glob(&glob).context("listing refs")?;
+        for r in refs {
+            let r = r.context("reading a ref")?;
+            let Some(name) = r.name().and_then(|n| self.logical(n)) else {
+                continue;
+            };
+            if name == except || !is_protected(name) {
+                continue;
+            }
+            let Some(target) = r.resolve().ok().and_then(|r| r.target()) else {
+                continue;
+            };
+            if let Some(c) = self.peel_to_commit(target)? {
+                tips.push(c);
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+
+    /// The trusted policy: a file pinned in the server's git config
+    /// (`reviewgate.policy`), else `.reviewgate.toml` at the tip of the default
+    /// branch as it is now (before this push moves anything), else the built-in
+    /// default. Never read from pushed commits.
+    pub fn load_policy(&self) -> Result<LoadedPolicy, PolicyLoadError> {
+        if let Some(path) = self.pinned_policy_path() {
+            let bytes = std::fs::read(&path)
+                .with_context(|| {
+                    format!(
+                        "reading pinned policy {} ({PINNED_POLICY_KEY})",
+                        path.display()
+                    )
+                })
+                .map_err(PolicyLoadError::Read)?;
+            return Ok(LoadedPolicy::from_bytes(
+                &bytes,
+                PolicySource::File(path.display().to_string()),
+            )?);
+        }
+        let Some(branch) = self.default_branch() else {
+            return Ok(LoadedPolicy::builtin()?);
+        };
+        let Some(tip) = self.ref_target(&branch).map_err(PolicyLoadError::Read)? else {
+            return Ok(LoadedPolicy::builtin()?);
+        };
+        match self.policy_blob_at(tip).map_err(PolicyLoadError::Read)? {
+            None => Ok(LoadedPolicy::builtin()?),
+            Some((commit, bytes)) => Ok(LoadedPolicy::from_bytes(
+                &bytes,
+                PolicySource::Repository {
+                    refname: branch,
+                    commit: commit.to_string(),
+                },
+            )?),
+        }
+    }
+
+    fn pinned_policy_path(&self) -> Option<PathBuf> {
+        let cfg = self.repo.config().ok()?;
+        let path = cfg.get_path(PINNED_POLICY_KEY).ok()?;
+        if path.as_os_str().is_empty() {
+            return None;
+        }
+        if path.is_absolute() {
+            Some(path)
+        } else {
+            Some(self.repo.path().join(path))
+        }
+    }
+
+    /// The policy file's bytes in the tree of the commit `id` peels to.
+    pub fn policy_blob_at(&self, id: Oid) -> Result<Option<(Oid, Vec<u8>)>> {
+        let Some(commit_id) = self.peel_to_commit(id)? else {
+            return Ok(None);
+        };
+        let commit = self.repo.find_commit(commit_id)?;
+        let tree = commit.tree().context("reading the default branch's tree")?;
+        let Some(entry) = tree.get_name(POLICY_FILE) else {
+            return Ok(None);
+        };
+        let obj = entry
+            .to_object(&self.repo)
+            .with_context(|| format!("reading {POLICY_FILE}"))?;
+        let blob = obj
+            .as_blob()
+            .with_context(|| format!("{POLICY_FILE} on the default branch is not a file"))?;
+        Ok(Some((commit_id, blob.content().to_vec())))
+    }
+
+    /// Where hooks of this repository live (`core.hooksPath` aware).
+    pub fn hooks_dir(&self) -> PathBuf {
+        let configured = self
+            .repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_path("core.hooksPath").ok());
+        match configured {
+            Some(p) if p.is_absolute() => p,
+            Some(p) => self.repo.path().join(p),
+            None => self.repo.path().join("hooks"),
+        }
+    }
+}
+
+/// `a/b` → `refs/namespaces/a/refs/namespaces/b/`, as git does.
+fn namespace_prefix(ns: &str) -> String {
+    ns.split('/')
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("refs/namespaces/{c}/"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_namespaces() {
+        assert_eq!(
+            namespace_prefix("a/b"),
+            "refs/namespaces/a/refs/namespaces/b/"
+        );
+        assert_eq!(namespace_prefix("x"), "refs/namespaces/x/");
+    }
+}

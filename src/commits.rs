@@ -75,10 +75,8 @@ pub fn walk(
     walk.push(new)
         .with_context(|| format!("commit {new} is missing or unreadable"))?;
     for &h in hide {
-        if h != new {
-            walk.hide(h)
-                .with_context(|| format!("commit {h} is missing or unreadable"))?;
-        }
+        walk.hide(h)
+            .with_context(|| format!("commit {h} is missing or unreadable"))?;
     }
     for id in walk {
         let id = id.context(

@@ -1,0 +1,361 @@
+//! Test harness: hermetic git, bare "server" repositories with the built hooks
+//! installed, work trees that push with the real git client.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PRE_RECEIVE: &str = env!("CARGO_BIN_EXE_reviewgate-pre-receive");
+pub const UPDATE: &str = env!("CARGO_BIN_EXE_reviewgate-update");
+pub const CLI: &str = env!("CARGO_BIN_EXE_reviewgate");
+
+/// A git command with no system/global config, fixed identities and dates, and
+/// no inherited repository variables.
+pub fn git_cmd(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir);
+    hermetic(&mut c, dir);
+    c
+}
+
+pub fn hermetic(c: &mut Command, home: &Path) {
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_QUARANTINE_PATH",
+        "GIT_NAMESPACE",
+        "GIT_INDEX_FILE",
+        "GIT_CEILING_DIRECTORIES",
+        "GL_USERNAME",
+        "GL_USER",
+        "GL_ID",
+        "GITEA_PUSHER_NAME",
+        "GITHUB_USER_LOGIN",
+        "REMOTE_USER",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", home)
+        .env("GIT_AUTHOR_NAME", "Dev Eloper")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev Eloper")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T12:00:00Z")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C")
+        .env("TZ", "UTC");
+}
+
+pub fn run(mut c: Command) -> Output {
+    let out = c.output().expect("spawn git");
+    out
+}
+
+/// Run and require success.
+pub fn ok(c: Command) -> String {
+    let dbg = format!("{c:?}");
+    let out = run(c);
+    assert!(
+        out.status.success(),
+        "command failed: {dbg}\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+}
+
+/// Which hooks a server has.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Hooks {
+    PreReceive,
+    Update,
+    Both,
+    None,
+}
+
+/// A bare repository standing in for the server.
+pub struct Server {
+    pub dir: PathBuf,
+}
+
+impl Server {
+    pub fn new(root: &Path, name: &str, hooks: Hooks) -> Server {
+        let dir = root.join(name);
+        let mut c = git_cmd(root);
+        c.args(["init", "-q", "--bare", "-b", "main"]).arg(&dir);
+        ok(c);
+        let s = Server { dir };
+        s.install(hooks);
+        s
+    }
+
+    pub fn install(&self, hooks: Hooks) {
+        let h = self.dir.join("hooks");
+        for name in ["pre-receive", "update"] {
+            let _ = std::fs::remove_file(h.join(name));
+        }
+        if matches!(hooks, Hooks::PreReceive | Hooks::Both) {
+            std::os::unix::fs::symlink(PRE_RECEIVE, h.join("pre-receive")).expect("link");
+        }
+        if matches!(hooks, Hooks::Update | Hooks::Both) {
+            std::os::unix::fs::symlink(UPDATE, h.join("update")).expect("link");
+        }
+    }
+
+    pub fn git(&self) -> Command {
+        git_cmd(&self.dir)
+    }
+
+    /// The value of a ref, or None.
+    pub fn rev(&self, name: &str) -> Option<String> {
+        let mut c = self.git();
+        c.args(["rev-parse", "--verify", "-q", name]);
+        let out = run(c);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    pub fn url(&self) -> String {
+        self.dir.display().to_string()
+    }
+}
+
+/// A work tree that pushes.
+pub struct Client {
+    pub dir: PathBuf,
+    pub remote: String,
+    pub env: Vec<(String, String)>,
+}
+
+/// What a push did.
+#[derive(Debug)]
+pub struct Push {
+    pub success: bool,
+    pub stderr: String,
+}
+
+impl Client {
+    pub fn new(root: &Path, name: &str, remote: &str) -> Client {
+        let dir = root.join(name);
+        let mut c = git_cmd(root);
+        c.args(["init", "-q", "-b", "main"]).arg(&dir);
+        ok(c);
+        let me = Client {
+            dir,
+            remote: remote.to_string(),
+            env: Vec::new(),
+        };
+        me.git_ok(&["remote", "add", "origin", remote]);
+        me
+    }
+
+    pub fn git(&self) -> Command {
+        let mut c = git_cmd(&self.dir);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn git_ok(&self, args: &[&str]) -> String {
+        let mut c = self.git();
+        c.args(args);
+        ok(c)
+    }
+
+    /// Commit (empty tree change: a file named after the counter) with a message.
+    pub fn commit(&self, message: &str) -> String {
+        self.commit_as(message, None)
+    }
+
+    /// Commit with a given author `Name <email>`.
+    pub fn commit_as(&self, message: &str, author: Option<(&str, &str)>) -> String {
+        self.commit_bytes(message.as_bytes(), author)
+    }
+
+    pub fn commit_bytes(&self, message: &[u8], author: Option<(&str, &str)>) -> String {
+        let n = std::fs::read_dir(&self.dir).map(|d| d.count()).unwrap_or(0);
+        std::fs::write(self.dir.join(format!("f{n}.txt")), format!("{n}\n")).expect("write");
+        self.git_ok(&["add", "-A"]);
+        let msg = self.dir.join(".git/TEST_MSG");
+        std::fs::write(&msg, message).expect("msg");
+        let mut c = self.git();
+        c.args(["commit", "-q", "--cleanup=verbatim", "-F"])
+            .arg(&msg);
+        if let Some((name, email)) = author {
+            c.env("GIT_AUTHOR_NAME", name)
+                .env("GIT_AUTHOR_EMAIL", email);
+        }
+        ok(c);
+        self.head()
+    }
+
+    pub fn write_file(&self, path: &str, text: &str) {
+        let p = self.dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, text).expect("write");
+    }
+
+    pub fn head(&self) -> String {
+        self.git_ok(&["rev-parse", "HEAD"])
+    }
+
+    /// `git push origin <args>` with the real client; stderr with `remote:`
+    /// lines' trailing padding removed.
+    pub fn push(&self, args: &[&str]) -> Push {
+        let mut c = self.git();
+        c.arg("push").arg("origin").args(args);
+        let out = run(c);
+        Push {
+            success: out.status.success(),
+            stderr: clean(&String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+}
+
+/// Remove git's trailing spaces after `remote:` lines.
+pub fn clean(s: &str) -> String {
+    s.lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Only the `remote:` lines.
+pub fn remote_lines(s: &str) -> String {
+    s.lines()
+        .filter_map(|l| l.strip_prefix("remote:"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A `git daemon` serving `base` on a loopback port, killed on drop.
+pub struct Daemon {
+    child: Child,
+    pub port: u16,
+}
+
+impl Daemon {
+    pub fn start(base: &Path) -> Daemon {
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("free port");
+            let mut c = git_cmd(base);
+            c.args([
+                "daemon",
+                "--export-all",
+                "--enable=receive-pack",
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+            let mut child = c.spawn().expect("git daemon");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Daemon { child, port };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("git daemon did not start");
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        format!("git://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How the client reaches the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Path,
+    Daemon,
+}
+
+/// A server and a client wired together over `transport`.
+pub struct Setup {
+    pub root: tempfile::TempDir,
+    pub server: Server,
+    pub client: Client,
+    _daemon: Option<Daemon>,
+}
+
+impl Setup {
+    pub fn new(transport: Transport, hooks: Hooks) -> Setup {
+        let root = tempfile::tempdir().expect("tempdir");
+        let server = Server::new(root.path(), "srv.git", hooks);
+        let (daemon, url) = match transport {
+            Transport::Path => (None, server.url()),
+            Transport::Daemon => {
+                let d = Daemon::start(root.path());
+                let url = d.url("srv.git");
+                (Some(d), url)
+            }
+        };
+        let client = Client::new(root.path(), "work", &url);
+        Setup {
+            root,
+            server,
+            client,
+            _daemon: daemon,
+        }
+    }
+
+    /// A setup whose main already has one human commit.
+    pub fn with_main(transport: Transport, hooks: Hooks) -> Setup {
+        let s = Setup::new(transport, hooks);
+        s.client.commit("Initial commit\n");
+        let p = s.client.push(&["main"]);
+        assert!(p.success, "{}", p.stderr);
+        s
+    }
+
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+pub const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+pub const REVIEW_ANN: &str = "Reviewed-by: Ann Lee <ann@example.com>";
+
+/// A realistic AI-tagged message with optional extra trailers.
+pub fn ai_message(subject: &str, trailers: &[&str]) -> String {
+    let mut m = format!(
+        "{subject}\n\nExplain the change in a sentence or two.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n{CLAUDE}\n"
+    );
+    for t in trailers {
+        m.push_str(t);
+        m.push('\n');
+    }
+    m
+}

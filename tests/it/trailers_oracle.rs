@@ -1,0 +1,241 @@
+//! The trailer parser against git itself: generated messages are fed to
+//! `git interpret-trailers --parse --no-divider` and, as commits, to
+//! `git log --format=%(trailers:only,unfold)`; the answers must match byte for byte.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::util::*;
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const SUBJECTS: &[&str] = &[
+    "Fix the parser",
+    "Reviewed-by: Ann Lee <ann@example.com>",
+    "# not a comment in a commit",
+    "Subject: with colon",
+    "",
+];
+
+const PROSE: &[&str] = &[
+    "This explains the change in some detail.",
+    "Another line of prose, with a colon: here.",
+    "Reviewed-by: someone in prose, mid-paragraph",
+    "    indented prose line",
+    "---",
+    "--- a/file.c",
+    "Conflicts:",
+    "\tsrc/conflicted.c",
+    "# a comment line",
+];
+
+const TRAILERS: &[&str] = &[
+    "Signed-off-by: Dev Eloper <dev@example.com>",
+    "signed-off-by: lower case <l@example.com>",
+    "(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)",
+    "Reviewed-by: Ann Lee <ann@example.com>",
+    "Co-Authored-By: Claude <noreply@anthropic.com>",
+    "Key : spaced key",
+    "Key\t: tab before colon",
+    "Key:",
+    "Key:no-space",
+    "Empty-Value: ",
+    "Ünïcode-Key: value",
+    "Key x: not a token",
+    "Assisted-by: Claude:claude-opus-4 coccinelle",
+    "Multi: first",
+    " continuation with space",
+    "\tcontinuation with tab",
+    "plain prose in the block",
+    "# comment in the block",
+    "Bug: https://example.com/bug/1",
+    "Change-Id: I0123456789abcdef",
+    "Fixes: 0123456789ab (\"Old subject\")",
+    "Link: https://lore.kernel.org/r/1",
+];
+
+const BLANKS: &[&str] = &["\n", "\n", "\n", " \n", "\t\n", "  \t \n"];
+
+const ENDINGS: &[&str] = &[
+    "",
+    "\n",
+    "\n\n",
+    "\n# Please enter the commit message\n# Lines starting with '#' are ignored\n",
+    "\n# ------------------------ >8 ------------------------\nAfter-Scissors: x\n",
+    "\nConflicts:\n\tsrc/a.c\n\tsrc/b.c\n",
+    "\n---\nDiff-Like: after divider\n",
+];
+
+/// Generate one message.
+fn message(rng: &mut Rng) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if rng.below(8) == 0 {
+        lines.push("# leading comment".into());
+    }
+    lines.push(rng.pick(SUBJECTS).to_string());
+    // Sometimes a second title line (no blank line before the "body").
+    if rng.below(6) == 0 {
+        lines.push(rng.pick(TRAILERS).to_string());
+    }
+    let paragraphs = rng.below(4);
+    for _ in 0..paragraphs {
+        lines.push(rng.pick(BLANKS).trim_end_matches('\n').to_string());
+        for _ in 0..=rng.below(4) {
+            lines.push(rng.pick(PROSE).to_string());
+        }
+    }
+    // The final block: trailers mixed with other lines (for the 25% rule).
+    if rng.below(10) != 0 {
+        lines.push(rng.pick(BLANKS).trim_end_matches('\n').to_string());
+        let n = 1 + rng.below(6);
+        for _ in 0..n {
+            let line = if rng.below(4) == 0 {
+                rng.pick(PROSE)
+            } else {
+                rng.pick(TRAILERS)
+            };
+            lines.push(line.to_string());
+        }
+    }
+    let eol = if rng.below(8) == 0 { "\r\n" } else { "\n" };
+    let mut msg = lines.join(eol);
+    if rng.below(5) != 0 {
+        msg.push_str(eol);
+    }
+    msg.push_str(rng.pick(ENDINGS));
+    msg
+}
+
+/// Our answer in git's `--parse` output format.
+fn ours(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for t in reviewgate::trailers::parse(msg) {
+        out.extend_from_slice(t.key.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(t.value.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+fn interpret_trailers(dir: &std::path::Path, msg: &[u8]) -> Vec<u8> {
+    let mut c = git_cmd(dir);
+    c.args(["interpret-trailers", "--parse", "--no-divider"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = c.spawn().expect("git interpret-trailers");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(msg)
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    out.stdout
+}
+
+/// Fixed examples from shared/reference/git-hooks.md and the issue.
+const EXAMPLES: &[&str] = &[
+    "Subject\n\nKey: first\n  second\n\tthird\nOther: x\n",
+    "Subject\n\nKey:\nOther: x\n",
+    "Subject\nFix: x\nSigned-off-by: A\n",
+    "Subject\n\none\ntwo\nthree\nSigned-off-by: A <a@x>\n",
+    "Subject\n\none\ntwo\nthree\nfour\nSigned-off-by: A <a@x>\n",
+    "Subject\n\nBody\nReviewed-by: X <x@y>\nmore\n\nEnd.\n",
+    "Subject\n\none\ntwo\nthree\nsigned-off-by: A <a@x>\n",
+    "Subject\n\nprose\n(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\n",
+    "Subject\r\n\r\nReviewed-by: A <a@x>\r\nSigned-off-by: B <b@x>\r\n",
+    "Subject\n\nReviewed-by: A <a@x>\n---\nNot-A-Trailer: x\n",
+];
+
+#[test]
+fn parser_agrees_with_git_interpret_trailers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut messages: Vec<String> = EXAMPLES.iter().map(|s| s.to_string()).collect();
+    for _ in 0..600 {
+        messages.push(message(&mut rng));
+    }
+    let mut with_trailers = 0;
+    for (i, msg) in messages.iter().enumerate() {
+        let git = interpret_trailers(dir.path(), msg.as_bytes());
+        let mine = ours(msg.as_bytes());
+        assert_eq!(
+            String::from_utf8_lossy(&mine),
+            String::from_utf8_lossy(&git),
+            "message #{i} disagrees with git:\n{msg:?}"
+        );
+        if !git.is_empty() {
+            with_trailers += 1;
+        }
+    }
+    // The generator must exercise both outcomes substantially.
+    assert!(
+        with_trailers > 150,
+        "only {with_trailers} messages had trailers"
+    );
+    assert!(messages.len() - with_trailers > 150);
+}
+
+#[test]
+fn parser_agrees_with_git_log_trailers_on_commits() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut c = git_cmd(dir.path());
+    c.args(["init", "-q", "-b", "main", "repo"]);
+    ok(c);
+    let repo = dir.path().join("repo");
+    let empty_tree = ok({
+        let mut c = git_cmd(&repo);
+        c.args(["mktree"]).stdin(Stdio::null());
+        c
+    });
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut ids = Vec::new();
+    let mut msgs = Vec::new();
+    for i in 0..150 {
+        let msg = if i < EXAMPLES.len() {
+            EXAMPLES[i].to_string()
+        } else {
+            message(&mut rng)
+        };
+        let path = repo.join(".git/MSG");
+        std::fs::write(&path, &msg).expect("write");
+        let mut c = git_cmd(&repo);
+        c.args(["commit-tree", &empty_tree, "-F"]).arg(&path);
+        ids.push(ok(c));
+        msgs.push(msg);
+    }
+    for (id, msg) in ids.iter().zip(&msgs) {
+        let mut c = git_cmd(&repo);
+        c.args(["log", "-1", "--format=%(trailers:only,unfold)", id]);
+        let out = run(c);
+        let mut git = out.stdout;
+        // %(trailers) output is followed by log's own newline.
+        if git.last() == Some(&b'\n') {
+            git.pop();
+        }
+        let mine = ours(msg.as_bytes());
+        assert_eq!(
+            String::from_utf8_lossy(&mine),
+            String::from_utf8_lossy(&git),
+            "commit {id} disagrees with git log:\n{msg:?}"
+        );
+    }
+}

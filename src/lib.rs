@@ -25,6 +25,7 @@ pub mod commits;
 pub mod config;
 pub mod detect;
 pub mod hook;
+pub mod local;
 pub mod push;
 pub mod repo;
 pub mod report;

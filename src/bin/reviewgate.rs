@@ -1,1 +1,179 @@
-fn main() {}
+//! The `reviewgate` command: validate and print policies, explain rule codes,
+//! and check locally what a push would bring, with the hooks' own engine.
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use reviewgate::config::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML, POLICY_FILE};
+use reviewgate::verdict::{ExitStatus, Rule};
+use reviewgate::{local, report};
+
+#[derive(Parser)]
+#[command(
+    name = "reviewgate",
+    version,
+    about = "Keep unreviewed AI-assisted commits off protected branches"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with policy files.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Explain a rule code (or list them all).
+    Explain {
+        /// A rule code such as `ai-unreviewed`.
+        code: Option<String>,
+    },
+    /// Check what pushing would bring, with the policy of the remote's default branch.
+    Check {
+        /// The server ref the push would update (default: the remote's default branch).
+        #[arg(long)]
+        remote_ref: Option<String>,
+        /// Remote name.
+        #[arg(long, default_value = "origin")]
+        remote: String,
+        /// Use this policy file instead of the remote default branch's.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// `OLD..NEW`, or a revision checked against the remote ref (default HEAD).
+        range: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file (default ./.reviewgate.toml); exit 78 if invalid.
+    Check {
+        /// The file.
+        file: Option<String>,
+    },
+    /// Print the built-in default policy as a commented TOML template.
+    Template,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let status = match run(cli, &mut out) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "reviewgate: error: {e:#}");
+            ExitStatus::InternalError.code()
+        }
+    };
+    ExitCode::from(status)
+}
+
+fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Policy {
+            command: PolicyCommand::Template,
+        } => {
+            out.write_all(DEFAULT_POLICY_TOML.as_bytes())?;
+            Ok(0)
+        }
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => {
+            let path = file.unwrap_or_else(|| POLICY_FILE.to_string());
+            let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
+            match LoadedPolicy::from_bytes(&bytes, PolicySource::File(path.clone())) {
+                Ok(p) => {
+                    writeln!(out, "{path}: ok (sha256 {})", p.sha256)?;
+                    writeln!(out, "mode: {:?}", p.policy.mode)?;
+                    for (i, prot) in p.policy.protect.iter().enumerate() {
+                        let refs: Vec<&str> = prot.refs.iter().map(|r| r.as_str()).collect();
+                        writeln!(
+                            out,
+                            "protect[{i}]: {} (review {:?}, deletion {}, force-push {}, update {}, linear {})",
+                            refs.join(", "),
+                            prot.review,
+                            allowed(prot.allow_deletion),
+                            allowed(prot.allow_force_push),
+                            allowed(prot.allow_update),
+                            prot.linear_history
+                        )?;
+                    }
+                    Ok(0)
+                }
+                Err(e) => {
+                    writeln!(out, "{e}")?;
+                    Ok(ExitStatus::ConfigError.code())
+                }
+            }
+        }
+        Command::Explain { code: None } => {
+            for r in Rule::ALL {
+                writeln!(out, "{:<24} {}", r.code(), r.summary())?;
+            }
+            Ok(0)
+        }
+        Command::Explain { code: Some(code) } => match Rule::from_code(&code) {
+            Some(r) => {
+                writeln!(out, "{}: {}\n\n{}", r.code(), r.summary(), r.explanation())?;
+                Ok(0)
+            }
+            None => {
+                writeln!(
+                    out,
+                    "unknown rule code `{code}`; run `reviewgate explain` for the list"
+                )?;
+                Ok(ExitStatus::InternalError.code())
+            }
+        },
+        Command::Check {
+            remote_ref,
+            remote,
+            policy,
+            format,
+            range,
+        } => {
+            let res = local::check(
+                std::path::Path::new("."),
+                &local::LocalCheck {
+                    remote_ref,
+                    range,
+                    remote,
+                    policy_file: policy,
+                },
+            )?;
+            match format {
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &res.verdict)?;
+                    writeln!(out)?;
+                }
+                Format::Text => {
+                    for line in report::render(&res.verdict) {
+                        writeln!(out, "{line}")?;
+                    }
+                }
+            }
+            Ok(res.verdict.exit_status().code())
+        }
+    }
+}
+
+fn allowed(b: bool) -> &'static str {
+    if b {
+        "allowed"
+    } else {
+        "denied"
+    }
+}

@@ -1,0 +1,146 @@
+//! Checking on a developer's machine what a push would bring, with the same
+//! engine and the policy from the remote-tracking default branch.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use git2::{Oid, Repository};
+
+use crate::config::LoadedPolicy;
+use crate::hook;
+use crate::push::RefUpdate;
+use crate::repo::HookRepo;
+use crate::verdict::Verdict;
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct LocalCheck {
+    /// The ref the push would update on the server (`refs/heads/main`);
+    /// default: the remote's default branch.
+    pub remote_ref: Option<String>,
+    /// `OLD..NEW`, or a single revision (checked against the remote ref's
+    /// remote-tracking value); default: `HEAD`.
+    pub range: Option<String>,
+    /// The remote's name (default `origin`).
+    pub remote: String,
+    /// A policy file to use instead of the remote default branch's.
+    pub policy_file: Option<String>,
+}
+
+/// The result of a local check.
+pub struct LocalResult {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The ref update that was judged.
+    pub update: RefUpdate,
+}
+
+/// The remote's default branch as a server ref name (`refs/heads/main`).
+fn remote_default_branch(repo: &Repository, remote: &str) -> Option<String> {
+    let head = repo
+        .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+        .ok()?;
+    let target = head.symbolic_target()?;
+    let branch = target.strip_prefix(&format!("refs/remotes/{remote}/"))?;
+    Some(format!("refs/heads/{branch}"))
+}
+
+fn tracking(repo: &Repository, remote: &str, server_ref: &str) -> Option<Oid> {
+    let branch = server_ref.strip_prefix("refs/heads/")?;
+    repo.refname_to_id(&format!("refs/remotes/{remote}/{branch}"))
+        .ok()
+}
+
+/// Run the engine on what pushing `check` would bring.
+pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
+    let repo = Repository::discover(repo_path).context("opening the repository")?;
+    let remote = if check.remote.is_empty() {
+        "origin"
+    } else {
+        &check.remote
+    };
+    let default_branch = remote_default_branch(&repo, remote).or_else(|| {
+        ["main", "master"]
+            .iter()
+            .find(|b| tracking(&repo, remote, &format!("refs/heads/{b}")).is_some())
+            .map(|b| format!("refs/heads/{b}"))
+    });
+    let remote_ref = match (&check.remote_ref, &default_branch) {
+        (Some(r), _) if r.starts_with("refs/") => r.clone(),
+        (Some(r), _) => format!("refs/heads/{r}"),
+        (None, Some(d)) => d.clone(),
+        (None, None) => bail!(
+            "cannot tell the remote's default branch: run `git remote set-head {remote} --auto` or pass --remote-ref"
+        ),
+    };
+    let (old, new) = match check.range.as_deref() {
+        Some(r) if r.contains("..") => {
+            let spec = repo
+                .revparse(r)
+                .with_context(|| format!("resolving range {r}"))?;
+            let from = spec.from().map(|o| o.id());
+            let to = spec.to().map(|o| o.id()).context("the range has no end")?;
+            (from, to)
+        }
+        other => {
+            let rev = other.unwrap_or("HEAD");
+            let new = repo
+                .revparse_single(rev)
+                .with_context(|| format!("resolving {rev}"))?
+                .id();
+            (tracking(&repo, remote, &remote_ref), new)
+        }
+    };
+
+    let policy = match &check.policy_file {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+            LoadedPolicy::from_bytes(&bytes, crate::config::PolicySource::File(path.clone()))?
+        }
+        None => {
+            let hr = HookRepo::from_repository(Repository::discover(repo_path)?);
+            let tip = default_branch
+                .as_deref()
+                .and_then(|d| tracking(&repo, remote, d));
+            match tip {
+                Some(tip) => match hr.policy_blob_at(tip)? {
+                    Some((commit, bytes)) => LoadedPolicy::from_bytes(
+                        &bytes,
+                        crate::config::PolicySource::Repository {
+                            refname: format!(
+                                "refs/remotes/{remote}/{}",
+                                default_branch
+                                    .as_deref()
+                                    .and_then(|d| d.strip_prefix("refs/heads/"))
+                                    .unwrap_or("HEAD")
+                            ),
+                            commit: commit.to_string(),
+                        },
+                    )?,
+                    None => LoadedPolicy::builtin()?,
+                },
+                None => LoadedPolicy::builtin()?,
+            }
+        }
+    };
+
+    let update = RefUpdate {
+        name: remote_ref,
+        old: old.filter(|o| *o != new),
+        new: Some(new),
+    };
+    if update.old.is_none() && old == Some(new) {
+        // Nothing to push: judge an empty update (old == new).
+        let verdict = Verdict::new(&policy.source, &policy.sha256, policy.policy.mode);
+        return Ok(LocalResult { verdict, update });
+    }
+    let hr = HookRepo::from_repository(repo);
+    let verdict = hook::judge(
+        &hr,
+        &policy,
+        None,
+        default_branch.as_deref(),
+        std::slice::from_ref(&update),
+    );
+    Ok(LocalResult { verdict, update })
+}

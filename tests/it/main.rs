@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): real pushes, git as oracle, CLI.
 mod catalog;
+mod install;
 mod push;
 mod trailers_oracle;
 mod util;

@@ -1,0 +1,307 @@
+//! install.sh into every layout, then real pushes through what it installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::*;
+
+fn install_sh() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh")
+}
+
+fn bin_src() -> PathBuf {
+    Path::new(PRE_RECEIVE)
+        .parent()
+        .expect("bin dir")
+        .to_path_buf()
+}
+
+/// Run install.sh with the test binaries (no build) into `bin_dir`.
+fn install(root: &Path, args: &[&str]) -> (bool, String) {
+    let mut c = Command::new("bash");
+    hermetic(&mut c, root);
+    c.arg(install_sh())
+        .arg("--from")
+        .arg(bin_src())
+        .arg("--bin-dir")
+        .arg(root.join("bin"))
+        .args(args);
+    let out = run(c);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("rel").display().to_string();
+                out.push((rel, std::fs::read_to_string(&p).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn push_ai_and_human(root: &Path, srv: &Path) {
+    let client = Client::new(root, "work", &srv.display().to_string());
+    client.commit("Initial\n");
+    let p = client.push(&["main"]);
+    assert!(p.success, "{}", p.stderr);
+    client.commit(&ai_message("AI work", &[]));
+    let p = client.push(&["main"]);
+    assert!(!p.success, "{}", p.stderr);
+    assert!(p.stderr.contains("error[ai-unreviewed]"), "{}", p.stderr);
+}
+
+#[test]
+fn plain_install_is_idempotent_and_uninstalls() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let before = tree(&srv.dir);
+    let (ok1, out) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
+    assert!(ok1, "{out}");
+    assert!(out.contains("layout plain"), "{out}");
+    assert!(out.contains("receive.advertisePushOptions"), "{out}");
+    let once = tree(&srv.dir);
+    let (ok2, out2) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
+    assert!(ok2, "{out2}");
+    assert!(out2.contains("unchanged"), "{out2}");
+    assert_eq!(tree(&srv.dir), once, "second run changes nothing");
+    let hook = std::fs::read_to_string(srv.dir.join("hooks/pre-receive")).expect("hook");
+    assert!(hook.contains(
+        &root
+            .path()
+            .join("bin/reviewgate-pre-receive")
+            .display()
+            .to_string()
+    ));
+    push_ai_and_human(root.path(), &srv.dir);
+    // Uninstall restores the repository's hooks and config as they were.
+    let (ok3, out3) = install(
+        root.path(),
+        &["--uninstall", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(ok3, "{out3}");
+    let mut after = tree(&srv.dir);
+    let mut before_cfg = before.clone();
+    // Pushes changed refs/objects/logs; compare hooks and config only.
+    let keep =
+        |v: &mut Vec<(String, String)>| v.retain(|(p, _)| p.starts_with("hooks/") || p == "config");
+    keep(&mut after);
+    keep(&mut before_cfg);
+    assert_eq!(after, before_cfg);
+}
+
+#[test]
+fn foreign_hook_refused_without_chain_and_chained_with_it() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let foreign = "#!/bin/sh\n# site policy\nwhile read old new ref; do\n  case \"$ref\" in refs/heads/blocked) echo 'site: blocked branch' >&2; exit 1;; esac\ndone\nexit 0\n";
+    let hook = srv.dir.join("hooks/pre-receive");
+    std::fs::write(&hook, foreign).expect("write");
+    let mut perms = std::fs::metadata(&hook).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hook, perms).expect("chmod");
+
+    let (ok1, out) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
+    assert!(!ok1, "must refuse: {out}");
+    assert!(out.contains("--chain"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&hook).expect("hook"),
+        foreign,
+        "untouched"
+    );
+
+    let (ok2, out2) = install(root.path(), &["--chain", srv.dir.to_str().expect("utf8")]);
+    assert!(ok2, "{out2}");
+    // Both run: theirs rejects its branch, ours rejects unreviewed AI work.
+    let client = Client::new(root.path(), "work", &srv.url());
+    client.commit("Initial\n");
+    assert!(client.push(&["main"]).success);
+    let p = client.push(&["main:refs/heads/blocked"]);
+    assert!(
+        !p.success && p.stderr.contains("site: blocked branch"),
+        "{}",
+        p.stderr
+    );
+    client.commit(&ai_message("AI work", &[]));
+    let p = client.push(&["main"]);
+    assert!(
+        !p.success && p.stderr.contains("error[ai-unreviewed]"),
+        "{}",
+        p.stderr
+    );
+    // Idempotent with the chain in place.
+    let (ok3, out3) = install(root.path(), &["--chain", srv.dir.to_str().expect("utf8")]);
+    assert!(ok3 && out3.contains("unchanged"), "{out3}");
+    // Uninstall restores the foreign hook.
+    let (ok4, out4) = install(
+        root.path(),
+        &["--uninstall", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(ok4, "{out4}");
+    assert_eq!(std::fs::read_to_string(&hook).expect("hook"), foreign);
+}
+
+#[test]
+fn gitea_layout_installs_beside_the_wrapper() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    // Gitea's wrapper runs every executable in pre-receive.d/.
+    let wrapper = "#!/usr/bin/env bash\n# gitea hook wrapper\ndata=$(cat)\nexitcodes=\"\"\nhookname=$(basename $0)\nGIT_DIR=${GIT_DIR:-$(dirname $0)/..}\nfor hook in ${GIT_DIR}/hooks/${hookname}.d/*; do\n  test -x \"${hook}\" && test -f \"${hook}\" || continue\n  echo \"${data}\" | \"${hook}\"\n  exitcodes=\"${exitcodes} $?\"\ndone\nfor i in ${exitcodes}; do\n  [ ${i} -eq 0 ] || exit ${i}\ndone\n";
+    let hooks = srv.dir.join("hooks");
+    std::fs::create_dir_all(hooks.join("pre-receive.d")).expect("mkdir");
+    for (p, text) in [
+        (hooks.join("pre-receive"), wrapper),
+        (hooks.join("pre-receive.d/gitea"), "#!/bin/sh\nexit 0\n"),
+    ] {
+        std::fs::write(&p, text).expect("write");
+        let mut perms = std::fs::metadata(&p).expect("meta").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&p, perms).expect("chmod");
+    }
+    let (ok1, out) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
+    assert!(ok1, "{out}");
+    assert!(out.contains("layout gitea"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-receive")).expect("w"),
+        wrapper,
+        "wrapper untouched"
+    );
+    assert!(hooks.join("pre-receive.d/reviewgate").exists());
+    push_ai_and_human(root.path(), &srv.dir);
+    let (ok2, _) = install(
+        root.path(),
+        &["--uninstall", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(ok2);
+    assert!(!hooks.join("pre-receive.d/reviewgate").exists());
+    assert!(hooks.join("pre-receive.d/gitea").exists());
+}
+
+#[test]
+fn gitlab_layout_uses_custom_hooks() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let (ok1, out) = install(
+        root.path(),
+        &["--layout", "gitlab", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(ok1, "{out}");
+    let ours = srv.dir.join("custom_hooks/pre-receive.d/reviewgate");
+    assert!(ours.exists(), "{out}");
+    assert!(
+        !srv.dir.join("hooks/pre-receive").exists(),
+        "GitLab owns hooks/"
+    );
+    // Detected on a second run from the custom_hooks folder.
+    let (ok2, out2) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
+    assert!(
+        ok2 && out2.contains("layout gitlab") && out2.contains("unchanged"),
+        "{out2}"
+    );
+    // Gitaly runs custom_hooks/pre-receive.d/* with the push on stdin; do the same.
+    let client = Client::new(root.path(), "work", &srv.url());
+    client.commit("Initial\n");
+    let head = client.head();
+    let mut c = Command::new(&ours);
+    hermetic(&mut c, root.path());
+    c.current_dir(&srv.dir)
+        .env("GIT_DIR", ".")
+        .env("GL_USERNAME", "ann")
+        .stdin(std::process::Stdio::piped());
+    // The commit is not on the server yet: push objects without hooks first.
+    srv.install(Hooks::None);
+    assert!(client.push(&["main:refs/heads/incoming"]).success);
+    let mut child = c.spawn().expect("spawn");
+    use std::io::Write;
+    writeln!(
+        child.stdin.take().expect("stdin"),
+        "{} {head} refs/heads/main",
+        "0".repeat(40)
+    )
+    .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok3, _) = install(
+        root.path(),
+        &["--uninstall", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(ok3 && !ours.exists());
+}
+
+#[test]
+fn gitolite_layout_leaves_update_alone() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let update = srv.dir.join("hooks/update");
+    std::fs::write(&update, "#!/bin/sh\n# gitolite update hook\nexit 0\n").expect("write");
+    let mut perms = std::fs::metadata(&update).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&update, perms).expect("chmod");
+    let (ok1, out) = install(
+        root.path(),
+        &["--with-update", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(ok1, "{out}");
+    assert!(out.contains("layout gitolite"), "{out}");
+    assert!(
+        std::fs::read_to_string(&update)
+            .expect("u")
+            .contains("gitolite"),
+        "update untouched"
+    );
+    push_ai_and_human(root.path(), &srv.dir);
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let before = tree(&srv.dir);
+    let (ok1, out) = install(root.path(), &["--dry-run", srv.dir.to_str().expect("utf8")]);
+    assert!(ok1, "{out}");
+    assert!(out.contains("would: write"), "{out}");
+    assert_eq!(tree(&srv.dir), before);
+    assert!(!root.path().join("bin").exists());
+}
+
+#[test]
+fn demo_runs_non_interactively() {
+    let root = tempfile::tempdir().expect("tmp");
+    let mut c = Command::new("bash");
+    hermetic(&mut c, root.path());
+    c.arg(install_sh())
+        .arg("--demo")
+        .arg("--from")
+        .arg(bin_src())
+        .env("TMPDIR", root.path())
+        .stdin(std::process::Stdio::null());
+    let out = run(c);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("error[ai-unreviewed]"), "{text}");
+    assert!(text.contains("pre-receive hook declined"), "{text}");
+    assert!(text.contains("error[force-push]"), "{text}");
+    assert!(text.matches("main -> main").count() >= 3, "{text}");
+    assert!(text.contains("Sandbox: "), "{text}");
+}

@@ -2,5 +2,6 @@
 mod catalog;
 mod install;
 mod push;
+mod snapshots;
 mod trailers_oracle;
 mod util;

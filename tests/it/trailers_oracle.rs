@@ -209,12 +209,9 @@ fn parser_agrees_with_git_log_trailers_on_commits() {
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let mut ids = Vec::new();
     let mut msgs = Vec::new();
-    for i in 0..150 {
-        let msg = if i < EXAMPLES.len() {
-            EXAMPLES[i].to_string()
-        } else {
-            message(&mut rng)
-        };
+    let examples = EXAMPLES.iter().map(|s| s.to_string());
+    let generated = std::iter::repeat_with(|| message(&mut rng));
+    for msg in examples.chain(generated).take(150) {
         let path = repo.join(".git/MSG");
         std::fs::write(&path, &msg).expect("write");
         let mut c = git_cmd(&repo);

@@ -53,8 +53,7 @@ pub fn hermetic(c: &mut Command, home: &Path) {
 }
 
 pub fn run(mut c: Command) -> Output {
-    let out = c.output().expect("spawn git");
-    out
+    c.output().expect("spawn git")
 }
 
 /// Run and require success.
@@ -304,7 +303,7 @@ pub enum Transport {
 
 /// A server and a client wired together over `transport`.
 pub struct Setup {
-    pub root: tempfile::TempDir,
+    _tmp: tempfile::TempDir,
     pub server: Server,
     pub client: Client,
     _daemon: Option<Daemon>,
@@ -324,7 +323,7 @@ impl Setup {
         };
         let client = Client::new(root.path(), "work", &url);
         Setup {
-            root,
+            _tmp: root,
             server,
             client,
             _daemon: daemon,
@@ -338,10 +337,6 @@ impl Setup {
         let p = s.client.push(&["main"]);
         assert!(p.success, "{}", p.stderr);
         s
-    }
-
-    pub fn root(&self) -> &Path {
-        self.root.path()
     }
 }
 

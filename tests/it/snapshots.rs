@@ -1,0 +1,143 @@
+//! Snapshots of what people read: the pusher's `remote:` lines and the CLI.
+//! Temp paths are filtered; commit ids are stable (fixed identities and dates).
+
+use std::process::Command;
+
+use crate::util::*;
+
+fn remote(p: &Push) -> String {
+    remote_lines(&p.stderr)
+}
+
+fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let mut c = Command::new(CLI);
+    hermetic(&mut c, dir);
+    c.current_dir(dir).args(args);
+    let out = run(c);
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn rejection_of_one_unreviewed_ai_commit() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.commit(&ai_message("Add parser", &[]));
+    insta::assert_snapshot!(remote(&s.client.push(&["main"])));
+}
+
+#[test]
+fn rejection_of_several_commits_and_reasons() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.commit(&ai_message("First AI change", &[]));
+    s.client.commit(&ai_message(
+        "Self-reviewed",
+        &["Reviewed-by: Dev Eloper <dev@example.com>"],
+    ));
+    s.client.commit(&ai_message(
+        "Bot-reviewed",
+        &["Reviewed-by: Copilot <copilot@github.com>"],
+    ));
+    s.client
+        .commit(&ai_message("No email", &["Reviewed-by: Ann Lee"]));
+    s.client.commit_bytes(
+        b"Evil \x1b]0;pwned\x07 subject\n\nAssisted-by: Claude:claude-opus-4\n",
+        None,
+    );
+    insta::assert_snapshot!(remote(&s.client.push(&["main"])));
+}
+
+#[test]
+fn rejection_for_a_broken_policy() {
+    let s = Setup::new(Transport::Path, Hooks::None);
+    s.client.write_file(
+        ".reviewgate.toml",
+        "mode = \"strict\"\n[review]\nmin-reviewers = 0\n[[protect]]\nrefs = [\"main\"]\nallow-force = true\n",
+    );
+    s.client.commit("Broken policy\n");
+    assert!(s.client.push(&["main"]).success);
+    s.server.install(Hooks::PreReceive);
+    s.client.commit("Next\n");
+    insta::assert_snapshot!(remote(&s.client.push(&["main"])));
+}
+
+#[test]
+fn warn_mode_accepts_with_warnings() {
+    let s = Setup::new(Transport::Path, Hooks::None);
+    s.client.write_file(
+        ".reviewgate.toml",
+        "mode = \"warn\"\n[[protect]]\nrefs = [\"@default\"]\n",
+    );
+    s.client.commit("Roll out in warn mode\n");
+    assert!(s.client.push(&["main"]).success);
+    s.server.install(Hooks::PreReceive);
+    let c = s.client.commit(&ai_message("AI change", &[]));
+    let p = s.client.push(&["main"]);
+    assert!(p.success, "{}", p.stderr);
+    assert_eq!(s.server.rev("refs/heads/main"), Some(c));
+    insta::assert_snapshot!(remote(&p));
+}
+
+#[test]
+fn cli_explain() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (code, out) = cli(dir.path(), &["explain", "ai-unreviewed"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+    let (code, list) = cli(dir.path(), &["explain"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("cli_explain_list", list);
+    let (code, _) = cli(dir.path(), &["explain", "no-such-rule"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn cli_policy_check() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join(".reviewgate.toml"),
+        "mode = \"enforce\"\n[detect]\nbuiltin = \"yes\"\nidentities = [\"[bad\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\nreview = \"some\"\npushers = [\"ann\"]\n",
+    );
+    let (code, out) = cli(dir.path(), &["policy", "check"]);
+    assert_eq!(code, 78);
+    insta::assert_snapshot!(out);
+    let (code, template) = cli(dir.path(), &["policy", "template"]);
+    assert_eq!(code, 0);
+    assert_eq!(template, reviewgate::config::DEFAULT_POLICY_TOML);
+    std::fs::write(dir.path().join("ok.toml"), &template).expect("write");
+    let (code, out) = cli(dir.path(), &["policy", "check", "ok.toml"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(
+        "cli_policy_check_ok",
+        out.replace(&dir.path().display().to_string(), "[TMP]")
+    );
+}
+
+#[test]
+fn cli_check_matches_the_server() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.git_ok(&["fetch", "-q", "origin"]);
+    s.client.git_ok(&["remote", "set-head", "origin", "--auto"]);
+    s.client.commit(&ai_message("Add parser", &[]));
+    let (code, out) = cli(&s.client.dir, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    let server = remote(&s.client.push(&["main"]));
+    // The same engine, the same words.
+    for line in out.lines() {
+        assert!(
+            server.contains(line),
+            "local line not in server output: {line}\n{server}"
+        );
+    }
+    let (code, json) = cli(&s.client.dir, &["check", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["violations"][0]["rule"], "ai-unreviewed");
+    assert_eq!(v["commits_checked"], 1);
+    insta::assert_snapshot!(out);
+}

@@ -1,5 +1,6 @@
 //! One integration-test binary (links once): real pushes, git as oracle, CLI.
 mod catalog;
+mod docs;
 mod install;
 mod push;
 mod snapshots;

@@ -102,7 +102,8 @@ fn cli_policy_check() {
     std::fs::write(
         dir.path().join(".reviewgate.toml"),
         "mode = \"enforce\"\n[detect]\nbuiltin = \"yes\"\nidentities = [\"[bad\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\nreview = \"some\"\npushers = [\"ann\"]\n",
-    );
+    )
+    .expect("write");
     let (code, out) = cli(dir.path(), &["policy", "check"]);
     assert_eq!(code, 78);
     insta::assert_snapshot!(out);

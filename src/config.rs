@@ -13,7 +13,11 @@ use sha2::{Digest, Sha256};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use std::collections::BTreeMap;
+
 use crate::detect::{self, DetectConfig, Detector};
+use crate::freeze::{self, WeekTime, Window};
+use crate::verdict::Rule;
 
 /// The policy file's name at the root of the default branch.
 pub const POLICY_FILE: &str = ".reviewgate.toml";
@@ -96,6 +100,8 @@ pub struct Protection {
     pub review: ReviewScope,
     /// Mode override for violations on these refs.
     pub mode: Option<Mode>,
+    /// Change-freeze windows for these refs.
+    pub freeze: Vec<Window>,
 }
 
 /// The `[review]` table: what counts as a human review.
@@ -109,6 +115,8 @@ pub struct ReviewRules {
     pub reviewers: Vec<GlobMatcher>,
     /// The reviewer patterns as written.
     pub reviewer_patterns: Vec<String>,
+    /// Whether one valid reviewer of each commit must be the authenticated pusher.
+    pub require_pusher: bool,
 }
 
 /// A validated policy, ready to apply.
@@ -122,6 +130,16 @@ pub struct Policy {
     pub detector: Detector,
     /// The protection entries, in file order.
     pub protect: Vec<Protection>,
+    /// Server login → the reviewer emails that login stands for (lowercase).
+    pub identities: BTreeMap<String, Vec<String>>,
+    /// Who may review policy changes (email globs); empty: any valid reviewer.
+    pub owners: Vec<GlobMatcher>,
+    /// The owner patterns as written.
+    pub owner_patterns: Vec<String>,
+    /// Pusher logins allowed to break glass (globs).
+    pub bypass_pushers: Vec<GlobMatcher>,
+    /// Per-rule mode overrides.
+    pub rule_modes: BTreeMap<Rule, Mode>,
 }
 
 /// Where a policy text came from, for messages and the audit log.
@@ -479,8 +497,18 @@ pub fn ref_glob(pattern: &str) -> Result<Glob, globset::Error> {
         .build()
 }
 
-const TOP_KEYS: &[&str] = &["mode", "review", "detect", "protect"];
-const REVIEW_KEYS: &[&str] = &["trailer", "min-reviewers", "reviewers"];
+const TOP_KEYS: &[&str] = &[
+    "mode",
+    "review",
+    "detect",
+    "protect",
+    "identities",
+    "policy",
+    "bypass",
+    "modes",
+];
+const REVIEW_KEYS: &[&str] = &["trailer", "min-reviewers", "reviewers", "require-pusher"];
+const FREEZE_KEYS: &[&str] = &["from", "until", "timezone", "reason"];
 const DETECT_KEYS: &[&str] = &[
     "builtin",
     "trailer-keys",
@@ -497,6 +525,7 @@ const PROTECT_KEYS: &[&str] = &[
     "pushers",
     "review",
     "mode",
+    "freeze",
 ];
 
 impl Policy {
@@ -524,8 +553,12 @@ impl Policy {
             min_reviewers: 1,
             reviewers: Vec::new(),
             reviewer_patterns: Vec::new(),
+            require_pusher: false,
         };
         if let Some(t) = root.get("review").and_then(|v| w.table(v, "review")) {
+            if let Some(v) = t.get("require-pusher") {
+                review.require_pusher = w.boolean(v, "review.require-pusher").unwrap_or(false);
+            }
             w.check_keys(t, "[review]", REVIEW_KEYS);
             if let Some(v) = t.get("trailer") {
                 if let Some(s) = w.string(v, "review.trailer") {
@@ -610,6 +643,78 @@ impl Policy {
             }
         }
 
+        let mut identities = BTreeMap::new();
+        if let Some(t) = root
+            .get("identities")
+            .and_then(|v| w.table(v, "identities"))
+        {
+            for (login, v) in t.iter() {
+                let login: &str = login.get_ref();
+                let emails: Vec<String> = w
+                    .strings(v, &format!("identities.{login}"))
+                    .into_iter()
+                    .map(|(e, span)| {
+                        if !e.contains('@') {
+                            w.error(
+                                span,
+                                format!("`identities.{login}`: \"{e}\" is not an email"),
+                            );
+                        }
+                        e.to_ascii_lowercase()
+                    })
+                    .collect();
+                identities.insert(login.to_string(), emails);
+            }
+        }
+
+        let mut owners = Vec::new();
+        let mut owner_patterns = Vec::new();
+        if let Some(t) = root.get("policy").and_then(|v| w.table(v, "policy")) {
+            w.check_keys(t, "[policy]", &["owners"]);
+            if let Some(v) = t.get("owners") {
+                for (p, span) in w.strings(v, "policy.owners") {
+                    if let Some(m) = w.glob(&p, span, "policy.owners", detect::text_glob) {
+                        owners.push(m);
+                        owner_patterns.push(p);
+                    }
+                }
+            }
+        }
+
+        let mut bypass_pushers = Vec::new();
+        if let Some(t) = root.get("bypass").and_then(|v| w.table(v, "bypass")) {
+            w.check_keys(t, "[bypass]", &["pushers"]);
+            if let Some(v) = t.get("pushers") {
+                for (p, span) in w.strings(v, "bypass.pushers") {
+                    if let Some(m) = w.glob(&p, span, "bypass.pushers", detect::text_glob) {
+                        bypass_pushers.push(m);
+                    }
+                }
+            }
+        }
+
+        let mut rule_modes = BTreeMap::new();
+        if let Some(t) = root.get("modes").and_then(|v| w.table(v, "modes")) {
+            for (code, v) in t.iter() {
+                let code_str: &str = code.get_ref();
+                match Rule::from_code(code_str) {
+                    None => w.error(
+                        code.span(),
+                        format!("unknown rule code `{code_str}` in [modes]; `reviewgate explain` lists them"),
+                    ),
+                    Some(rule) if rule.is_fail_closed() => w.error(
+                        code.span(),
+                        format!("`{code_str}` always rejects (fail closed) and cannot be given a mode"),
+                    ),
+                    Some(rule) => {
+                        if let Some(m) = w.mode(v, &format!("modes.{code_str}")) {
+                            rule_modes.insert(rule, m);
+                        }
+                    }
+                }
+            }
+        }
+
         let detector = match Detector::new(&detect_cfg) {
             Ok(d) => Some(d),
             Err(e) => {
@@ -636,6 +741,11 @@ impl Policy {
             review,
             detector,
             protect,
+            identities,
+            owners,
+            owner_patterns,
+            bypass_pushers,
+            rule_modes,
         })
     }
 
@@ -675,6 +785,7 @@ fn parse_protection(
         pusher_patterns: Vec::new(),
         review: ReviewScope::Ai,
         mode: None,
+        freeze: Vec::new(),
     };
     match t.get("refs") {
         None => w.error(
@@ -749,7 +860,110 @@ fn parse_protection(
     if let Some(v) = t.get("mode") {
         p.mode = w.mode(v, &format!("{what}.mode"));
     }
+    if let Some(v) = t.get("freeze") {
+        match v.get_ref().as_array() {
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let fwhat = format!("{what}.freeze[{i}]");
+                    if let Some(ft) = w.table(item, &fwhat) {
+                        if let Some(win) = parse_window(w, ft, item.span(), &fwhat) {
+                            p.freeze.push(win);
+                        }
+                    }
+                }
+            }
+            None => w.error(v.span(), format!("`{what}.freeze` must be an array of tables: write each window as [[protect.freeze]]")),
+        }
+    }
     Some(p)
+}
+
+/// A date-time value: a TOML offset date-time or an RFC 3339 string.
+fn instant(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = match v.get_ref() {
+        DeValue::Datetime(d) => d.to_string(),
+        DeValue::String(s) => s.to_string(),
+        other => {
+            w.error(
+                v.span(),
+                format!("`{what}` must be a date-time, found {}", other.type_str()),
+            );
+            return None;
+        }
+    };
+    match chrono::DateTime::parse_from_rfc3339(&text) {
+        Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+        Err(_) => {
+            w.error(v.span(), format!("`{what}` must be an RFC 3339 date-time with an offset, e.g. 2026-12-20T00:00:00Z, found {text}"));
+            None
+        }
+    }
+}
+
+fn parse_window(
+    w: &mut Walker<'_>,
+    t: &DeTable<'_>,
+    span: Range<usize>,
+    what: &str,
+) -> Option<Window> {
+    w.check_keys(t, &format!("[[protect.freeze]] {what}"), FREEZE_KEYS);
+    let reason = match t.get("reason") {
+        Some(v) => w.string(v, &format!("{what}.reason"))?,
+        None => {
+            w.error(
+                span.clone(),
+                format!("{what}: `reason` is required (it is shown to the pusher)"),
+            );
+            return None;
+        }
+    };
+    let (Some(from), Some(until)) = (t.get("from"), t.get("until")) else {
+        w.error(span, format!("{what}: `from` and `until` are required"));
+        return None;
+    };
+    let weekly = matches!(from.get_ref(), DeValue::String(s) if WeekTime::parse(s).is_ok())
+        || matches!(until.get_ref(), DeValue::String(s) if WeekTime::parse(s).is_ok());
+    if weekly {
+        let mut week = |v: &Value<'_>, key: &str| -> Option<WeekTime> {
+            let s = w.string(v, &format!("{what}.{key}"))?;
+            WeekTime::parse(&s)
+                .map_err(|e| w.error(v.span(), format!("`{what}.{key}`: {e}")))
+                .ok()
+        };
+        let (f, u) = (week(from, "from"), week(until, "until"));
+        let zone = match t.get("timezone") {
+            None => {
+                w.error(span, format!("{what}: a weekly window needs `timezone` (an IANA name such as \"Europe/Berlin\", \"UTC\" or \"+02:00\")"));
+                None
+            }
+            Some(v) => {
+                let s = w.string(v, &format!("{what}.timezone"))?;
+                freeze::parse_zone(&s)
+                    .map_err(|e| w.error(v.span(), format!("`{what}.timezone`: {e}")))
+                    .ok()
+            }
+        };
+        Some(Window::Weekly {
+            from: f?,
+            until: u?,
+            zone: zone?,
+            reason,
+        })
+    } else {
+        if let Some(v) = t.get("timezone") {
+            w.error(v.span(), format!("`{what}.timezone` applies only to weekly windows (\"Fri 16:00\"); absolute times carry their own offset"));
+        }
+        let (start, end) = (
+            instant(w, from, &format!("{what}.from")),
+            instant(w, until, &format!("{what}.until")),
+        );
+        let (start, end) = (start?, end?);
+        if end <= start {
+            w.error(until.span(), format!("`{what}.until` must be after `from`"));
+            return None;
+        }
+        Some(Window::Absolute { start, end, reason })
+    }
 }
 
 #[cfg(test)]

@@ -8,12 +8,15 @@
 use std::ffi::OsString;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::config::LoadedPolicy;
-use crate::push::{self, Env, InputError, Pusher, RefUpdate};
+use chrono::{DateTime, Utc};
+
+use crate::audit;
+use crate::config::{LoadedPolicy, Mode, Policy, PolicySource};
+use crate::push::{self, Env, InputError, PushOptions, Pusher, RefUpdate, IDENTITY_VARIABLES};
 use crate::repo::{HookRepo, OpenError, PolicyLoadError};
 use crate::report;
 use crate::rules::{self, CheckContext};
-use crate::verdict::{ExitStatus, Rule, Verdict};
+use crate::verdict::{Bypass, ExitStatus, Rule, Severity, Verdict, Violation};
 
 /// What a hook run decided.
 #[derive(Debug)]
@@ -91,6 +94,20 @@ pub fn update(args: &[OsString], env: &Env) -> Outcome {
     }
 }
 
+/// The git config key that pins "now" for freeze windows (tests; server-side only).
+pub const NOW_KEY: &str = "reviewgate.now";
+
+/// The time to judge freeze windows at: `reviewgate.now` from the server's git
+/// config if set (for tests and drills), else the clock.
+pub fn now_for(repo: &HookRepo) -> DateTime<Utc> {
+    repo.repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_string(NOW_KEY).ok())
+        .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
+}
+
 /// Judge `updates` in the repository the environment names.
 pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     let repo = match HookRepo::open_for_hook(env) {
@@ -112,38 +129,145 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
             )
         }
     };
+    // With our pre-receive installed, it has judged (and audited) every ref of
+    // this push already, with the push options the update hook cannot see.
+    if kind == HookKind::Update && pre_receive_is_ours(&repo) {
+        return Outcome {
+            status: ExitStatus::Accepted,
+            lines: Vec::new(),
+            verdict: None,
+        };
+    }
+    let now = now_for(&repo);
     let default_branch = repo.default_branch();
-    let policy = match repo.load_policy() {
-        Ok(p) => p,
-        Err(e) => return policy_failure(&e),
-    };
     let pusher = Pusher::from_env(env);
-    let verdict = judge(
-        &repo,
-        &policy,
+    let options = PushOptions::from_env(env);
+    let mut bypass_hint = None;
+    let (mut verdict, protected) = match repo.load_policy() {
+        Ok(policy) => {
+            let mut verdict = judge(
+                &repo,
+                &policy,
+                pusher.as_ref(),
+                default_branch.as_deref(),
+                now,
+                updates,
+            );
+            if kind == HookKind::PreReceive {
+                apply_bypass(&mut verdict, &policy.policy, pusher.as_ref(), &options);
+            }
+            if !policy.policy.bypass_pushers.is_empty() {
+                bypass_hint = Some(options.advertised);
+            }
+            let protected = updates.iter().any(|u| {
+                policy
+                    .policy
+                    .is_protected(&u.name, default_branch.as_deref())
+            });
+            (verdict, protected)
+        }
+        Err(e) => (policy_failure(&e, updates), true),
+    };
+
+    let hook_name = match kind {
+        HookKind::PreReceive => "pre-receive",
+        HookKind::Update => "update",
+    };
+    let log = audit::log_path(&repo.repo);
+    let record = audit::Record::new(
+        now,
+        repo.repo.path(),
+        hook_name,
         pusher.as_ref(),
-        default_branch.as_deref(),
         updates,
+        &verdict,
     );
-    let protected = updates.iter().any(|u| {
-        policy
-            .policy
-            .is_protected(&u.name, default_branch.as_deref())
-    });
-    let mut lines = if protected || !verdict.violations.is_empty() {
+    if let Err(e) = audit::append(&log, &record) {
+        // Documented choice: decisions on protected refs must be on the record.
+        if protected {
+            verdict.push(Violation {
+                rule: Rule::AuditUnavailable,
+                severity: Severity::Error,
+                refname: updates.first().map(|u| u.name.clone()).unwrap_or_default(),
+                commit: None,
+                message: format!("cannot write the audit log: {e:#}"),
+                hint: format!("the server administrator must make the log writable or move it (git config {})", audit::AUDIT_LOG_KEY),
+            });
+        }
+    }
+
+    let mut lines = if protected || !verdict.violations.is_empty() || verdict.bypass.is_some() {
         report::render(&verdict)
     } else {
         Vec::new()
     };
-    // With our pre-receive installed too, it has already reported; the update
-    // hook only speaks when it rejects (which pre-receive would have done).
-    if kind == HookKind::Update && !verdict.rejects() && pre_receive_is_ours(&repo) {
-        lines.clear();
+    if verdict.rejects() {
+        if let Some(advertised) = bypass_hint {
+            lines.push("reviewgate: emergency? a pusher listed in [bypass] can break glass (audited): git push -o reviewgate.bypass=\"reason\"".into());
+            if !advertised {
+                lines.push("reviewgate: (push options need the server setting receive.advertisePushOptions=true)".into());
+            }
+        }
     }
     Outcome {
         status: verdict.exit_status(),
         lines,
         verdict: Some(verdict),
+    }
+}
+
+/// The push option that asks for break-glass.
+pub const BYPASS_OPTION: &str = "reviewgate.bypass";
+
+/// Honour or refuse a break-glass request: only for authenticated pushers
+/// listed in `[bypass] pushers`, only with a reason. Honoured, every policy
+/// violation becomes a warning (fail-closed ones stay errors).
+pub fn apply_bypass(
+    verdict: &mut Verdict,
+    policy: &Policy,
+    pusher: Option<&Pusher>,
+    options: &PushOptions,
+) {
+    let bare = options.options.iter().any(|o| o == BYPASS_OPTION);
+    let Some(reason) = options.value(BYPASS_OPTION).or(bare.then_some("")) else {
+        return;
+    };
+    let reason = reason.trim();
+    let denial = if reason.is_empty() {
+        Some(
+            "break-glass needs a reason: git push -o reviewgate.bypass=\"what is on fire\""
+                .to_string(),
+        )
+    } else {
+        match pusher {
+            None => Some(format!("break-glass needs an authenticated pusher, and the server gave none (looked for {IDENTITY_VARIABLES})")),
+            Some(p) if !policy.bypass_pushers.iter().any(|m| m.is_match(&p.login)) => {
+                Some(format!("pusher `{}` is not listed in [bypass] pushers", p.login))
+            }
+            Some(_) => None,
+        }
+    };
+    if let Some(message) = denial {
+        verdict.push(Violation {
+            rule: Rule::BypassDenied,
+            severity: Severity::Error,
+            refname: "(this push)".into(),
+            commit: None,
+            message,
+            hint: "push without the option to be judged normally, or ask a listed pusher".into(),
+        });
+        return;
+    }
+    for v in &mut verdict.violations {
+        if v.severity == Severity::Error && !v.rule.is_fail_closed() {
+            v.severity = Severity::Warning;
+        }
+    }
+    if let Some(p) = pusher {
+        verdict.bypass = Some(Bypass {
+            pusher: format!("{} ({})", p.login, p.source),
+            reason: reason.to_string(),
+        });
     }
 }
 
@@ -153,6 +277,7 @@ pub fn judge(
     policy: &LoadedPolicy,
     pusher: Option<&Pusher>,
     default_branch: Option<&str>,
+    now: DateTime<Utc>,
     updates: &[RefUpdate],
 ) -> Verdict {
     let ctx = CheckContext {
@@ -160,19 +285,29 @@ pub fn judge(
         policy,
         pusher,
         default_branch,
+        now,
     };
     rules::check_push(&ctx, updates)
 }
 
-fn policy_failure(e: &PolicyLoadError) -> Outcome {
-    let detail = format!(
-        "{e}\nEvery update is refused until the policy is fixed (fail closed).\nAn administrator can pin a known-good policy on the server: git config reviewgate.policy /path/to/policy.toml"
-    );
-    let (headline, status) = match e {
-        PolicyLoadError::Invalid(_) => ("the trusted policy is invalid", ExitStatus::ConfigError),
-        PolicyLoadError::Read(_) => ("the trusted policy cannot be read", ExitStatus::ConfigError),
+fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate]) -> Verdict {
+    let source = match e {
+        PolicyLoadError::Invalid(pe) => format!("invalid policy: {}", pe.source_desc),
+        PolicyLoadError::Read(_) => "unreadable policy".to_string(),
     };
-    failure(status, Rule::PolicyInvalid, headline, &detail)
+    let mut verdict = Verdict::new(&PolicySource::File(source), "-", Mode::Enforce);
+    let refs: Vec<&str> = updates.iter().map(|u| u.name.as_str()).take(5).collect();
+    verdict.push(Violation {
+        rule: Rule::PolicyInvalid,
+        severity: Severity::Error,
+        refname: refs.join(", "),
+        commit: None,
+        message: format!(
+            "the trusted policy cannot be used, so every update is refused (fail closed):\n{e}"
+        ),
+        hint: "an administrator can pin a known-good policy on the server:\n  git config reviewgate.policy /path/to/policy.toml\nthen push the fix and unset it (README: Recovering from a broken policy)".into(),
+    });
+    verdict
 }
 
 fn pre_receive_is_ours(repo: &HookRepo) -> bool {

@@ -21,9 +21,11 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod commits;
 pub mod config;
 pub mod detect;
+pub mod freeze;
 pub mod hook;
 pub mod local;
 pub mod push;

@@ -140,6 +140,7 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
         &policy,
         None,
         default_branch.as_deref(),
+        chrono::Utc::now(),
         std::slice::from_ref(&update),
     );
     Ok(LocalResult { verdict, update })

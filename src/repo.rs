@@ -249,6 +249,18 @@ impl HookRepo {
         }
     }
 
+    /// The blob id of the policy file in the tree of commit `id`, if any.
+    pub fn policy_blob_id(&self, id: Oid) -> Result<Option<Oid>> {
+        let commit = self
+            .repo
+            .find_commit(id)
+            .with_context(|| format!("reading commit {id}"))?;
+        let tree = commit
+            .tree()
+            .with_context(|| format!("reading the tree of {id}"))?;
+        Ok(tree.get_name(POLICY_FILE).map(|e| e.id()))
+    }
+
     /// The policy file's bytes in the tree of the commit `id` peels to.
     pub fn policy_blob_at(&self, id: Oid) -> Result<Option<(Oid, Vec<u8>)>> {
         let Some(commit_id) = self.peel_to_commit(id)? else {

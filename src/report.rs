@@ -81,12 +81,25 @@ fn sanitize_multiline(text: &str) -> Vec<String> {
 pub fn render(verdict: &Verdict) -> Vec<String> {
     let mut lines = Vec::new();
     let total = verdict.violations.len() + verdict.violations_dropped;
-    if total == 0 {
+    if total == 0 && verdict.bypass.is_none() {
         lines.push(summary(verdict));
         return lines;
     }
+    if let Some(b) = &verdict.bypass {
+        lines.push("reviewgate: *** BREAK-GLASS ***".into());
+        lines.push(format!(
+            "reviewgate: {} bypassed the policy: \"{}\"",
+            sanitize(&b.pusher),
+            sanitize(&b.reason)
+        ));
+        lines.push(
+            "reviewgate: this push and every violation below are recorded in the audit log".into(),
+        );
+    }
     let head = if verdict.rejects() {
         "reviewgate: push rejected"
+    } else if verdict.bypass.is_some() {
+        "reviewgate: push accepted by break-glass"
     } else {
         "reviewgate: push accepted with warnings (warn mode)"
     };

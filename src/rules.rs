@@ -2,10 +2,11 @@
 //! the update (and the commits it brings) break.
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use git2::Oid;
 
 use crate::commits::{self, CommitView};
-use crate::config::{LoadedPolicy, Mode, Policy, Protection, ReviewScope};
+use crate::config::{LoadedPolicy, Mode, Policy, PolicySource, Protection, ReviewScope};
 use crate::detect::CommitText;
 use crate::push::{Pusher, RefUpdate, UpdateKind, IDENTITY_VARIABLES};
 use crate::repo::HookRepo;
@@ -46,6 +47,8 @@ pub struct ReviewAssessment {
     pub reviews: Vec<(String, ReviewerStatus)>,
     /// Distinct valid reviewer emails.
     pub distinct_valid: usize,
+    /// Those emails (lowercase).
+    pub valid_emails: Vec<String>,
 }
 
 /// Judge the review trailers in `message` for a commit by `author_email` /
@@ -92,6 +95,7 @@ pub fn assess_reviews(
     ReviewAssessment {
         distinct_valid: valid.len(),
         reviews,
+        valid_emails: valid,
     }
 }
 
@@ -160,6 +164,30 @@ pub struct CheckContext<'a> {
     pub pusher: Option<&'a Pusher>,
     /// The default branch (client-visible ref name).
     pub default_branch: Option<&'a str>,
+    /// The time freeze windows are judged at.
+    pub now: DateTime<Utc>,
+}
+
+/// The reviewer emails an authenticated pusher stands for: the policy's
+/// `[identities]` entry for their login, plus any email the server gave.
+pub fn pusher_emails(policy: &Policy, pusher: &Pusher) -> Vec<String> {
+    let mut emails = policy
+        .identities
+        .get(&pusher.login)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(e) = &pusher.email {
+        emails.push(e.to_ascii_lowercase());
+    }
+    emails
+}
+
+/// The severity a rule gets on a ref whose effective mode is `mode`.
+fn severity_for(policy: &Policy, mode: Mode, rule: Rule) -> Severity {
+    if rule.is_fail_closed() {
+        return Severity::Error;
+    }
+    severity(policy.rule_modes.get(&rule).copied().unwrap_or(mode))
 }
 
 fn short(id: Oid) -> String {
@@ -202,6 +230,22 @@ fn check_ref(
     update: &RefUpdate,
     verdict: &mut Verdict,
 ) -> Result<()> {
+    let first = verdict.violations.len();
+    let result = check_ref_inner(ctx, eff, update, verdict);
+    // Per-rule modes: one place decides each violation's severity.
+    let policy = &ctx.policy.policy;
+    for v in verdict.violations.iter_mut().skip(first) {
+        v.severity = severity_for(policy, eff.mode, v.rule);
+    }
+    result
+}
+
+fn check_ref_inner(
+    ctx: &CheckContext<'_>,
+    eff: &Effective<'_>,
+    update: &RefUpdate,
+    verdict: &mut Verdict,
+) -> Result<()> {
     let sev = severity(eff.mode);
     let refname = update.name.as_str();
     let ref_violation = |rule: Rule, message: String, hint: String| Violation {
@@ -221,7 +265,7 @@ fn check_ref(
         let allowed = match ctx.pusher {
             None => {
                 verdict.push(ref_violation(
-                    Rule::PusherNotAllowed,
+                    Rule::PusherUnauthenticated,
                     format!("only listed pushers may update this ref, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
                     "push through the server's authenticated transport, or ask an administrator to configure identity variables".into(),
                 ));
@@ -240,6 +284,23 @@ fn check_ref(
                 "push to another branch and ask an allowed pusher to bring it in".into(),
             ));
             break;
+        }
+    }
+
+    // Change-freeze windows.
+    for p in &eff.entries {
+        for w in &p.freeze {
+            if let Some(end) = w.active_until(ctx.now) {
+                verdict.push(ref_violation(
+                    Rule::FreezeWindow,
+                    format!(
+                        "changes to this ref are frozen: {} (until {})",
+                        w.reason(),
+                        end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                    "wait until the window ends; in an emergency a listed pusher can break glass: git push -o reviewgate.bypass=\"reason\"".into(),
+                ));
+            }
         }
     }
 
@@ -304,10 +365,43 @@ fn check_ref(
         }
     };
 
+    // A push that changes the policy file on the default branch: the new file
+    // must be valid, and the commits changing it need a policy owner's review.
+    // (With a server-pinned policy the repository's file does not govern.)
+    let gate = ctx.default_branch == Some(refname)
+        && !matches!(ctx.policy.source, PolicySource::File(_))
+        && {
+            let old_blob = match old_commit {
+                Some(o) => repo.policy_blob_id(o)?,
+                None => None,
+            };
+            old_blob != repo.policy_blob_id(new_commit)?
+        };
+    if gate {
+        if let Some((_, bytes)) = repo.policy_blob_at(new_commit)? {
+            let source = PolicySource::Repository {
+                refname: refname.to_string(),
+                commit: new_commit.to_string(),
+            };
+            if let Err(e) = LoadedPolicy::from_bytes(&bytes, source) {
+                verdict.push(ref_violation(
+                    Rule::PolicyChangeInvalid,
+                    format!("the new policy does not parse:\n{e}"),
+                    "fix the errors above and push again; `reviewgate policy check .reviewgate.toml` runs the same validation".into(),
+                ));
+            }
+        }
+    }
+
     let mut review_violations: Vec<usize> = Vec::new();
     let policy = &ctx.policy.policy;
     commits::walk(&repo.repo, new_commit, &hide, |c| {
         verdict.commits_checked += 1;
+        if gate && touches_policy(repo, &c)? {
+            if let Some(v) = policy_change_violation(policy, &c, refname) {
+                verdict.push(v);
+            }
+        }
         if eff.linear_history && c.parent_count() > 1 {
             verdict.push(commit_violation(
                 &c,
@@ -319,7 +413,7 @@ fn check_ref(
             ));
         }
         if eff.review != ReviewScope::None {
-            if let Some(v) = review_violation(policy, eff.review, &c, refname, sev) {
+            if let Some(v) = review_violation(policy, eff.review, &c, refname, sev, ctx.pusher) {
                 if verdict.violations.len() < crate::verdict::MAX_KEPT_VIOLATIONS {
                     review_violations.push(verdict.violations.len());
                 }
@@ -377,6 +471,50 @@ fn commit_violation(
     }
 }
 
+/// Whether the commit changes the policy file relative to its first parent.
+fn touches_policy(repo: &HookRepo, c: &CommitView<'_>) -> Result<bool> {
+    let mine = repo.policy_blob_id(c.id())?;
+    let parent = match c.commit.parent_id(0) {
+        Ok(p) => repo.policy_blob_id(p)?,
+        Err(_) => None,
+    };
+    Ok(mine != parent)
+}
+
+/// A policy-changing commit without a valid review by a policy owner.
+fn policy_change_violation(
+    policy: &Policy,
+    c: &CommitView<'_>,
+    refname: &str,
+) -> Option<Violation> {
+    let (_, author_email) = c.author();
+    let (_, committer_email) = c.committer();
+    let a = assess_reviews(policy, c.message(), &author_email, &committer_email);
+    let by_owner = a
+        .valid_emails
+        .iter()
+        .any(|e| policy.owners.is_empty() || policy.owners.iter().any(|m| m.is_match(e)));
+    if by_owner {
+        return None;
+    }
+    let who = if policy.owners.is_empty() {
+        "a human reviewer (the policy lists no owners)".to_string()
+    } else {
+        format!("a policy owner ({})", policy.owner_patterns.join(", "))
+    };
+    Some(commit_violation(
+        c,
+        refname,
+        Severity::Error,
+        Rule::PolicyChangeUnreviewed,
+        format!("this commit changes {} and has no valid review by {who}", crate::config::POLICY_FILE),
+        format!(
+            "ask a policy owner to review it, then add their trailer:\n  git commit --amend --trailer \"{}: Name <email>\"",
+            policy.review.trailer
+        ),
+    ))
+}
+
 /// The review violation for one commit, if it needs a review and lacks one.
 fn review_violation(
     policy: &Policy,
@@ -384,6 +522,7 @@ fn review_violation(
     c: &CommitView<'_>,
     refname: &str,
     severity: Severity,
+    pusher: Option<&Pusher>,
 ) -> Option<Violation> {
     let (author, author_email) = c.author();
     let (committer, committer_email) = c.committer();
@@ -402,13 +541,49 @@ fn review_violation(
     }
     let a = assess_reviews(policy, c.message(), &author_email, &committer_email);
     let min = policy.review.min_reviewers as usize;
-    if a.distinct_valid >= min {
-        return None;
-    }
     let what = match &evidence {
         Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
         None => "commit".to_string(),
     };
+    if a.distinct_valid >= min {
+        if !policy.review.require_pusher {
+            return None;
+        }
+        let (rule, message) = match pusher {
+            None => (
+                Rule::PusherUnauthenticated,
+                format!("{what}: the policy requires that a reviewer pushes it, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
+            ),
+            Some(p) => {
+                let emails = pusher_emails(policy, p);
+                if a.valid_emails.iter().any(|e| emails.contains(e)) {
+                    return None;
+                }
+                let known = if emails.is_empty() {
+                    "no reviewer emails are mapped to this login in [identities]".to_string()
+                } else {
+                    format!("they stand for {}", emails.join(", "))
+                };
+                (
+                    Rule::PusherNotReviewer,
+                    format!(
+                        "{what}: the pusher `{}` ({}) is not one of its valid reviewers ({}); {known}",
+                        p.login,
+                        p.source,
+                        a.valid_emails.join(", ")
+                    ),
+                )
+            }
+        };
+        return Some(commit_violation(
+            c,
+            refname,
+            severity,
+            rule,
+            message,
+            "the reviewer named in the trailer pushes the commit (the policy binds review to the authenticated pusher)".into(),
+        ));
+    }
     let base_rule = if evidence.is_some() {
         Rule::AiUnreviewed
     } else {

@@ -33,6 +33,20 @@ pub enum Rule {
     MergeCommit,
     /// The pusher is not allowed to update the ref.
     PusherNotAllowed,
+    /// The policy needs an authenticated pusher and the server gave none.
+    PusherUnauthenticated,
+    /// Review must be by the pusher, and the pusher is not a valid reviewer.
+    PusherNotReviewer,
+    /// The push changes the policy file on the default branch to an invalid one.
+    PolicyChangeInvalid,
+    /// A commit changing the policy file lacks a review by a policy owner.
+    PolicyChangeUnreviewed,
+    /// The ref is in a change-freeze window.
+    FreezeWindow,
+    /// A break-glass push option that is not honoured.
+    BypassDenied,
+    /// The audit record could not be written: protected updates fail closed.
+    AuditUnavailable,
     /// The trusted policy is invalid: protected updates fail closed.
     PolicyInvalid,
     /// The push could not be checked (git error, missing object): fail closed.
@@ -41,7 +55,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 21] = [
         Rule::AiUnreviewed,
         Rule::Unreviewed,
         Rule::SelfReview,
@@ -54,9 +68,24 @@ impl Rule {
         Rule::ImmutableRef,
         Rule::MergeCommit,
         Rule::PusherNotAllowed,
+        Rule::PusherUnauthenticated,
+        Rule::PusherNotReviewer,
+        Rule::PolicyChangeInvalid,
+        Rule::PolicyChangeUnreviewed,
+        Rule::FreezeWindow,
+        Rule::BypassDenied,
+        Rule::AuditUnavailable,
         Rule::PolicyInvalid,
         Rule::InternalError,
     ];
+
+    /// Rules that always reject: they cannot be set to warn or bypassed.
+    pub fn is_fail_closed(self) -> bool {
+        matches!(
+            self,
+            Rule::PolicyInvalid | Rule::InternalError | Rule::AuditUnavailable | Rule::BypassDenied
+        )
+    }
 
     /// The stable kebab-case code.
     pub fn code(self) -> &'static str {
@@ -73,6 +102,13 @@ impl Rule {
             Rule::ImmutableRef => "immutable-ref",
             Rule::MergeCommit => "merge-commit",
             Rule::PusherNotAllowed => "pusher-not-allowed",
+            Rule::PusherUnauthenticated => "pusher-unauthenticated",
+            Rule::PusherNotReviewer => "pusher-not-reviewer",
+            Rule::PolicyChangeInvalid => "policy-change-invalid",
+            Rule::PolicyChangeUnreviewed => "policy-change-unreviewed",
+            Rule::FreezeWindow => "freeze-window",
+            Rule::BypassDenied => "bypass-denied",
+            Rule::AuditUnavailable => "audit-unavailable",
             Rule::PolicyInvalid => "policy-invalid",
             Rule::InternalError => "internal-error",
         }
@@ -98,6 +134,13 @@ impl Rule {
             Rule::ImmutableRef => "a ref that may only be created (such as a release tag) is moved",
             Rule::MergeCommit => "a merge commit reaches a ref that requires linear history",
             Rule::PusherNotAllowed => "the pusher is not allowed to update this protected ref",
+            Rule::PusherUnauthenticated => "the policy needs the pusher's authenticated identity and the server gave none",
+            Rule::PusherNotReviewer => "the policy requires that the pusher is one of the commit's valid reviewers",
+            Rule::PolicyChangeInvalid => "the push changes the policy file on the default branch to one that does not parse",
+            Rule::PolicyChangeUnreviewed => "a commit changing the policy file has no valid review by a policy owner",
+            Rule::FreezeWindow => "the ref is in a change-freeze window",
+            Rule::BypassDenied => "a break-glass push option was given but is not honoured for this push",
+            Rule::AuditUnavailable => "the audit record could not be written, so protected updates are refused",
             Rule::PolicyInvalid => "the trusted policy file is invalid, so protected updates are refused",
             Rule::InternalError => "reviewgate could not check the update, so it is refused",
         }
@@ -158,6 +201,42 @@ merging:
             Rule::PusherNotAllowed => "\
 Only the pushers listed in the policy may update this ref. Push to another
 branch and ask one of them to bring it in.",
+            Rule::PusherUnauthenticated => "\
+The policy binds reviews or pushes to the authenticated pusher, and the server
+passed no identity. reviewgate reads GITEA_PUSHER_NAME (Gitea/Forgejo),
+GL_USERNAME (GitLab), GL_USER (gitolite), GITHUB_USER_LOGIN (GHES),
+GIT_PUSH_CERT_SIGNER with GIT_PUSH_CERT_STATUS=G (git push --signed), and
+REMOTE_USER (git http-backend behind an authenticating web server). Push over
+an authenticated transport, or ask the administrator to set one up.",
+            Rule::PusherNotReviewer => "\
+The policy requires that a reviewer of each commit pushes it ([review]
+require-pusher): a typed Reviewed-by line alone cannot prove a review. The
+author writes the reviewer's trailer (git commit --amend --trailer
+\"Reviewed-by: Ann Lee <ann@example.com>\"), and the reviewer pushes. The
+policy's [identities] table maps the reviewer's server login to their emails.",
+            Rule::PolicyChangeInvalid => "\
+The new .reviewgate.toml does not parse. Fix the errors listed (file, line and
+column of the new version) and push again; `reviewgate policy check` runs the
+same validation locally.",
+            Rule::PolicyChangeUnreviewed => "\
+Changes to the policy file on the default branch need a review by a policy
+owner ([policy] owners in the current policy; with no owners listed, any valid
+human reviewer). Ask an owner to review the commit and add their Reviewed-by
+trailer. The push is judged by the policy as it was before the push.",
+            Rule::FreezeWindow => "\
+The policy freezes changes to this ref for a while (for example over a holiday
+or a weekend). Wait until the window ends (the message says when), or, in an
+emergency, a listed pusher can break glass:
+git push -o reviewgate.bypass=\"reason\" (audited).",
+            Rule::BypassDenied => "\
+Break-glass (git push -o reviewgate.bypass=\"reason\") is honoured only for
+authenticated pushers listed in [bypass] pushers, with a non-empty reason.
+Without it, the push is judged normally.",
+            Rule::AuditUnavailable => "\
+Every decision on a protected ref is recorded in the audit log. The log could
+not be written (permissions, disk full), so the update is refused rather than
+accepted unrecorded. The server administrator must fix the log's location
+(git config reviewgate.auditLog).",
             Rule::PolicyInvalid => "\
 The .reviewgate.toml on the default branch (or the file pinned by the server)
 does not parse. Until it is fixed, updates are refused (fail closed). An
@@ -219,6 +298,15 @@ fn ser_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(rule.code())
 }
 
+/// A break-glass push that was honoured.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Bypass {
+    /// The authenticated pusher who broke glass.
+    pub pusher: String,
+    /// The reason they gave.
+    pub reason: String,
+}
+
 /// The decision for a whole push.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Verdict {
@@ -234,6 +322,8 @@ pub struct Verdict {
     pub policy_sha256: String,
     /// Global mode of the policy.
     pub mode: Mode,
+    /// Set when a break-glass push turned violations into warnings.
+    pub bypass: Option<Bypass>,
 }
 
 /// How many violations a verdict keeps in full (the rest are counted).
@@ -249,6 +339,7 @@ impl Verdict {
             policy_source: source.to_string(),
             policy_sha256: sha256.to_string(),
             mode,
+            bypass: None,
         }
     }
 

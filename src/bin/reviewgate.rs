@@ -1,12 +1,13 @@
 //! The `reviewgate` command: validate and print policies, explain rule codes,
 //! and check locally what a push would bring, with the hooks' own engine.
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use reviewgate::config::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML, POLICY_FILE};
 use reviewgate::verdict::{ExitStatus, Rule};
-use reviewgate::{local, report};
+use reviewgate::{audit, local, report};
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +31,11 @@ enum Command {
     Explain {
         /// A rule code such as `ai-unreviewed`.
         code: Option<String>,
+    },
+    /// Verify or show the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Check what pushing would bring, with the policy of the remote's default branch.
     Check {
@@ -59,6 +65,23 @@ enum PolicyCommand {
     },
     /// Print the built-in default policy as a commented TOML template.
     Template,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit 1 and name the first bad line if it is broken.
+    Verify {
+        /// The log (default: this repository's, from git config reviewgate.auditLog).
+        log: Option<PathBuf>,
+    },
+    /// Print recent decisions, bypasses and warnings.
+    Show {
+        /// The log (default: this repository's).
+        log: Option<PathBuf>,
+        /// How many of the most recent records.
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -138,6 +161,47 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 Ok(ExitStatus::InternalError.code())
             }
         },
+        Command::Audit {
+            command: AuditCommand::Verify { log },
+        } => {
+            let log = log_or_default(log)?;
+            let r = audit::verify(&log)?;
+            match r.first_bad {
+                None => {
+                    writeln!(
+                        out,
+                        "{}: ok, {} record(s), chain intact",
+                        log.display(),
+                        r.records
+                    )?;
+                    writeln!(
+                        out,
+                        "head: {} (keep a copy elsewhere to detect truncation)",
+                        r.head
+                    )?;
+                    Ok(0)
+                }
+                Some((line, why)) => {
+                    writeln!(out, "{}:{line}: chain broken: {why}", log.display())?;
+                    writeln!(out, "{} record(s) before it verify", r.records)?;
+                    Ok(1)
+                }
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Show { log, last },
+        } => {
+            let log = log_or_default(log)?;
+            let records = audit::read_all(&log)?;
+            let skip = records.len().saturating_sub(last);
+            for rec in records.iter().skip(skip) {
+                match rec {
+                    Err(e) => writeln!(out, "unreadable record: {e}")?,
+                    Ok(v) => writeln!(out, "{}", report::sanitize(&show_record(v)))?,
+                }
+            }
+            Ok(0)
+        }
         Command::Check {
             remote_ref,
             remote,
@@ -168,6 +232,68 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             Ok(res.verdict.exit_status().code())
         }
     }
+}
+
+fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match log {
+        Some(l) => Ok(l),
+        None => {
+            let repo = git2::Repository::discover(".").map_err(|e| {
+                anyhow::anyhow!("no log given and not in a repository: {}", e.message())
+            })?;
+            Ok(audit::log_path(&repo))
+        }
+    }
+}
+
+/// One line per record: time, decision, pusher, refs, violations, bypass.
+fn show_record(v: &serde_json::Value) -> String {
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+    let pusher = v
+        .get("pusher")
+        .and_then(|p| p.get("login"))
+        .and_then(|x| x.as_str())
+        .unwrap_or("-");
+    let refs: Vec<String> = v
+        .get("refs")
+        .and_then(|r| r.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rules: Vec<String> = v
+        .get("violations")
+        .and_then(|r| r.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    format!(
+                        "{}({})",
+                        x.get("rule").and_then(|n| n.as_str()).unwrap_or("?"),
+                        x.get("severity").and_then(|n| n.as_str()).unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut line = format!(
+        "{} {:<24} pusher={} refs={} violations=[{}]",
+        s("time"),
+        s("decision"),
+        pusher,
+        refs.join(","),
+        rules.join(" ")
+    );
+    if let Some(b) = v.get("bypass").filter(|b| !b.is_null()) {
+        line.push_str(&format!(
+            " BYPASS by {}: \"{}\"",
+            b.get("pusher").and_then(|x| x.as_str()).unwrap_or("?"),
+            b.get("reason").and_then(|x| x.as_str()).unwrap_or("")
+        ));
+    }
+    line
 }
 
 fn allowed(b: bool) -> &'static str {

@@ -5,4 +5,5 @@ mod install;
 mod push;
 mod snapshots;
 mod trailers_oracle;
+mod trust;
 mod util;

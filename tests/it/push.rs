@@ -244,7 +244,18 @@ pub fn policy_tighten_then_enforced(t: Transport) {
         ".reviewgate.toml",
         "[[protect]]\nrefs = [\"@default\"]\nreview = \"all\"\nlinear-history = true\n",
     );
-    let p_commit = s.client.commit("Require review of every commit on main\n");
+    // A policy change itself needs a human review (no owners listed yet).
+    s.client.commit("Require review of every commit on main\n");
+    rejected(&s.client.push(&["main"]), "policy-change-unreviewed");
+    s.client.git_ok(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--trailer",
+        REVIEW_ANN,
+    ]);
+    let p_commit = s.client.head();
     accepted(&s.client.push(&["main"]));
     assert_eq!(s.server.rev("refs/heads/main"), Some(p_commit.clone()));
     // Now a human commit without review is refused on main...

@@ -1,0 +1,272 @@
+//! Change-freeze windows: absolute (RFC 3339 start and end) or weekly
+//! (`Fri 16:00` to `Mon 08:00`) in a named time zone or a fixed offset.
+//!
+//! Weekly windows are evaluated in local time, so they follow daylight-saving
+//! changes: "Friday 16:00 in Europe/Berlin" is 15:00 UTC in winter and 14:00
+//! UTC in summer.
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Utc, Weekday};
+
+/// Where a weekly window's clock runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Zone {
+    /// An IANA zone such as `Europe/Berlin`.
+    Named(chrono_tz::Tz),
+    /// A fixed offset such as `+02:00` (or `UTC`).
+    Fixed(FixedOffset),
+}
+
+/// A point in the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekTime {
+    /// Day of the week.
+    pub day: Weekday,
+    /// Time of day.
+    pub time: NaiveTime,
+}
+
+impl WeekTime {
+    fn minute_of_week(self) -> i64 {
+        i64::from(self.day.num_days_from_monday()) * 1440
+            + self
+                .time
+                .signed_duration_since(NaiveTime::MIN)
+                .num_minutes()
+    }
+
+    /// Parse `Fri 16:00` (day names in English, 3 letters or full, any case).
+    pub fn parse(text: &str) -> Result<WeekTime, String> {
+        let mut parts = text.split_whitespace();
+        let (Some(day), Some(time), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("\"{text}\" is not a week time like \"Fri 16:00\""));
+        };
+        let day: Weekday = day
+            .parse()
+            .map_err(|_| format!("\"{day}\" is not a day of the week (Mon, Tue, ... Sun)"))?;
+        let time = NaiveTime::parse_from_str(time, "%H:%M")
+            .map_err(|_| format!("\"{time}\" is not a time like 16:00"))?;
+        Ok(WeekTime { day, time })
+    }
+}
+
+/// One freeze window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Window {
+    /// From `start` (inclusive) to `end` (exclusive).
+    Absolute {
+        /// Start instant.
+        start: DateTime<Utc>,
+        /// End instant.
+        end: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+    /// Every week from `from` to `until` local time (may wrap over the weekend).
+    Weekly {
+        /// Start of the window each week.
+        from: WeekTime,
+        /// End of the window each week.
+        until: WeekTime,
+        /// The clock the times are read on.
+        zone: Zone,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Parse a zone: an IANA name, `UTC`, or an offset `+HH:MM` / `-HH:MM`.
+pub fn parse_zone(text: &str) -> Result<Zone, String> {
+    if text.eq_ignore_ascii_case("utc") || text == "Z" {
+        return Ok(Zone::Fixed(FixedOffset::east_opt(0).ok_or("bad offset")?));
+    }
+    if let Some(sign) = text.chars().next().filter(|c| *c == '+' || *c == '-') {
+        let rest = &text[1..];
+        let (h, m) = rest
+            .split_once(':')
+            .ok_or_else(|| format!("offset \"{text}\" must look like +02:00"))?;
+        let h: i32 = h.parse().map_err(|_| format!("bad offset \"{text}\""))?;
+        let m: i32 = m.parse().map_err(|_| format!("bad offset \"{text}\""))?;
+        let secs = (h * 3600 + m * 60) * if sign == '-' { -1 } else { 1 };
+        return FixedOffset::east_opt(secs)
+            .map(Zone::Fixed)
+            .ok_or_else(|| format!("offset \"{text}\" is out of range"));
+    }
+    text.parse::<chrono_tz::Tz>().map(Zone::Named).map_err(|_| {
+        format!(
+            "unknown time zone \"{text}\" (use an IANA name such as Europe/Berlin, UTC, or +02:00)"
+        )
+    })
+}
+
+/// Local minute-of-week and the local date-time of `now` in `zone`.
+fn local(now: DateTime<Utc>, zone: &Zone) -> (i64, chrono::NaiveDateTime) {
+    let naive = match zone {
+        Zone::Named(tz) => now.with_timezone(tz).naive_local(),
+        Zone::Fixed(off) => now.with_timezone(off).naive_local(),
+    };
+    let m = i64::from(naive.weekday().num_days_from_monday()) * 1440
+        + naive
+            .time()
+            .signed_duration_since(NaiveTime::MIN)
+            .num_minutes();
+    (m, naive)
+}
+
+/// The instant a local date-time names in `zone` (the later one in a DST
+/// overlap; in a DST gap, the first instant after it).
+fn to_utc(naive: chrono::NaiveDateTime, zone: &Zone) -> DateTime<Utc> {
+    fn resolve<Z: TimeZone>(z: &Z, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
+        let mut n = naive;
+        for _ in 0..4 {
+            if let Some(t) = z.from_local_datetime(&n).latest() {
+                return t.with_timezone(&Utc);
+            }
+            n += Duration::minutes(30);
+        }
+        Utc.from_utc_datetime(&naive)
+    }
+    match zone {
+        Zone::Named(tz) => resolve(tz, naive),
+        Zone::Fixed(off) => resolve(off, naive),
+    }
+}
+
+impl Window {
+    /// The reason given in the policy.
+    pub fn reason(&self) -> &str {
+        match self {
+            Window::Absolute { reason, .. } | Window::Weekly { reason, .. } => reason,
+        }
+    }
+
+    /// If `now` is inside the window, when the window ends.
+    pub fn active_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Window::Absolute { start, end, .. } => (*start <= now && now < *end).then_some(*end),
+            Window::Weekly {
+                from, until, zone, ..
+            } => {
+                let (m, naive) = local(now, zone);
+                let (f, u) = (from.minute_of_week(), until.minute_of_week());
+                let inside = if f <= u {
+                    f <= m && m < u
+                } else {
+                    m >= f || m < u
+                };
+                if !inside {
+                    return None;
+                }
+                let mut days = (i64::from(until.day.num_days_from_monday())
+                    - i64::from(naive.weekday().num_days_from_monday()))
+                .rem_euclid(7);
+                if days == 0 && until.time <= naive.time() {
+                    days = 7;
+                }
+                let end_local = (naive.date() + Duration::days(days)).and_time(until.time);
+                Some(to_utc(end_local, zone))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn weekend(zone: &str) -> Window {
+        Window::Weekly {
+            from: WeekTime::parse("Fri 16:00").expect("from"),
+            until: WeekTime::parse("Mon 08:00").expect("until"),
+            zone: parse_zone(zone).expect("zone"),
+            reason: "weekend".into(),
+        }
+    }
+
+    #[test]
+    fn weekly_window_wraps_over_the_weekend_and_midnight() {
+        let w = weekend("UTC");
+        // 2026-11-27 is a Friday.
+        assert_eq!(w.active_until(at("2026-11-27T15:59:00Z")), None);
+        assert_eq!(
+            w.active_until(at("2026-11-27T16:00:00Z")),
+            Some(at("2026-11-30T08:00:00Z"))
+        );
+        assert_eq!(
+            w.active_until(at("2026-11-28T23:59:00Z")),
+            Some(at("2026-11-30T08:00:00Z"))
+        );
+        assert_eq!(
+            w.active_until(at("2026-11-29T00:01:00Z")),
+            Some(at("2026-11-30T08:00:00Z"))
+        );
+        assert_eq!(
+            w.active_until(at("2026-11-30T07:59:00Z")),
+            Some(at("2026-11-30T08:00:00Z"))
+        );
+        assert_eq!(w.active_until(at("2026-11-30T08:00:00Z")), None);
+        // Overnight window inside one week: Tue 22:00 to Wed 06:00.
+        let night = Window::Weekly {
+            from: WeekTime::parse("tue 22:00").expect("from"),
+            until: WeekTime::parse("Wednesday 06:00").expect("until"),
+            zone: parse_zone("+00:00").expect("zone"),
+            reason: "nightly".into(),
+        };
+        assert!(night.active_until(at("2026-12-01T23:30:00Z")).is_some());
+        assert!(night.active_until(at("2026-12-02T05:30:00Z")).is_some());
+        assert!(night.active_until(at("2026-12-02T06:30:00Z")).is_none());
+    }
+
+    #[test]
+    fn weekly_window_follows_dst() {
+        let w = weekend("Europe/Berlin");
+        // Winter (CET, +01:00): Friday 16:00 local is 15:00 UTC.
+        assert_eq!(w.active_until(at("2026-11-27T14:59:00Z")), None);
+        assert!(w.active_until(at("2026-11-27T15:00:00Z")).is_some());
+        // Summer (CEST, +02:00): Friday 16:00 local is 14:00 UTC.
+        assert!(w.active_until(at("2026-07-03T14:00:00Z")).is_some());
+        assert_eq!(w.active_until(at("2026-07-03T13:59:00Z")), None);
+        // The window spanning the change to summer time (Sun 2026-03-29 02:00 -> 03:00):
+        // it starts Fri 15:00 UTC (CET) and ends Mon 08:00 CEST = 06:00 UTC.
+        assert_eq!(
+            w.active_until(at("2026-03-27T15:00:00Z")),
+            Some(at("2026-03-30T06:00:00Z"))
+        );
+        assert_eq!(w.active_until(at("2026-03-30T06:00:00Z")), None);
+        assert!(w.active_until(at("2026-03-30T05:59:00Z")).is_some());
+        // And back to winter time (Sun 2026-10-25): ends Mon 08:00 CET = 07:00 UTC.
+        assert_eq!(
+            w.active_until(at("2026-10-24T12:00:00Z")),
+            Some(at("2026-10-26T07:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn absolute_window() {
+        let w = Window::Absolute {
+            start: at("2026-12-20T00:00:00Z"),
+            end: at("2027-01-04T08:00:00+01:00"),
+            reason: "holidays".into(),
+        };
+        assert_eq!(w.active_until(at("2026-12-19T23:59:59Z")), None);
+        assert_eq!(
+            w.active_until(at("2026-12-24T12:00:00Z")),
+            Some(at("2027-01-04T07:00:00Z"))
+        );
+        assert_eq!(w.active_until(at("2027-01-04T07:00:00Z")), None);
+    }
+
+    #[test]
+    fn bad_inputs() {
+        assert!(WeekTime::parse("Fri").is_err());
+        assert!(WeekTime::parse("Fry 16:00").is_err());
+        assert!(WeekTime::parse("Fri 25:00").is_err());
+        assert!(parse_zone("Mars/Olympus").is_err());
+        assert!(parse_zone("+2").is_err());
+    }
+}

@@ -216,24 +216,27 @@ pub const CATALOG: &[CatalogEntry] = &[
 /// Trailer keys whose value names a person or tool that worked on the commit.
 const IDENTITY_TRAILER_KEYS: [&str; 2] = ["co-authored-by", "signed-off-by"];
 
-/// A compiled set of globs, each with a label saying where it came from.
+/// A set of globs, each with a label saying where it came from. The set is
+/// compiled on first use: a push of ordinary commits, which the prefilter
+/// clears, never pays for regex compilation.
 #[derive(Debug, Clone)]
 struct LabelledSet {
-    set: GlobSet,
+    globs: Vec<Glob>,
     labels: Vec<String>,
+    set: std::sync::OnceLock<Option<GlobSet>>,
 }
+
+/// The label reported if a set cannot be compiled: the commit is treated as
+/// AI-tagged (fail closed) rather than silently not matched.
+const UNCOMPILABLE: &str = "detection patterns that failed to compile (treated as a match)";
 
 impl LabelledSet {
     fn build(globs: Vec<(Glob, String)>) -> Result<Self, globset::Error> {
-        let mut b = GlobSetBuilder::new();
-        let mut labels = Vec::with_capacity(globs.len());
-        for (g, l) in globs {
-            b.add(g);
-            labels.push(l);
-        }
+        let (globs, labels) = globs.into_iter().unzip();
         Ok(Self {
-            set: b.build()?,
+            globs,
             labels,
+            set: std::sync::OnceLock::new(),
         })
     }
 
@@ -241,8 +244,22 @@ impl LabelledSet {
         if self.labels.is_empty() {
             return None;
         }
-        let matches = self.set.matches(text);
-        matches
+        let set = self.set.get_or_init(|| {
+            let mut b = GlobSetBuilder::new();
+            for g in &self.globs {
+                b.add(g.clone());
+            }
+            b.build().ok()
+        });
+        let Some(set) = set else {
+            return Some(UNCOMPILABLE);
+        };
+        // `is_match` stops at the first hit and allocates nothing; only a hit
+        // pays for finding which pattern it was.
+        if !set.is_match(text) {
+            return None;
+        }
+        set.matches(text)
             .first()
             .and_then(|&i| self.labels.get(i))
             .map(String::as_str)
@@ -293,9 +310,78 @@ pub struct CommitText<'a> {
     pub message: &'a [u8],
 }
 
+/// The longest literal run a glob requires (ASCII, lowercased, at least 3
+/// bytes), treating `boundaries` as wildcards too; `None` if there is none.
+fn required_literal(pattern: &str, boundaries: &[char]) -> Option<String> {
+    let mut best = String::new();
+    let mut cur = String::new();
+    let mut chars = pattern.chars();
+    let flush = |cur: &mut String, best: &mut String| {
+        // A substring of a required run is required too: keep the core that
+        // starts and ends alphanumeric, whose first byte makes a good anchor.
+        let core = cur.trim_matches(|c: char| !c.is_alphanumeric());
+        if core.len() > best.len() {
+            *best = core.to_string();
+        }
+        cur.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n) => cur.push(n),
+                None => flush(&mut cur, &mut best),
+            },
+            '*' | '?' => flush(&mut cur, &mut best),
+            '[' | '{' => {
+                flush(&mut cur, &mut best);
+                let close = if c == '[' { ']' } else { '}' };
+                for n in chars.by_ref() {
+                    if n == close {
+                        break;
+                    }
+                }
+            }
+            c if boundaries.contains(&c) || (boundaries.contains(&' ') && c.is_whitespace()) => {
+                flush(&mut cur, &mut best)
+            }
+            c => cur.push(c),
+        }
+    }
+    flush(&mut cur, &mut best);
+    (best.len() >= 3 && best.is_ascii()).then(|| best.to_ascii_lowercase())
+}
+
+/// A quick test that a commit may match at all: every pattern requires some
+/// literal, so a commit containing none of them (case-insensitively) cannot
+/// match, and the globs are skipped. Text with non-ASCII bytes always takes the
+/// full path, since globs fold case by Unicode rules and this only by ASCII.
+#[derive(Debug, Clone)]
+struct Prefilter(Option<aho_corasick::AhoCorasick>);
+
+impl Prefilter {
+    fn new(literals: Option<Vec<String>>) -> Self {
+        let ac = literals.and_then(|l| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(l)
+                .ok()
+        });
+        Prefilter(ac)
+    }
+
+    fn may_match(&self, texts: &[&[u8]]) -> bool {
+        let Some(ac) = &self.0 else {
+            return true;
+        };
+        texts.iter().any(|t| !t.is_ascii() || ac.is_match(*t))
+    }
+}
+
 /// The compiled detector: built-in catalog plus a policy's additions.
 #[derive(Debug, Clone)]
 pub struct Detector {
+    prefilter: Prefilter,
     identities: LabelledSet,
     trailer_keys: Vec<(String, String)>,
     trailer_values: LabelledSet,
@@ -324,6 +410,31 @@ impl Detector {
                 }
             }
         }
+        // The literal each pattern requires, for the prefilter (None: no prefilter).
+        let mut literals: Option<Vec<String>> = Some(Vec::new());
+        let mut need = |lit: Option<String>| match (&mut literals, lit) {
+            (Some(list), Some(l)) => list.push(l),
+            (slot, _) => *slot = None,
+        };
+        if cfg.builtin {
+            for e in CATALOG {
+                need(match e.signal {
+                    TrailerValue(p) => required_literal(p, &[':', ' ']),
+                    TrailerKey(k) => required_literal(k, &[]),
+                    Identity(p) | Marker(p) | Subject(p) => required_literal(p, &[]),
+                });
+            }
+        }
+        for k in &cfg.trailer_keys {
+            need(required_literal(k, &[]));
+        }
+        for p in &cfg.trailer_values {
+            need(required_literal(p, &[':', ' ']));
+        }
+        for p in cfg.identities.iter().chain(&cfg.markers) {
+            need(required_literal(p, &[]));
+        }
+        let prefilter = Prefilter::new(literals);
         let policy = |kind: &str, p: &str| format!("policy detect.{kind} \"{p}\"");
         for p in &cfg.identities {
             identities.push((text_glob(p)?, policy("identities", p)));
@@ -338,6 +449,7 @@ impl Detector {
             markers.push((text_glob(p)?, policy("markers", p)));
         }
         Ok(Self {
+            prefilter,
             identities: LabelledSet::build(identities)?,
             trailer_keys: keys,
             trailer_values: LabelledSet::build(values)?,
@@ -352,7 +464,17 @@ impl Detector {
     }
 
     /// Why the commit is AI-tagged, or `None` when no detector matches.
+    ///
+    /// Hot path: runs on every commit a push brings, so it works on borrowed
+    /// bytes and allocates only when something matches.
     pub fn detect(&self, commit: &CommitText<'_>) -> Option<AiEvidence> {
+        if !self.prefilter.may_match(&[
+            commit.author.as_bytes(),
+            commit.committer.as_bytes(),
+            commit.message,
+        ]) {
+            return None;
+        }
         let found = |tool: &str, evidence: String| {
             Some(AiEvidence {
                 tool: tool.to_string(),
@@ -365,41 +487,78 @@ impl Detector {
         if let Some(tool) = self.ai_identity(commit.committer) {
             return found(tool, format!("committer {}", commit.committer));
         }
-        for (key, value) in crate::trailers::trailer_like_lines(commit.message) {
-            let key = String::from_utf8_lossy(key);
-            let value = String::from_utf8_lossy(value);
-            let lower = key.to_ascii_lowercase();
-            if let Some((_, tool)) = self.trailer_keys.iter().find(|(k, _)| *k == lower) {
-                return found(tool, format!("trailer {key}: {value}"));
+        // Trailer-like lines first: they make the most precise evidence.
+        for raw in commit.message.split(|&c| c == b'\n') {
+            let Some(sep) = crate::trailers::find_separator(raw).filter(|&p| p >= 1) else {
+                continue;
+            };
+            let key = trim(&raw[..sep]);
+            let value = trim(&raw[sep + 1..]);
+            if let Some((_, tool)) = self
+                .trailer_keys
+                .iter()
+                .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(key))
+            {
+                return found(tool, format!("trailer {}", line_text(key, value)));
             }
-            let line = format!("{key}: {value}");
-            if IDENTITY_TRAILER_KEYS.contains(&lower.as_str()) {
-                if let Some(tool) = self.ai_identity(&value) {
+            if IDENTITY_TRAILER_KEYS
+                .iter()
+                .any(|k| k.as_bytes().eq_ignore_ascii_case(key))
+            {
+                if let Some(tool) = self.ai_identity(&String::from_utf8_lossy(value)) {
+                    return found(tool, format!("trailer {}", line_text(key, value)));
+                }
+            }
+            if !self.trailer_values.labels.is_empty() {
+                let line = line_text(key, value);
+                if let Some(tool) = self.trailer_values.first_match(&line) {
                     return found(tool, format!("trailer {line}"));
                 }
             }
-            if let Some(tool) = self.trailer_values.first_match(&line) {
-                return found(tool, format!("trailer {line}"));
-            }
         }
-        let text = String::from_utf8_lossy(commit.message);
-        let mut lines = text.lines();
+        let mut lines = commit.message.split(|&c| c == b'\n');
         if let Some(subject) = lines.next() {
-            if let Some(tool) = self.subjects.first_match(subject.trim()) {
-                return found(tool, format!("subject \"{}\"", subject.trim()));
+            let subject = String::from_utf8_lossy(trim(subject));
+            if let Some(tool) = self.subjects.first_match(&subject) {
+                return found(tool, format!("subject \"{subject}\""));
             }
-            if let Some(tool) = self.markers.first_match(subject.trim()) {
-                return found(tool, format!("line \"{}\"", subject.trim()));
+            if let Some(tool) = self.markers.first_match(&subject) {
+                return found(tool, format!("line \"{subject}\""));
             }
         }
-        for line in lines {
-            let line = line.trim();
-            if let Some(tool) = self.markers.first_match(line) {
+        if self.markers.labels.is_empty() {
+            return None;
+        }
+        for raw in lines {
+            let line = String::from_utf8_lossy(trim(raw));
+            if let Some(tool) = self.markers.first_match(&line) {
                 return found(tool, format!("line \"{line}\""));
             }
         }
         None
     }
+}
+
+/// Trim git's whitespace (space, tab, CR, LF) from both ends.
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+/// `Key: value`, normalised.
+fn line_text(key: &[u8], value: &[u8]) -> String {
+    format!(
+        "{}: {}",
+        String::from_utf8_lossy(key),
+        String::from_utf8_lossy(value)
+    )
 }
 
 #[cfg(test)]
@@ -426,6 +585,54 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn required_literals() {
+        assert_eq!(
+            required_literal("* <noreply@anthropic.com>", &[]).as_deref(),
+            Some("noreply@anthropic.com")
+        );
+        assert_eq!(
+            required_literal("* (aider) <*>", &[]).as_deref(),
+            Some("aider")
+        );
+        assert_eq!(
+            required_literal("*Generated with \\[Claude Code\\]*", &[]).as_deref(),
+            Some("generated with [claude code")
+        );
+        assert_eq!(
+            required_literal("Made-with: Cursor", &[':', ' ']).as_deref(),
+            Some("made-with")
+        );
+        assert_eq!(required_literal("*[bot]*", &[]), None);
+        assert_eq!(required_literal("{a,b}c*", &[]), None);
+        assert_eq!(required_literal("*ÉTÉ*", &[]), None);
+        // Every built-in row has one, so the prefilter is on by default.
+        assert!(builtin().prefilter.0.is_some());
+        let d = Detector::new(&DetectConfig {
+            builtin: true,
+            markers: vec!["*".into()],
+            ..Default::default()
+        })
+        .expect("d");
+        assert!(
+            d.prefilter.0.is_none(),
+            "a pattern without a literal turns the prefilter off"
+        );
+    }
+
+    #[test]
+    fn prefilter_never_changes_the_answer_on_non_ascii() {
+        // Kelvin sign K: Unicode case folding makes "Kiro" match; ASCII folding would not.
+        let d = builtin();
+        let author = "\u{212A}iro Agent <k@example.com>";
+        let c = CommitText {
+            author,
+            committer: "x <x@y>",
+            message: b"F\n",
+        };
+        assert_eq!(d.detect(&c).is_some(), d.ai_identity(author).is_some());
     }
 
     #[test]

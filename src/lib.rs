@@ -34,3 +34,4 @@ pub mod report;
 pub mod rules;
 pub mod trailers;
 pub mod verdict;
+pub mod walk;

@@ -89,6 +89,7 @@ impl HookRepo {
 
     /// Open a bare repository (or a `.git` directory) without namespace or quarantine.
     pub fn open_bare(git_dir: &Path) -> Result<Self, OpenError> {
+        tune_libgit2();
         if is_sha256_repo(git_dir) {
             return Err(OpenError::Sha256);
         }
@@ -104,6 +105,7 @@ impl HookRepo {
 
     /// Wrap an already opened repository (the CLI opens work trees).
     pub fn from_repository(repo: Repository) -> Self {
+        tune_libgit2();
         Self {
             repo,
             ns_prefix: String::new(),
@@ -169,29 +171,48 @@ impl HookRepo {
         }
     }
 
-    /// Current values (peeled to commits) of every ref for which `is_protected`
-    /// holds, except `except`. Only refs under the namespace are considered.
+    /// Current values (peeled to commits) of the refs `patterns` name, except
+    /// `except`. Literal names are looked up directly and globs list only the
+    /// refs under their literal prefix, so the cost follows the protected refs,
+    /// not the repository's (possibly 100,000) others.
     pub fn protected_tips(
         &self,
-        is_protected: impl Fn(&str) -> bool,
+        patterns: &[&crate::config::RefPattern],
+        default_branch: Option<&str>,
         except: &str,
     ) -> Result<Vec<Oid>> {
-        let mut tips = Vec::new();
-        let glob = format!("{}refs/*", self.ns_prefix);
-        let refs = self.repo.references_glob(&glob).context("listing refs")?;
-        for r in refs {
-            let r = r.context("reading a ref")?;
-            let Some(name) = r.name().and_then(|n| self.logical(n)) else {
-                continue;
-            };
-            if name == except || !is_protected(name) {
-                continue;
+        use crate::config::RefPattern;
+        let mut names: Vec<String> = Vec::new();
+        for p in patterns {
+            match p {
+                RefPattern::DefaultBranch => names.extend(default_branch.map(String::from)),
+                RefPattern::Glob { pattern, matcher } => {
+                    let meta = pattern.find(['*', '?', '[', '{', '\\']);
+                    match meta {
+                        None => names.push(pattern.clone()),
+                        Some(i) => {
+                            let glob = format!("{}{}*", self.ns_prefix, &pattern[..i]);
+                            for r in self.repo.references_glob(&glob).context("listing refs")? {
+                                let r = r.context("reading a ref")?;
+                                if let Some(name) = r.name().and_then(|n| self.logical(n)) {
+                                    if matcher.is_match(name) {
+                                        names.push(name.to_string());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            let Some(target) = r.resolve().ok().and_then(|r| r.target()) else {
-                continue;
-            };
-            if let Some(c) = self.peel_to_commit(target)? {
-                tips.push(c);
+        }
+        names.sort();
+        names.dedup();
+        let mut tips = Vec::new();
+        for name in names.iter().filter(|n| n.as_str() != except) {
+            if let Some(target) = self.ref_target(name)? {
+                if let Some(c) = self.peel_to_commit(target)? {
+                    tips.push(c);
+                }
             }
         }
         tips.sort();
@@ -294,6 +315,31 @@ impl HookRepo {
         }
     }
 }
+
+/// libgit2 settings for a hook that reads each commit exactly once (see
+/// [`crate::walk`]): no object cache (storing and evicting cost 40% of a
+/// 100,000-commit walk and only memory is gained), and no SHA-1
+/// re-verification of every object read (git does not verify on read either).
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::enable_caching(false);
+        git2::opts::strict_hash_verification(false);
+        // Map packs in small windows with a low total, so the resident pages of
+        // a big pack stay bounded (the default maps 1 GiB windows, and every
+        // page a long walk touches stays resident).
+        // SAFETY: plain setters, called once before any repository is opened.
+        unsafe {
+            let _ = git2::opts::set_mwindow_size(PACK_WINDOW_BYTES);
+            let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED_LIMIT_BYTES);
+        }
+    });
+}
+
+/// Size of one pack mapping window.
+const PACK_WINDOW_BYTES: usize = 2 * 1024 * 1024;
+/// Total pack bytes mapped at once (older windows are unmapped past this).
+const PACK_MAPPED_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
 /// `a/b` → `refs/namespaces/a/refs/namespaces/b/`, as git does.
 fn namespace_prefix(ns: &str) -> String {

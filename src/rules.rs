@@ -1,7 +1,7 @@
 //! The rules: for each ref update, which protections apply and which of them
 //! the update (and the commits it brings) break.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use git2::Oid;
 
@@ -337,21 +337,15 @@ fn check_ref_inner(
         None => None,
     };
 
-    if let (Some(old), Some(new)) = (old_commit, new_commit) {
-        if eff.allow_update && !eff.allow_force_push && old != new {
-            let ff = repo
-                .repo
-                .graph_descendant_of(new, old)
-                .context("checking whether the update is a fast-forward")?;
-            if !ff {
-                verdict.push(ref_violation(
-                    Rule::ForcePush,
-                    format!("non-fast-forward update: {} is not an ancestor of {}", short(old), short(new)),
-                    "rebase or merge onto the current remote ref instead of rewriting it: git pull --rebase && git push".into(),
-                ));
-            }
-        }
-    }
+    // Whether the update is a fast-forward falls out of the walk below: `old`
+    // is an ancestor of `new` exactly when a commit the update brings has
+    // `old` as a parent (every commit on a path from `new` to `old` is one).
+    let check_ff = match (old_commit, new_commit) {
+        (Some(old), Some(new)) => eff.allow_update && !eff.allow_force_push && old != new,
+        _ => false,
+    };
+    let mut old_is_parent = false;
+    let force_push_at = verdict.violations.len();
 
     let Some(new_commit) = new_commit else {
         return Ok(()); // a tag pointing at a tree or blob brings no commits
@@ -359,9 +353,14 @@ fn check_ref_inner(
     let hide: Vec<Oid> = match (update.kind(), old_commit) {
         (UpdateKind::Update, Some(old)) => vec![old],
         _ => {
-            let policy = &ctx.policy.policy;
-            let default_branch = ctx.default_branch;
-            repo.protected_tips(|name| policy.is_protected(name, default_branch), refname)?
+            let patterns: Vec<&crate::config::RefPattern> = ctx
+                .policy
+                .policy
+                .protect
+                .iter()
+                .flat_map(|p| p.refs.iter())
+                .collect();
+            repo.protected_tips(&patterns, ctx.default_branch, refname)?
         }
     };
 
@@ -397,14 +396,17 @@ fn check_ref_inner(
     let policy = &ctx.policy.policy;
     commits::walk(&repo.repo, new_commit, &hide, |c| {
         verdict.commits_checked += 1;
-        if gate && touches_policy(repo, &c)? {
-            if let Some(v) = policy_change_violation(policy, &c, refname) {
+        if check_ff && !old_is_parent {
+            old_is_parent = c.parents().any(|p| Some(p) == old_commit);
+        }
+        if gate && touches_policy(repo, c)? {
+            if let Some(v) = policy_change_violation(policy, c, refname) {
                 verdict.push(v);
             }
         }
         if eff.linear_history && c.parent_count() > 1 {
             verdict.push(commit_violation(
-                &c,
+                c,
                 refname,
                 sev,
                 Rule::MergeCommit,
@@ -413,7 +415,7 @@ fn check_ref_inner(
             ));
         }
         if eff.review != ReviewScope::None {
-            if let Some(v) = review_violation(policy, eff.review, &c, refname, sev, ctx.pusher) {
+            if let Some(v) = review_violation(policy, eff.review, c, refname, sev, ctx.pusher) {
                 if verdict.violations.len() < crate::verdict::MAX_KEPT_VIOLATIONS {
                     review_violations.push(verdict.violations.len());
                 }
@@ -447,6 +449,23 @@ fn check_ref_inner(
             )
         };
     }
+    if check_ff && !old_is_parent {
+        if let Some(old) = old_commit {
+            let v = ref_violation(
+                Rule::ForcePush,
+                format!("non-fast-forward update: {} is not an ancestor of {}", short(old), short(new_commit)),
+                "rebase or merge onto the current remote ref instead of rewriting it: git pull --rebase && git push".into(),
+            );
+            // Reported before the commits' violations, as it concerns the whole update.
+            if verdict.violations.len() < crate::verdict::MAX_KEPT_VIOLATIONS {
+                verdict
+                    .violations
+                    .insert(force_push_at.min(verdict.violations.len()), v);
+            } else {
+                verdict.push(v);
+            }
+        }
+    }
     Ok(())
 }
 
@@ -474,9 +493,9 @@ fn commit_violation(
 /// Whether the commit changes the policy file relative to its first parent.
 fn touches_policy(repo: &HookRepo, c: &CommitView<'_>) -> Result<bool> {
     let mine = repo.policy_blob_id(c.id())?;
-    let parent = match c.commit.parent_id(0) {
-        Ok(p) => repo.policy_blob_id(p)?,
-        Err(_) => None,
+    let parent = match c.first_parent() {
+        Some(p) => repo.policy_blob_id(p)?,
+        None => None,
     };
     Ok(mine != parent)
 }
@@ -487,8 +506,8 @@ fn policy_change_violation(
     c: &CommitView<'_>,
     refname: &str,
 ) -> Option<Violation> {
-    let (_, author_email) = c.author();
-    let (_, committer_email) = c.committer();
+    let author_email = c.author_email();
+    let committer_email = c.committer_email();
     let a = assess_reviews(policy, c.message(), &author_email, &committer_email);
     let by_owner = a
         .valid_emails
@@ -524,8 +543,8 @@ fn review_violation(
     severity: Severity,
     pusher: Option<&Pusher>,
 ) -> Option<Violation> {
-    let (author, author_email) = c.author();
-    let (committer, committer_email) = c.committer();
+    let author = String::from_utf8_lossy(c.author_ident());
+    let committer = String::from_utf8_lossy(c.committer_ident());
     let evidence = policy.detector.detect(&CommitText {
         author: &author,
         committer: &committer,
@@ -539,7 +558,7 @@ fn review_violation(
     if !needs {
         return None;
     }
-    let a = assess_reviews(policy, c.message(), &author_email, &committer_email);
+    let a = assess_reviews(policy, c.message(), &c.author_email(), &c.committer_email());
     let min = policy.review.min_reviewers as usize;
     let what = match &evidence {
         Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),

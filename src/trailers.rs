@@ -51,15 +51,15 @@ fn next_line(buf: &[u8], pos: usize) -> usize {
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
+    memchr::memchr(needle, hay)
 }
 
-fn find_subslice(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
+/// The scissors line with the newline before it, as git searches for it.
+static SCISSORS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| {
+        static PATTERN: &[u8] = b"\n# ------------------------ >8 ------------------------";
+        memchr::memmem::Finder::new(PATTERN)
+    });
 
 /// git's `is_blank_line`: only whitespace up to the end of the line.
 fn is_blank_line(line: &[u8]) -> bool {
@@ -120,10 +120,7 @@ fn locate_end(buf: &[u8], len: usize) -> usize {
     if buf.starts_with(CUT_LINE) {
         return 0;
     }
-    let mut pattern = Vec::with_capacity(CUT_LINE.len() + 1);
-    pattern.push(b'\n');
-    pattern.extend_from_slice(CUT_LINE);
-    match find_subslice(buf, &pattern) {
+    match SCISSORS.find(buf) {
         Some(p) if p + 1 < len => p + 1,
         _ => len,
     }
@@ -346,17 +343,6 @@ pub fn parse(message: &[u8]) -> Vec<Trailer> {
         });
     }
     out
-}
-
-/// Every line of `message` that looks like `Key: value` (a token, optional
-/// blanks, a colon), wherever it stands. Detection uses this wider net because
-/// AI tools do not always put their markers in git's trailer block; review
-/// never does.
-pub fn trailer_like_lines(message: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    message.split(|&c| c == b'\n').filter_map(|line| {
-        let sep = find_separator(line).filter(|&p| p >= 1)?;
-        Some((trim(&line[..sep]), trim(&line[sep + 1..])))
-    })
 }
 
 #[cfg(test)]

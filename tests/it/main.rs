@@ -7,3 +7,4 @@ mod snapshots;
 mod trailers_oracle;
 mod trust;
 mod util;
+mod walk_oracle;

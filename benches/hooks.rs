@@ -1,0 +1,486 @@
+//! The hook benchmark: builds its own repositories with `git fast-import`
+//! (deterministic, cached under `target/bench-repos/`), runs the real
+//! pre-receive binary on them, and compares with baselines measured in the same
+//! run (git itself, and a typical shell hook).
+//!
+//! ```text
+//! cargo bench --bench hooks                 # small and large (1M commits, 100k refs)
+//! cargo bench --bench hooks -- --smoke      # small and a 20k-commit repository (CI)
+//! cargo bench --bench hooks -- --markdown bench/RESULTS.md
+//! ```
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark prints its progress and its table"
+)]
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const HOOK: &str = env!("CARGO_BIN_EXE_reviewgate-pre-receive");
+const ZERO: &str = "0000000000000000000000000000000000000000";
+const REPO_FORMAT: u32 = 2; // bump when the generator changes
+
+/// The shape of a generated repository.
+#[derive(Clone, Copy)]
+struct Shape {
+    name: &'static str,
+    commits: usize,
+    /// Unprotected refs (feature branches and build tags).
+    unprotected_refs: usize,
+    /// Protected `v*` tags.
+    protected_tags: usize,
+    /// How far `incoming` is ahead of `main`.
+    ahead: usize,
+}
+
+const SMALL: Shape = Shape {
+    name: "small",
+    commits: 100,
+    unprotected_refs: 4,
+    protected_tags: 2,
+    ahead: 10,
+};
+const MEDIUM: Shape = Shape {
+    name: "medium",
+    commits: 20_000,
+    unprotected_refs: 2_000,
+    protected_tags: 100,
+    ahead: 10_000,
+};
+const LARGE: Shape = Shape {
+    name: "large",
+    commits: 1_000_000,
+    unprotected_refs: 98_990,
+    protected_tags: 1_000,
+    ahead: 100_000,
+};
+
+fn git(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+        .env_remove("GIT_NAMESPACE")
+        .env("LC_ALL", "C");
+    c
+}
+
+fn check(c: &mut Command) -> String {
+    let out = c.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A realistic message for commit `i` (deterministic).
+fn message(i: usize) -> String {
+    let area = ["parser", "cache", "http", "cli", "storage", "docs", "ci"][i % 7];
+    let mut m = format!("{area}: change number {i}\n\n");
+    m.push_str("Explain why the change is needed, what it does and what it\n");
+    m.push_str("leaves alone. Wrap at seventy-two characters like people do.\n");
+    if i.is_multiple_of(3) {
+        m.push_str("\nA second paragraph with more detail about the approach,\nthe alternatives considered, and follow-up work.\n");
+    }
+    m.push('\n');
+    match i % 20 {
+        // AI-assisted, reviewed (the hook accepts them, after reading everything).
+        0 => m.push_str("🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>\nReviewed-by: Ann Lee <ann@example.com>\n"),
+        1 => m.push_str("Assisted-by: Claude:claude-opus-4 coccinelle\nReviewed-by: Bo Smith <bo@example.com>\nSigned-off-by: Dev Eloper <dev@example.com>\n"),
+        2 => m.push_str("Co-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\nReviewed-by: Ann Lee <ann@example.com>\n"),
+        3..=5 => m.push_str("Co-authored-by: Bo Smith <bo@example.com>\nSigned-off-by: Dev Eloper <dev@example.com>\n"),
+        6 => m.push_str("(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)\nSigned-off-by: Dev Eloper <dev@example.com>\n"),
+        _ => m.push_str("Signed-off-by: Dev Eloper <dev@example.com>\nLink: https://example.com/review/1234\n"),
+    }
+    m
+}
+
+/// Build (or reuse) a repository of `shape` under `base`.
+fn build(base: &Path, shape: Shape) -> PathBuf {
+    let dir = base.join(format!("{}-v{REPO_FORMAT}.git", shape.name));
+    if dir.join("reviewgate-bench-done").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(base).expect("mkdir");
+    eprintln!(
+        "building {} repository ({} commits, {} refs)...",
+        shape.name,
+        shape.commits,
+        shape.unprotected_refs + shape.protected_tags + 6
+    );
+    let t = Instant::now();
+    check(
+        git(base)
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&dir),
+    );
+    let mut child = git(&dir)
+        .args(["fast-import", "--quiet", "--done"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("fast-import");
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, child.stdin.take().expect("stdin"));
+        let main_at = shape.commits - shape.ahead;
+        for i in 1..=shape.commits {
+            let msg = message(i);
+            let (name, email) = if i.is_multiple_of(10) {
+                ("Bo Smith", "bo@example.com")
+            } else {
+                ("Dev Eloper", "dev@example.com")
+            };
+            let when = 1_700_000_000 + i as u64 * 60;
+            write!(
+                w,
+                "commit refs/heads/incoming\nmark :{i}\nauthor {name} <{email}> {when} +0000\ncommitter {name} <{email}> {when} +0000\ndata {}\n{msg}\n",
+                msg.len()
+            )
+            .expect("write");
+            if i == 1 {
+                w.write_all(b"M 644 inline README\ndata 6\nhello\n\n")
+                    .expect("write");
+            }
+        }
+        let mut reset = |name: &str, mark: usize| {
+            write!(w, "reset {name}\nfrom :{mark}\n\n").expect("write");
+        };
+        reset("refs/heads/main", main_at);
+        reset("refs/heads/deep", shape.commits);
+        reset("refs/heads/release/1.0", main_at / 2);
+        reset("refs/heads/release/2.0", main_at * 3 / 4);
+        // For the shell-hook comparison: 10,000 commits (or all there are) below main.
+        reset("refs/heads/base-10k", main_at.saturating_sub(10_000).max(1));
+        reset("refs/heads/base-1k", main_at.saturating_sub(1_000).max(1));
+        for t in 0..shape.protected_tags {
+            reset(
+                &format!("refs/tags/v0.{t}"),
+                1 + t * (main_at - 1) / shape.protected_tags.max(1),
+            );
+        }
+        for r in 0..shape.unprotected_refs {
+            let mark = 1 + (r * 7919) % shape.commits;
+            if r.is_multiple_of(2) {
+                reset(&format!("refs/heads/feature/f{r}"), mark);
+            } else {
+                reset(&format!("refs/tags/build-{r}"), mark);
+            }
+        }
+        w.write_all(b"done\n").expect("write");
+        w.flush().expect("flush");
+    }
+    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    check(git(&dir).args(["pack-refs", "--all", "--prune"]));
+    // A 1-commit fast-forward of main, stored in the repository (as after a push).
+    let main = check(git(&dir).args(["rev-parse", "refs/heads/main"]));
+    let tree = check(git(&dir).args(["rev-parse", "refs/heads/main^{tree}"]));
+    let next = check(
+        git(&dir)
+            .args(["commit-tree", &tree, "-p", &main, "-m"])
+            .arg(message(shape.commits + 1))
+            .env("GIT_AUTHOR_NAME", "Dev Eloper")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev Eloper")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .env("GIT_AUTHOR_DATE", "1800000000 +0000")
+            .env("GIT_COMMITTER_DATE", "1800000000 +0000"),
+    );
+    check(git(&dir).args(["update-ref", "refs/heads/next", &next]));
+    std::fs::write(dir.join("reviewgate-bench-done"), "").expect("marker");
+    eprintln!("  built in {:.1} s", t.elapsed().as_secs_f64());
+    dir
+}
+
+fn rev(dir: &Path, name: &str) -> String {
+    check(git(dir).args(["rev-parse", name]))
+}
+
+/// Run a command with `stdin`, return (wall time, max RSS in KiB, success).
+fn measure(mut c: Command, stdin: &str) -> (Duration, u64, bool) {
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let t = Instant::now();
+    let mut child = c.spawn().expect("spawn");
+    if let Some(mut s) = child.stdin.take() {
+        let _ = s.write_all(stdin.as_bytes());
+    }
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child, with valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = t.elapsed();
+    assert_eq!(r, pid, "wait4");
+    std::mem::forget(child); // already reaped
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (elapsed, usage.ru_maxrss as u64, ok)
+}
+
+fn hook(dir: &Path) -> Command {
+    let mut c = Command::new(HOOK);
+    c.current_dir(dir)
+        .env("GIT_DIR", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .env_remove("GIT_QUARANTINE_PATH")
+        .env_remove("GIT_NAMESPACE");
+    c
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Median wall time and max RSS over `runs` runs.
+fn repeat(runs: usize, mut make: impl FnMut() -> (Command, String)) -> (Duration, u64) {
+    let mut times = Vec::new();
+    let mut rss = 0;
+    for _ in 0..runs {
+        let (c, stdin) = make();
+        let (t, r, ok) = measure(c, &stdin);
+        assert!(ok, "benchmark command failed");
+        times.push(t);
+        rss = rss.max(r);
+    }
+    (median(times), rss)
+}
+
+struct Row {
+    scenario: String,
+    ours: String,
+    baseline: String,
+    ratio: String,
+    target: String,
+    pass: Option<bool>,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn shell_hook(dir: &Path) -> PathBuf {
+    let path = dir.join("shell-hook.sh");
+    std::fs::write(
+        &path,
+        r#"#!/bin/sh
+# The rule as people write it in shell today: processes per commit.
+while read old new ref; do
+  for c in $(git rev-list "$old..$new"); do
+    msg=$(git log -1 --format=%B "$c")
+    if printf '%s\n' "$msg" | grep -qiE '^(co-authored-by: .*(noreply@anthropic\.com|copilot)|assisted-by:)'; then
+      printf '%s\n' "$msg" | git interpret-trailers --parse | grep -qi '^reviewed-by:' \
+        || { echo "unreviewed AI commit $c" >&2; exit 1; }
+    fi
+  done
+done
+exit 0
+"#,
+    )
+    .expect("write");
+    path
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let markdown = args
+        .iter()
+        .position(|a| a == "--markdown")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-repos");
+    let small = build(&base, SMALL);
+    let big_shape = if smoke { MEDIUM } else { LARGE };
+    let big = build(&base, big_shape);
+    let runs = if smoke { 5 } else { 11 };
+    let heavy_runs = if smoke { 3 } else { 5 };
+    let mut rows = Vec::new();
+
+    // 1. One-commit fast-forward of main: small vs large.
+    let ff = |dir: &Path| {
+        let line = format!(
+            "{} {} refs/heads/main\n",
+            rev(dir, "refs/heads/main"),
+            rev(dir, "refs/heads/next")
+        );
+        let dir = dir.to_path_buf();
+        repeat(runs, move || (hook(&dir), line.clone()))
+    };
+    let (t_small, _) = ff(&small);
+    let (t_big, _) = ff(&big);
+    let ratio = t_big.as_secs_f64() / t_small.as_secs_f64();
+    rows.push(Row {
+        scenario: format!("1. 1-commit push to main, {} vs small repo", big_shape.name),
+        ours: ms(t_big),
+        baseline: ms(t_small),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.2 and <= 20 ms".into(),
+        pass: Some(ratio <= 1.2 && t_big <= Duration::from_millis(20)),
+    });
+
+    // 2. `ahead` new commits reaching main vs git log over the same range.
+    let (main, incoming) = (
+        rev(&big, "refs/heads/main"),
+        rev(&big, "refs/heads/incoming"),
+    );
+    let line = format!("{main} {incoming} refs/heads/main\n");
+    let (t_ours, _) = repeat(heavy_runs, || (hook(&big), line.clone()));
+    let range = format!("{main}..{incoming}");
+    let (t_git, _) = repeat(heavy_runs, || {
+        let mut c = git(&big);
+        c.args(["log", "--format=%H%x00%an%x00%ae%x00%B", &range]);
+        (c, String::new())
+    });
+    let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();
+    rows.push(Row {
+        scenario: format!(
+            "2. {} new commits reaching main vs git log",
+            big_shape.ahead
+        ),
+        ours: ms(t_ours),
+        baseline: ms(t_git),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.0".into(),
+        pass: Some(ratio <= 1.0),
+    });
+
+    // 3. New protected branch from a deep branch, with the protected tags present.
+    let deep = rev(&big, "refs/heads/deep");
+    let line = format!("{ZERO} {deep} refs/heads/release/new\n");
+    let (t_ours, _) = repeat(heavy_runs, || (hook(&big), line.clone()));
+    let (t_git, _) = repeat(heavy_runs, || {
+        let mut c = git(&big);
+        c.args([
+            "log",
+            "--format=%H%x00%an%x00%ae%x00%B",
+            &deep,
+            "--not",
+            "refs/heads/main",
+            "--branches=release/*",
+            "--tags=v*",
+        ]);
+        (c, String::new())
+    });
+    let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();
+    rows.push(Row {
+        scenario: format!(
+            "3. new release branch from deep branch, {} protected tags, vs git log --not",
+            big_shape.protected_tags
+        ),
+        ours: ms(t_ours),
+        baseline: ms(t_git),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.0".into(),
+        pass: Some(ratio <= 1.0),
+    });
+
+    // 4. Peak memory checking every commit (a new protected ref, nothing hidden).
+    let policy = big.join("bench-all.toml");
+    std::fs::write(&policy, "[[protect]]\nrefs = [\"refs/heads/audit-all\"]\n").expect("policy");
+    check(git(&big).args(["config", "reviewgate.policy"]).arg(&policy));
+    let line = format!("{ZERO} {deep} refs/heads/audit-all\n");
+    let (t_ours, rss_ours) = repeat(1, || (hook(&big), line.clone()));
+    check(git(&big).args(["config", "--unset", "reviewgate.policy"]));
+    let (t_git, rss_git) = repeat(1, || {
+        let mut c = git(&big);
+        c.args(["log", "--format=%H%x00%an%x00%ae%x00%B", &deep]);
+        (c, String::new())
+    });
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    rows.push(Row {
+        scenario: format!(
+            "4. max RSS checking all {} commits (git log: time {})",
+            big_shape.commits,
+            ms(t_git)
+        ),
+        ours: format!("{:.1} MiB ({})", mib(rss_ours), ms(t_ours)),
+        baseline: format!("{:.1} MiB", mib(rss_git)),
+        ratio: format!("{:.2}", rss_ours as f64 / rss_git.max(1) as f64),
+        target: "<= 64 MiB".into(),
+        pass: Some(mib(rss_ours) <= 64.0),
+    });
+
+    // 5. The shell hook people write today, on 10,000 commits (1,000 in smoke runs).
+    let base10k = rev(
+        &big,
+        if smoke {
+            "refs/heads/base-1k"
+        } else {
+            "refs/heads/base-10k"
+        },
+    );
+    let line = format!("{base10k} {main} refs/heads/main\n");
+    let n = check(git(&big).args(["rev-list", "--count", &format!("{base10k}..{main}")]));
+    let (t_ours, _) = repeat(heavy_runs, || (hook(&big), line.clone()));
+    let script = shell_hook(&big);
+    let (t_sh, _) = repeat(1, || {
+        let mut sh = Command::new("sh");
+        sh.arg(&script)
+            .current_dir(&big)
+            .env("GIT_DIR", &big)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
+        (sh, line.clone())
+    });
+    let speedup = t_sh.as_secs_f64() / t_ours.as_secs_f64();
+    rows.push(Row {
+        scenario: format!("5. typical shell hook on {n} commits (speed-up)"),
+        ours: ms(t_ours),
+        baseline: ms(t_sh),
+        ratio: format!("{speedup:.0}x faster"),
+        target: "report".into(),
+        pass: None,
+    });
+
+    let table = render(&rows, smoke, big_shape);
+    print!("{table}");
+    if let Some(path) = markdown {
+        std::fs::write(&path, &table).expect("write markdown");
+        eprintln!("wrote {path}");
+    }
+}
+
+fn render(rows: &[Row], smoke: bool, big: Shape) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "reviewgate hook benchmark ({}): small = {} commits; {} = {} commits, {} refs\n",
+        if smoke { "smoke" } else { "full" },
+        SMALL.commits,
+        big.name,
+        big.commits,
+        big.unprotected_refs + big.protected_tags + 6
+    );
+    let _ = writeln!(
+        s,
+        "| scenario | ours | baseline | ratio | target | result |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for r in rows {
+        let result = match r.pass {
+            Some(true) => "pass",
+            Some(false) => "FAIL",
+            None => "-",
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {result} |",
+            r.scenario, r.ours, r.baseline, r.ratio, r.target
+        );
+    }
+    s
+}

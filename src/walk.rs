@@ -1,0 +1,353 @@
+//! A revision walk built for hooks: `new` minus everything reachable from the
+//! `hide` tips, reading each commit exactly once and keeping only what the walk
+//! needs in memory.
+//!
+//! libgit2's revwalk was measured unfit here (`cargo bench --bench hooks`):
+//! with hidden tips it reads the whole range before yielding anything (444 MiB
+//! for a million commits), each commit is inflated twice, and hiding 1,000 tags
+//! took 40 s because it rescans the queue to decide when to stop.
+//!
+//! The algorithm is git's date-ordered walk: a max-heap by committer time,
+//! `UNINTERESTING` propagated from the hidden tips to their parents, and a stop
+//! when no interesting commit is left in the queue (an O(1) counter). The only
+//! inexactness is git's own under clock skew: a commit may be visited before a
+//! later-dated descendant of a hidden tip marks it uninteresting. That errs on
+//! the safe side (a commit checked that did not need to be); a commit reachable
+//! from `new` and not from `hide` is never skipped.
+
+use std::collections::hash_map::RandomState;
+use std::collections::BinaryHeap;
+use std::hash::{BuildHasher, Hasher};
+
+use anyhow::{Context, Result};
+use git2::{Odb, OdbObject, Oid};
+
+use crate::commits::CommitView;
+
+const SEEN: u8 = 1;
+const UNINTERESTING: u8 = 2;
+const QUEUED: u8 = 4;
+
+/// A set of full 20-byte object ids with flags: 256 shards of open addressing
+/// with linear probing, a random hash key (crafted ids cannot cluster it), and
+/// growth by 1.25× per shard, so growing never holds two copies of the whole
+/// set. 21 bytes per commit at up to 85% load: a million commits in ~28 MiB.
+/// Full ids only: a truncated key could be collided on purpose to hide a commit.
+struct IdTable {
+    shards: Vec<Shard>,
+    len: usize,
+    hasher: RandomState,
+}
+
+struct Shard {
+    slots: Vec<([u8; 20], u8)>,
+    len: usize,
+}
+
+impl Shard {
+    /// Index of `id`'s slot (hash `h`), or of the empty slot where it would go.
+    fn find(&self, id: &[u8; 20], h: u64) -> usize {
+        let n = self.slots.len();
+        let mut i = (h % n as u64) as usize;
+        loop {
+            let (key, flags) = &self.slots[i];
+            if *flags == 0 || key == id {
+                return i;
+            }
+            i = if i + 1 == n { 0 } else { i + 1 };
+        }
+    }
+}
+
+impl IdTable {
+    fn new() -> Self {
+        Self {
+            shards: (0..256)
+                .map(|_| Shard {
+                    slots: vec![([0; 20], 0); 8],
+                    len: 0,
+                })
+                .collect(),
+            len: 0,
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn hash(&self, id: &[u8; 20]) -> (usize, u64) {
+        let mut h = self.hasher.build_hasher();
+        h.write(id);
+        let h = h.finish();
+        ((h & 0xff) as usize, h >> 8)
+    }
+
+    fn get(&self, id: &[u8; 20]) -> u8 {
+        let (s, h) = self.hash(id);
+        let shard = &self.shards[s];
+        shard.slots[shard.find(id, h)].1
+    }
+
+    /// Set flags (SEEN is added) on `id`, inserting it if needed.
+    fn set(&mut self, id: &[u8; 20], flags: u8) {
+        self.upsert(id, flags, true);
+    }
+
+    /// Insert `id` with `flags` if absent (one probe sequence); an existing
+    /// entry is left untouched. Returns whether it was inserted.
+    fn insert_new(&mut self, id: &[u8; 20], flags: u8) -> bool {
+        self.upsert(id, flags, false) == 0
+    }
+
+    /// Returns the flags `id` had (0: absent).
+    fn upsert(&mut self, id: &[u8; 20], flags: u8, overwrite: bool) -> u8 {
+        let (s, h) = self.hash(id);
+        let hasher = &self.hasher;
+        let shard = &mut self.shards[s];
+        if (shard.len + 1) * 20 > shard.slots.len() * 17 {
+            let bigger = shard.slots.len() + shard.slots.len() / 4 + 1;
+            let old = std::mem::replace(&mut shard.slots, vec![([0; 20], 0); bigger]);
+            for (key, f) in old {
+                if f != 0 {
+                    let mut hh = hasher.build_hasher();
+                    hh.write(&key);
+                    let i = shard.find(&key, hh.finish() >> 8);
+                    shard.slots[i] = (key, f);
+                }
+            }
+        }
+        let i = shard.find(id, h);
+        let before = shard.slots[i].1;
+        if before == 0 {
+            shard.len += 1;
+            self.len += 1;
+            shard.slots[i].0 = *id;
+        }
+        if before == 0 || overwrite {
+            shard.slots[i].1 = flags | SEEN;
+        }
+        before
+    }
+}
+
+fn key(id: Oid) -> [u8; 20] {
+    let mut k = [0u8; 20];
+    let b = id.as_bytes();
+    let n = b.len().min(20);
+    k[..n].copy_from_slice(&b[..n]);
+    k
+}
+
+/// A queued commit: its raw object is kept until it is popped, so it is read once.
+struct Entry<'o> {
+    time: i64,
+    seq: u64,
+    id: Oid,
+    object: OdbObject<'o>,
+}
+
+impl PartialEq for Entry<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl Eq for Entry<'_> {}
+impl PartialOrd for Entry<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry<'_> {
+    /// Newest first; among equal times, first queued first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.time
+            .cmp(&other.time)
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+/// The committer time of a raw commit (0 if unreadable).
+fn commit_time(data: &[u8]) -> i64 {
+    let header_end = memchr::memmem::find(data, b"\n\n").unwrap_or(data.len());
+    let headers = &data[..header_end];
+    let Some(pos) = memchr::memmem::find(headers, b"\ncommitter ") else {
+        return 0;
+    };
+    let line = &headers[pos + 1..];
+    let line = &line[..memchr::memchr(b'\n', line).unwrap_or(line.len())];
+    let Some(gt) = memchr::memrchr(b'>', line) else {
+        return 0;
+    };
+    let rest = std::str::from_utf8(&line[gt + 1..]).unwrap_or("");
+    rest.split_whitespace()
+        .next()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The parent ids of a raw commit.
+fn parents(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
+    let header_end = memchr::memmem::find(data, b"\n\n").unwrap_or(data.len());
+    data[..header_end]
+        .split(|&c| c == b'\n')
+        .filter_map(|l| l.strip_prefix(b"parent "))
+        .filter_map(|hex| {
+            std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| Oid::from_str(h).ok())
+        })
+}
+
+struct Walker<'o> {
+    odb: &'o Odb<'o>,
+    table: IdTable,
+    heap: BinaryHeap<Entry<'o>>,
+    seq: u64,
+    interesting_queued: usize,
+}
+
+impl<'o> Walker<'o> {
+    fn read(&self, id: Oid) -> Result<OdbObject<'o>> {
+        let obj = self.odb.read(id).with_context(|| {
+            format!("commit {id} is missing (a shallow push or a corrupt repository?)")
+        })?;
+        if obj.kind() != git2::ObjectType::Commit {
+            anyhow::bail!("object {id} is a {}, not a commit", obj.kind().str());
+        }
+        Ok(obj)
+    }
+
+    fn enqueue(&mut self, id: Oid, flags: u8) -> Result<()> {
+        let object = self.read(id)?;
+        let time = commit_time(object.data());
+        self.table.set(&key(id), flags | QUEUED);
+        self.push(id, flags, object, time);
+        Ok(())
+    }
+
+    /// Queue a commit whose table entry is already set.
+    fn push(&mut self, id: Oid, flags: u8, object: OdbObject<'o>, time: i64) {
+        if flags & UNINTERESTING == 0 {
+            self.interesting_queued += 1;
+        }
+        self.seq += 1;
+        self.heap.push(Entry {
+            time,
+            seq: self.seq,
+            id,
+            object,
+        });
+    }
+
+    /// Mark `id` uninteresting; if it was already visited (clock skew), carry
+    /// the mark on to its ancestors that are still queued or unseen.
+    fn mark_uninteresting(&mut self, id: Oid) -> Result<()> {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let k = key(id);
+            let flags = self.table.get(&k);
+            if flags & UNINTERESTING != 0 {
+                continue;
+            }
+            if flags == 0 {
+                self.enqueue(id, UNINTERESTING)?;
+                continue;
+            }
+            self.table.set(&k, flags | UNINTERESTING);
+            if flags & QUEUED != 0 {
+                self.interesting_queued -= 1;
+            } else {
+                // Visited already: its parents may be queued as interesting.
+                let obj = self.read(id)?;
+                stack.extend(parents(obj.data()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Call `visit` for every commit reachable from `new` and not from any of
+/// `hide`, newest first. Stops early when `visit` returns `Ok(false)`.
+pub fn walk(
+    odb: &Odb<'_>,
+    new: Oid,
+    hide: &[Oid],
+    mut visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
+) -> Result<()> {
+    let mut w = Walker {
+        odb,
+        table: IdTable::new(),
+        heap: BinaryHeap::new(),
+        seq: 0,
+        interesting_queued: 0,
+    };
+    for &h in hide {
+        w.mark_uninteresting(h)?;
+    }
+    if w.table.get(&key(new)) == 0 {
+        w.enqueue(new, 0)?;
+    }
+    while w.interesting_queued > 0 {
+        let Some(entry) = w.heap.pop() else { break };
+        let k = key(entry.id);
+        let flags = w.table.get(&k) & !QUEUED;
+        w.table.set(&k, flags);
+        let data = entry.object.data();
+        if flags & UNINTERESTING != 0 {
+            for p in parents(data) {
+                w.mark_uninteresting(p)?;
+            }
+            continue;
+        }
+        w.interesting_queued -= 1;
+        for p in parents(data) {
+            // Insert-if-absent in one probe; read the object only when new.
+            if w.table.insert_new(&key(p), QUEUED) {
+                let object = w.read(p)?;
+                let time = commit_time(object.data());
+                w.push(p, 0, object, time);
+            }
+        }
+        if !visit(&CommitView::parse(entry.id, data))? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_grows_and_keeps_flags() {
+        let mut t = IdTable::new();
+        for i in 0u32..10_000 {
+            let mut k = [0u8; 20];
+            k[..4].copy_from_slice(&i.to_le_bytes());
+            t.set(&k, if i % 2 == 0 { UNINTERESTING } else { 0 });
+        }
+        assert_eq!(t.len, 10_000);
+        for i in 0u32..10_000 {
+            let mut k = [0u8; 20];
+            k[..4].copy_from_slice(&i.to_le_bytes());
+            let f = t.get(&k);
+            assert_eq!(f & SEEN, SEEN);
+            assert_eq!(f & UNINTERESTING != 0, i % 2 == 0);
+        }
+        assert_eq!(t.get(&[9; 20]), 0);
+        // insert_new leaves an existing entry alone.
+        let mut k = [0u8; 20];
+        k[..4].copy_from_slice(&4u32.to_le_bytes());
+        assert!(!t.insert_new(&k, QUEUED));
+        assert_eq!(t.get(&k), SEEN | UNINTERESTING);
+        assert!(t.insert_new(&[7; 20], QUEUED));
+        assert_eq!(t.get(&[7; 20]), SEEN | QUEUED);
+    }
+
+    #[test]
+    fn commit_time_and_parents() {
+        let raw = b"tree t\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 5 +0000\ncommitter C <c@x> 1700000000 +0200\n\nmsg\nparent 3333333333333333333333333333333333333333\n";
+        assert_eq!(commit_time(raw), 1_700_000_000);
+        assert_eq!(parents(raw).count(), 2);
+        assert_eq!(commit_time(b"tree t\n\n"), 0);
+    }
+}

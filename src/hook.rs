@@ -182,7 +182,13 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
         updates,
         &verdict,
     );
-    if let Err(e) = audit::append(&log, &record) {
+    let sync = repo
+        .repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_bool(audit::AUDIT_SYNC_KEY).ok())
+        .unwrap_or(false);
+    if let Err(e) = audit::append(&log, &record, sync) {
         // Documented choice: decisions on protected refs must be on the record.
         if protected {
             verdict.push(Violation {

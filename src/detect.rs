@@ -216,13 +216,20 @@ pub const CATALOG: &[CatalogEntry] = &[
 /// Trailer keys whose value names a person or tool that worked on the commit.
 const IDENTITY_TRAILER_KEYS: [&str; 2] = ["co-authored-by", "signed-off-by"];
 
-/// A set of globs, each with a label saying where it came from. The set is
-/// compiled on first use: a push of ordinary commits, which the prefilter
-/// clears, never pays for regex compilation.
+/// A set of globs, each with a label saying where it came from, and a
+/// prefilter: every pattern requires some literal, so text containing none of
+/// them (ASCII case-insensitively) cannot match and the globs are skipped.
+/// Text with non-ASCII bytes always takes the full path, since the globs fold
+/// case by Unicode rules and the prefilter only by ASCII. Both the prefilter and
+/// the glob set are built on first use: a push of ordinary commits never
+/// compiles a regex.
 #[derive(Debug, Clone)]
 struct LabelledSet {
     globs: Vec<Glob>,
     labels: Vec<String>,
+    /// The literal each pattern requires; `None` if some pattern has none.
+    literals: Option<Vec<String>>,
+    prefilter: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
     set: std::sync::OnceLock<Option<GlobSet>>,
 }
 
@@ -231,17 +238,54 @@ struct LabelledSet {
 const UNCOMPILABLE: &str = "detection patterns that failed to compile (treated as a match)";
 
 impl LabelledSet {
-    fn build(globs: Vec<(Glob, String)>) -> Result<Self, globset::Error> {
-        let (globs, labels) = globs.into_iter().unzip();
-        Ok(Self {
+    /// `items` are (glob, label, the literal the glob requires).
+    fn build(items: Vec<(Glob, String, Option<String>)>) -> Self {
+        let mut globs = Vec::with_capacity(items.len());
+        let mut labels = Vec::with_capacity(items.len());
+        let mut literals = Some(Vec::with_capacity(items.len()));
+        for (g, l, lit) in items {
+            globs.push(g);
+            labels.push(l);
+            match (&mut literals, lit) {
+                (Some(list), Some(lit)) => {
+                    if !list.contains(&lit) {
+                        list.push(lit);
+                    }
+                }
+                (slot, _) => *slot = None,
+            }
+        }
+        Self {
             globs,
             labels,
+            literals,
+            prefilter: std::sync::OnceLock::new(),
             set: std::sync::OnceLock::new(),
-        })
+        }
+    }
+
+    /// Whether `text` may match some pattern (false only when it cannot).
+    fn may_match(&self, text: &[u8]) -> bool {
+        if self.labels.is_empty() {
+            return false;
+        }
+        let Some(literals) = &self.literals else {
+            return true;
+        };
+        if !text.is_ascii() {
+            return true;
+        }
+        let ac = self.prefilter.get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(literals)
+                .ok()
+        });
+        ac.as_ref().is_none_or(|ac| ac.is_match(text))
     }
 
     fn first_match(&self, text: &str) -> Option<&str> {
-        if self.labels.is_empty() {
+        if !self.may_match(text.as_bytes()) {
             return None;
         }
         let lower = text.to_lowercase();
@@ -365,39 +409,9 @@ fn required_literal(pattern: &str, boundaries: &[char]) -> Option<String> {
     (best.len() >= 3 && best.is_ascii()).then(|| best.to_ascii_lowercase())
 }
 
-/// A quick test that a commit may match at all: every pattern requires some
-/// literal, so a commit containing none of them (case-insensitively) cannot
-/// match, and the globs are skipped. Text with non-ASCII bytes always takes the
-/// full path, since globs fold case by Unicode rules and this only by ASCII.
-#[derive(Debug, Clone)]
-struct Prefilter(Option<aho_corasick::AhoCorasick>);
-
-impl Prefilter {
-    fn new(literals: Option<Vec<String>>) -> Self {
-        let ac = literals.and_then(|l| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                // A contiguous NFA builds in a fraction of a DFA's time: a
-                // one-commit push pays for the build, not for long scans.
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(l)
-                .ok()
-        });
-        Prefilter(ac)
-    }
-
-    fn may_match(&self, texts: &[&[u8]]) -> bool {
-        let Some(ac) = &self.0 else {
-            return true;
-        };
-        texts.iter().any(|t| !t.is_ascii() || ac.is_match(*t))
-    }
-}
-
 /// The compiled detector: built-in catalog plus a policy's additions.
 #[derive(Debug, Clone)]
 pub struct Detector {
-    prefilter: Prefilter,
     identities: LabelledSet,
     trailer_keys: Vec<(String, String)>,
     trailer_values: LabelledSet,
@@ -414,63 +428,43 @@ impl Detector {
         let mut values = Vec::new();
         let mut markers = Vec::new();
         let mut subjects = Vec::new();
+        // Trailer values are matched as "Key: value" but their literals must
+        // appear in the raw line, where the spacing around ':' may differ.
+        let item = |p: &str, label: String, value: bool| -> Result<_, globset::Error> {
+            let bounds: &[char] = if value { &[':', ' '] } else { &[] };
+            Ok((lower_glob(p)?, label, required_literal(p, bounds)))
+        };
         if cfg.builtin {
             for e in CATALOG {
                 let label = e.tool.to_string();
                 match e.signal {
-                    Identity(p) => identities.push((lower_glob(p)?, label)),
+                    Identity(p) => identities.push(item(p, label, false)?),
                     TrailerKey(k) => keys.push((k.to_ascii_lowercase(), label)),
-                    TrailerValue(p) => values.push((lower_glob(p)?, label)),
-                    Marker(p) => markers.push((lower_glob(p)?, label)),
-                    Subject(p) => subjects.push((lower_glob(p)?, label)),
+                    TrailerValue(p) => values.push(item(p, label, true)?),
+                    Marker(p) => markers.push(item(p, label, false)?),
+                    Subject(p) => subjects.push(item(p, label, false)?),
                 }
             }
         }
-        // The literal each pattern requires, for the prefilter (None: no prefilter).
-        let mut literals: Option<Vec<String>> = Some(Vec::new());
-        let mut need = |lit: Option<String>| match (&mut literals, lit) {
-            (Some(list), Some(l)) => list.push(l),
-            (slot, _) => *slot = None,
-        };
-        if cfg.builtin {
-            for e in CATALOG {
-                need(match e.signal {
-                    TrailerValue(p) => required_literal(p, &[':', ' ']),
-                    TrailerKey(k) => required_literal(k, &[]),
-                    Identity(p) | Marker(p) | Subject(p) => required_literal(p, &[]),
-                });
-            }
-        }
-        for k in &cfg.trailer_keys {
-            need(required_literal(k, &[]));
-        }
-        for p in &cfg.trailer_values {
-            need(required_literal(p, &[':', ' ']));
-        }
-        for p in cfg.identities.iter().chain(&cfg.markers) {
-            need(required_literal(p, &[]));
-        }
-        let prefilter = Prefilter::new(literals);
         let policy = |kind: &str, p: &str| format!("policy detect.{kind} \"{p}\"");
         for p in &cfg.identities {
-            identities.push((lower_glob(p)?, policy("identities", p)));
+            identities.push(item(p, policy("identities", p), false)?);
         }
         for k in &cfg.trailer_keys {
             keys.push((k.to_ascii_lowercase(), policy("trailer-keys", k)));
         }
         for p in &cfg.trailer_values {
-            values.push((lower_glob(p)?, policy("trailer-values", p)));
+            values.push(item(p, policy("trailer-values", p), true)?);
         }
         for p in &cfg.markers {
-            markers.push((lower_glob(p)?, policy("markers", p)));
+            markers.push(item(p, policy("markers", p), false)?);
         }
         Ok(Self {
-            prefilter,
-            identities: LabelledSet::build(identities)?,
+            identities: LabelledSet::build(identities),
             trailer_keys: keys,
-            trailer_values: LabelledSet::build(values)?,
-            markers: LabelledSet::build(markers)?,
-            subjects: LabelledSet::build(subjects)?,
+            trailer_values: LabelledSet::build(values),
+            markers: LabelledSet::build(markers),
+            subjects: LabelledSet::build(subjects),
         })
     }
 
@@ -484,13 +478,6 @@ impl Detector {
     /// Hot path: runs on every commit a push brings, so it works on borrowed
     /// bytes and allocates only when something matches.
     pub fn detect(&self, commit: &CommitText<'_>) -> Option<AiEvidence> {
-        if !self.prefilter.may_match(&[
-            commit.author.as_bytes(),
-            commit.committer.as_bytes(),
-            commit.message,
-        ]) {
-            return None;
-        }
         let found = |tool: &str, evidence: String| {
             Some(AiEvidence {
                 tool: tool.to_string(),
@@ -525,7 +512,7 @@ impl Detector {
                     return found(tool, format!("trailer {}", line_text(key, value)));
                 }
             }
-            if !self.trailer_values.labels.is_empty() {
+            if self.trailer_values.may_match(raw) {
                 let line = line_text(key, value);
                 if let Some(tool) = self.trailer_values.first_match(&line) {
                     return found(tool, format!("trailer {line}"));
@@ -542,7 +529,8 @@ impl Detector {
                 return found(tool, format!("line \"{subject}\""));
             }
         }
-        if self.markers.labels.is_empty() {
+        // Marker lines can be anywhere: one scan of the whole message first.
+        if !self.markers.may_match(commit.message) {
             return None;
         }
         for raw in lines {
@@ -624,8 +612,11 @@ mod tests {
         assert_eq!(required_literal("*[bot]*", &[]), None);
         assert_eq!(required_literal("{a,b}c*", &[]), None);
         assert_eq!(required_literal("*ÉTÉ*", &[]), None);
-        // Every built-in row has one, so the prefilter is on by default.
-        assert!(builtin().prefilter.0.is_some());
+        // Every built-in row has one, so every prefilter is on by default.
+        let d = builtin();
+        for set in [&d.identities, &d.trailer_values, &d.markers, &d.subjects] {
+            assert!(set.literals.is_some());
+        }
         let d = Detector::new(&DetectConfig {
             builtin: true,
             markers: vec!["*".into()],
@@ -633,7 +624,7 @@ mod tests {
         })
         .expect("d");
         assert!(
-            d.prefilter.0.is_none(),
+            d.markers.literals.is_none() && d.identities.literals.is_some(),
             "a pattern without a literal turns the prefilter off"
         );
     }

@@ -534,6 +534,15 @@ fn policy_change_violation(
     ))
 }
 
+/// Bytes as text: borrowed when valid UTF-8 (the common case, checked with the
+/// fast validator), lossily decoded otherwise.
+fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// The review violation for one commit, if it needs a review and lacks one.
 fn review_violation(
     policy: &Policy,
@@ -543,8 +552,8 @@ fn review_violation(
     severity: Severity,
     pusher: Option<&Pusher>,
 ) -> Option<Violation> {
-    let author = String::from_utf8_lossy(c.author_ident());
-    let committer = String::from_utf8_lossy(c.committer_ident());
+    let author = text(c.author_ident());
+    let committer = text(c.committer_ident());
     let evidence = policy.detector.detect(&CommitText {
         author: &author,
         committer: &committer,

@@ -245,6 +245,27 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Ours and the baseline, run alternately `runs` times (so both see the same
+/// bursts of noise on a shared machine): their median wall times.
+fn paired(
+    runs: usize,
+    mut ours: impl FnMut() -> (Command, String),
+    mut base: impl FnMut() -> (Command, String),
+) -> (Duration, Duration) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (c, stdin) = ours();
+        let (t, _, ok) = measure(c, &stdin);
+        assert!(ok, "benchmark command failed");
+        a.push(t);
+        let (c, stdin) = base();
+        let (t, _, ok) = measure(c, &stdin);
+        assert!(ok, "baseline command failed");
+        b.push(t);
+    }
+    (median(a), median(b))
+}
+
 /// Median wall time and max RSS over `runs` runs.
 fn repeat(runs: usize, mut make: impl FnMut() -> (Command, String)) -> (Duration, u64) {
     let mut times = Vec::new();
@@ -306,22 +327,24 @@ fn main() {
     let small = build(&base, SMALL);
     let big_shape = if smoke { MEDIUM } else { LARGE };
     let big = build(&base, big_shape);
-    let runs = if smoke { 5 } else { 11 };
-    let heavy_runs = if smoke { 3 } else { 5 };
+    let runs = if smoke { 5 } else { 21 };
+    let heavy_runs = if smoke { 3 } else { 7 };
     let mut rows = Vec::new();
 
     // 1. One-commit fast-forward of main: small vs large.
-    let ff = |dir: &Path| {
-        let line = format!(
+    let ff_line = |dir: &Path| {
+        format!(
             "{} {} refs/heads/main\n",
             rev(dir, "refs/heads/main"),
             rev(dir, "refs/heads/next")
-        );
-        let dir = dir.to_path_buf();
-        repeat(runs, move || (hook(&dir), line.clone()))
+        )
     };
-    let (t_small, _) = ff(&small);
-    let (t_big, _) = ff(&big);
+    let (line_big, line_small) = (ff_line(&big), ff_line(&small));
+    let (t_big, t_small) = paired(
+        runs,
+        || (hook(&big), line_big.clone()),
+        || (hook(&small), line_small.clone()),
+    );
     let ratio = t_big.as_secs_f64() / t_small.as_secs_f64();
     rows.push(Row {
         scenario: format!("1. 1-commit push to main, {} vs small repo", big_shape.name),
@@ -338,13 +361,16 @@ fn main() {
         rev(&big, "refs/heads/incoming"),
     );
     let line = format!("{main} {incoming} refs/heads/main\n");
-    let (t_ours, _) = repeat(heavy_runs, || (hook(&big), line.clone()));
     let range = format!("{main}..{incoming}");
-    let (t_git, _) = repeat(heavy_runs, || {
-        let mut c = git(&big);
-        c.args(["log", "--format=%H%x00%an%x00%ae%x00%B", &range]);
-        (c, String::new())
-    });
+    let (t_ours, t_git) = paired(
+        heavy_runs,
+        || (hook(&big), line.clone()),
+        || {
+            let mut c = git(&big);
+            c.args(["log", "--format=%H%x00%an%x00%ae%x00%B", &range]);
+            (c, String::new())
+        },
+    );
     let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();
     rows.push(Row {
         scenario: format!(
@@ -361,20 +387,23 @@ fn main() {
     // 3. New protected branch from a deep branch, with the protected tags present.
     let deep = rev(&big, "refs/heads/deep");
     let line = format!("{ZERO} {deep} refs/heads/release/new\n");
-    let (t_ours, _) = repeat(heavy_runs, || (hook(&big), line.clone()));
-    let (t_git, _) = repeat(heavy_runs, || {
-        let mut c = git(&big);
-        c.args([
-            "log",
-            "--format=%H%x00%an%x00%ae%x00%B",
-            &deep,
-            "--not",
-            "refs/heads/main",
-            "--branches=release/*",
-            "--tags=v*",
-        ]);
-        (c, String::new())
-    });
+    let (t_ours, t_git) = paired(
+        heavy_runs,
+        || (hook(&big), line.clone()),
+        || {
+            let mut c = git(&big);
+            c.args([
+                "log",
+                "--format=%H%x00%an%x00%ae%x00%B",
+                &deep,
+                "--not",
+                "refs/heads/main",
+                "--branches=release/*",
+                "--tags=v*",
+            ]);
+            (c, String::new())
+        },
+    );
     let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();
     rows.push(Row {
         scenario: format!(

@@ -1,6 +1,7 @@
 //! The `pre-receive` hook: reads `<old> <new> <ref>` lines from stdin, judges
 //! the whole push, prints the verdict (reaching the pusher as `remote:` lines)
 //! and exits 0 to accept or non-zero to reject every ref.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use std::io::{Read, Write};
 use std::process::ExitCode;
 

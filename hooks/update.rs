@@ -1,5 +1,6 @@
 //! The `update` hook: `update <ref> <old> <new>`, once per ref after
 //! pre-receive; a non-zero exit rejects that ref only.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use std::io::Write;
 use std::process::ExitCode;
 

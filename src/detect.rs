@@ -213,6 +213,16 @@ pub const CATALOG: &[CatalogEntry] = &[
     ),
 ];
 
+/// Whether `identity` (`Name <email>`) is a bot account: automation, which is
+/// never a human review (`dependabot[bot]`, `github-actions[bot]`, GitHub's
+/// web-flow committer).
+pub fn is_bot_identity(identity: &str) -> bool {
+    let lower = identity.to_ascii_lowercase();
+    lower.contains("[bot]")
+        || lower.ends_with("<noreply@github.com>")
+        || lower.ends_with("<noreply@gitlab.com>")
+}
+
 /// Trailer keys whose value names a person or tool that worked on the commit.
 const IDENTITY_TRAILER_KEYS: [&str; 2] = ["co-authored-by", "signed-off-by"];
 
@@ -640,6 +650,17 @@ mod tests {
             message: b"F\n",
         };
         assert_eq!(d.detect(&c).is_some(), d.ai_identity(author).is_some());
+    }
+
+    #[test]
+    fn bots() {
+        assert!(is_bot_identity("dependabot[bot] <support@github.com>"));
+        assert!(is_bot_identity("GitHub <noreply@github.com>"));
+        assert!(is_bot_identity(
+            "Renovate Bot <29139614+renovate[bot]@users.noreply.github.com>"
+        ));
+        assert!(!is_bot_identity("Ann Lee <ann@example.com>"));
+        assert!(!is_bot_identity("Abbott <abbott@example.com>"));
     }
 
     #[test]

@@ -20,6 +20,19 @@
 //! assert!(!policy.policy.is_protected("refs/heads/feature", None));
 //! ```
 #![warn(missing_docs)]
+// The hook path must never panic on input: no unwrap/expect/panic in library
+// code (tests may use them). Hooks also catch panics and reject (hook::guarded).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable
+    )
+)]
 
 pub mod audit;
 pub mod commits;

@@ -36,6 +36,8 @@ pub enum ReviewerStatus {
     SelfReview,
     /// An AI identity (the tool's name).
     Ai(String),
+    /// A bot account.
+    Bot,
     /// Not in the policy's reviewer list.
     NotAllowed,
 }
@@ -76,6 +78,8 @@ pub fn assess_reviews(
                 };
                 if let Some(tool) = policy.detector.ai_identity(&as_identity) {
                     ReviewerStatus::Ai(tool.to_string())
+                } else if crate::detect::is_bot_identity(&as_identity) {
+                    ReviewerStatus::Bot
                 } else if email == author_email || email == committer_email {
                     ReviewerStatus::SelfReview
                 } else if !policy.review.reviewers.is_empty()
@@ -437,7 +441,7 @@ fn check_ref_inner(
         let v = &mut verdict.violations[i];
         let ask = match v.rule {
             Rule::SelfReview => "ask someone other than the author to review, then",
-            Rule::AiReviewer => "ask a human to review, then",
+            Rule::AiReviewer | Rule::BotReviewer => "ask a human to review, then",
             Rule::ReviewerNotAllowed => "ask a listed reviewer to review, then",
             _ => "after a human review,",
         };
@@ -641,6 +645,7 @@ fn review_violation(
                     format!("\"{value}\" is the commit's author or committer")
                 }
                 ReviewerStatus::Ai(tool) => format!("\"{value}\" is an AI identity ({tool})"),
+                ReviewerStatus::Bot => format!("\"{value}\" is a bot account"),
                 ReviewerStatus::NotAllowed => format!("\"{value}\" is not in the reviewer list"),
                 ReviewerStatus::Valid => format!("\"{value}\" is valid"),
             })
@@ -649,6 +654,7 @@ fn review_violation(
             ReviewerStatus::NoEmail => Rule::ReviewerWithoutEmail,
             ReviewerStatus::SelfReview => Rule::SelfReview,
             ReviewerStatus::Ai(_) => Rule::AiReviewer,
+            ReviewerStatus::Bot => Rule::BotReviewer,
             ReviewerStatus::NotAllowed => Rule::ReviewerNotAllowed,
             ReviewerStatus::Valid => base_rule,
         };

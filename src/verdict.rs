@@ -17,6 +17,8 @@ pub enum Rule {
     SelfReview,
     /// The only reviews are by AI identities.
     AiReviewer,
+    /// The only reviews are by bot accounts (automation is not a human review).
+    BotReviewer,
     /// The only reviews are by people outside the reviewer allow-list.
     ReviewerNotAllowed,
     /// A review trailer without an email address.
@@ -55,11 +57,12 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in documentation order.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::AiUnreviewed,
         Rule::Unreviewed,
         Rule::SelfReview,
         Rule::AiReviewer,
+        Rule::BotReviewer,
         Rule::ReviewerNotAllowed,
         Rule::ReviewerWithoutEmail,
         Rule::TooFewReviewers,
@@ -94,6 +97,7 @@ impl Rule {
             Rule::Unreviewed => "unreviewed",
             Rule::SelfReview => "self-review",
             Rule::AiReviewer => "ai-reviewer",
+            Rule::BotReviewer => "bot-reviewer",
             Rule::ReviewerNotAllowed => "reviewer-not-allowed",
             Rule::ReviewerWithoutEmail => "reviewer-without-email",
             Rule::TooFewReviewers => "too-few-reviewers",
@@ -126,6 +130,7 @@ impl Rule {
             Rule::Unreviewed => "a commit reaches a ref that requires review of every commit, without a human review",
             Rule::SelfReview => "the commit's only reviews are by its own author or committer",
             Rule::AiReviewer => "the commit's only reviews are by AI identities",
+            Rule::BotReviewer => "the commit's only reviews are by bot accounts",
             Rule::ReviewerNotAllowed => "the commit's only reviewers are not in the policy's reviewer list",
             Rule::ReviewerWithoutEmail => "a review trailer names no email address, so it cannot be checked",
             Rule::TooFewReviewers => "the commit has fewer distinct valid reviewers than the policy requires",
@@ -172,6 +177,10 @@ review the change and add their own Reviewed-by trailer.",
             Rule::AiReviewer => "\
 AI tools cannot review AI-assisted work for this policy. Ask a human to review
 the change and add their Reviewed-by trailer.",
+            Rule::BotReviewer => "\
+Bot accounts (names or emails with [bot], GitHub's web-flow identity) are
+automation, not a human review. Ask a person to review the change and add
+their Reviewed-by trailer.",
             Rule::ReviewerNotAllowed => "\
 The policy lists who may review ([review] reviewers). Ask one of them to review
 the change and add their Reviewed-by trailer; `reviewgate policy check` on the

@@ -1,5 +1,6 @@
 //! The `reviewgate` command: validate and print policies, explain rule codes,
 //! and check locally what a push would bring, with the hooks' own engine.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

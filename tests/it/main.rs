@@ -1,4 +1,5 @@
 //! One integration-test binary (links once): real pushes, git as oracle, CLI.
+mod battery;
 mod catalog;
 mod docs;
 mod install;

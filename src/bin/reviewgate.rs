@@ -38,6 +38,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Install a client-side pre-push hook that runs `reviewgate check`
+    /// (advisory: the server remains the authority; `git push --no-verify` skips it).
+    InstallClientHook {
+        /// Replace an existing pre-push hook that is not reviewgate's.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check what pushing would bring, with the policy of the remote's default branch.
     Check {
         /// The server ref the push would update (default: the remote's default branch).
@@ -203,6 +210,42 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             }
             Ok(0)
         }
+        Command::InstallClientHook { force } => {
+            let repo = git2::Repository::discover(".")
+                .map_err(|e| anyhow::anyhow!("not in a git repository: {}", e.message()))?;
+            let exe = std::env::current_exe()
+                .map_err(|e| anyhow::anyhow!("cannot find the reviewgate binary: {e}"))?;
+            let hooks = reviewgate::repo::HookRepo::from_repository(repo).hooks_dir();
+            let path = hooks.join("pre-push");
+            let text = client_hook(&exe.display().to_string());
+            if let Ok(existing) = std::fs::read_to_string(&path) {
+                if existing == text {
+                    writeln!(out, "{}: already installed", path.display())?;
+                    return Ok(0);
+                }
+                if !existing.contains(CLIENT_HOOK_MARK) && !force {
+                    writeln!(
+                        out,
+                        "{} exists and is not reviewgate's; rerun with --force to replace it",
+                        path.display()
+                    )?;
+                    return Ok(ExitStatus::InternalError.code());
+                }
+            }
+            std::fs::create_dir_all(&hooks)?;
+            std::fs::write(&path, &text)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+            }
+            writeln!(out, "installed {}", path.display())?;
+            writeln!(
+                out,
+                "each push now runs `reviewgate check` first (advisory; skip with --no-verify)"
+            )?;
+            Ok(0)
+        }
         Command::Check {
             remote_ref,
             remote,
@@ -233,6 +276,42 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             Ok(res.verdict.exit_status().code())
         }
     }
+}
+
+const CLIENT_HOOK_MARK: &str = "# reviewgate client hook";
+
+/// The pre-push hook text. git feeds it `<local ref> <local id> <remote ref>
+/// <remote id>` lines; violations (exit 1) stop the push, a check that cannot
+/// run (exit 2, e.g. the remote's new commits are not fetched) only warns.
+fn client_hook(exe: &str) -> String {
+    let exe = exe.replace('\'', "'\\''");
+    format!(
+        r#"#!/bin/sh
+{CLIENT_HOOK_MARK} (installed by `reviewgate install-client-hook`; advisory:
+# the server decides. Skip once with `git push --no-verify`.)
+remote="$1"
+zero=0000000000000000000000000000000000000000
+status=0
+while read -r local_ref local_id remote_ref remote_id; do
+  [ "$local_id" = "$zero" ] && continue
+  range="$local_id"
+  if [ "$remote_id" != "$zero" ] && git cat-file -e "$remote_id^{{commit}}" 2>/dev/null; then
+    range="$remote_id..$local_id"
+  fi
+  '{exe}' check --remote "$remote" --remote-ref "$remote_ref" "$range" >&2
+  rc=$?
+  if [ $rc -eq 1 ]; then
+    status=1
+  elif [ $rc -ne 0 ]; then
+    echo "reviewgate: could not check $remote_ref locally (exit $rc); the server will." >&2
+  fi
+done
+if [ $status -ne 0 ]; then
+  echo "reviewgate: push stopped by the client-side check (the server would refuse it too)." >&2
+fi
+exit $status
+"#
+    )
 }
 
 fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {

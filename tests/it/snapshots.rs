@@ -142,3 +142,54 @@ fn cli_check_matches_the_server() {
     assert_eq!(v["commits_checked"], 1);
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn cli_install_client_hook_stops_the_push_before_the_server() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.git_ok(&["fetch", "-q", "origin"]);
+    s.client.git_ok(&["remote", "set-head", "origin", "--auto"]);
+    let (code, out) = cli(&s.client.dir, &["install-client-hook"]);
+    assert_eq!(code, 0, "{out}");
+    let shown = out.replace(&s.client.dir.display().to_string(), "[WORK]");
+    insta::assert_snapshot!(shown);
+    let (code, again) = cli(&s.client.dir, &["install-client-hook"]);
+    assert_eq!(code, 0);
+    assert!(again.contains("already installed"), "{again}");
+
+    let before = s.server.rev("refs/heads/main");
+    s.client.commit(&ai_message("Add parser", &[]));
+    let p = s.client.push(&["main"]);
+    assert!(!p.success, "{}", p.stderr);
+    assert!(p.stderr.contains("error[ai-unreviewed]"), "{}", p.stderr);
+    assert!(
+        p.stderr.contains("push stopped by the client-side check"),
+        "{}",
+        p.stderr
+    );
+    assert!(
+        !p.stderr.contains("remote:"),
+        "the server never saw it: {}",
+        p.stderr
+    );
+    assert_eq!(s.server.rev("refs/heads/main"), before);
+    // Reviewed: the client check passes and the server accepts.
+    s.client.git_ok(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--trailer",
+        REVIEW_ANN,
+    ]);
+    let p = s.client.push(&["main"]);
+    assert!(p.success, "{}", p.stderr);
+    // A foreign pre-push hook is not replaced without --force.
+    std::fs::write(
+        s.client.dir.join(".git/hooks/pre-push"),
+        "#!/bin/sh\nexit 0\n",
+    )
+    .expect("write");
+    let (code, out) = cli(&s.client.dir, &["install-client-hook"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--force"), "{out}");
+}

@@ -2,6 +2,7 @@
 mod battery;
 mod catalog;
 mod docs;
+mod failures;
 mod install;
 mod push;
 mod snapshots;

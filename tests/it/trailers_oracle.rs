@@ -236,3 +236,55 @@ fn parser_agrees_with_git_log_trailers_on_commits() {
         );
     }
 }
+
+mod properties {
+    //! The same agreement as a property: proptest generates messages from the
+    //! same building blocks (and shrinks a failure to a minimal message). The
+    //! case count is bounded so CI stays fast; raise PROPTEST_CASES to search more.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(SUBJECTS).prop_map(String::from),
+            proptest::sample::select(PROSE).prop_map(String::from),
+            proptest::sample::select(TRAILERS).prop_map(String::from),
+            proptest::sample::select(BLANKS).prop_map(|b| b.trim_end_matches('\n').to_string()),
+            "[A-Za-z-]{1,12} ?: ?[ -~]{0,20}",
+            "[ \t][ -~]{0,20}",
+        ]
+    }
+
+    fn message() -> impl Strategy<Value = String> {
+        (
+            proptest::collection::vec(line(), 0..14),
+            prop_oneof![Just("\n"), Just("\r\n")],
+            proptest::sample::select(ENDINGS),
+        )
+            .prop_map(|(lines, eol, ending)| {
+                let mut m = lines.join(eol);
+                m.push_str(eol);
+                m.push_str(ending);
+                m
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(128),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn parser_agrees_with_git(msg in message()) {
+            let dir = tempfile::tempdir().expect("tmp");
+            let git = interpret_trailers(dir.path(), msg.as_bytes());
+            prop_assert_eq!(
+                String::from_utf8_lossy(&ours(msg.as_bytes())).into_owned(),
+                String::from_utf8_lossy(&git).into_owned(),
+                "message {:?}", msg
+            );
+        }
+    }
+}

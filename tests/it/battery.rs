@@ -330,3 +330,46 @@ fn b18_default_branch_switched_on_the_server() {
 //   push::policy_loosening_push_judged_by_old_policy
 // - a namespaced push: push::namespaced_push
 // - non-UTF-8 and ANSI in the subject: push::non_utf8_message
+
+#[test]
+fn b19_push_from_a_shallow_clone() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    for i in 0..5 {
+        s.client.commit(&format!("History {i}\n"));
+    }
+    assert!(s.client.push(&["main"]).success);
+    let root = s.client.dir.parent().expect("root").to_path_buf();
+    let mut c = git_cmd(&root);
+    c.args([
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &format!("file://{}", s.server.dir.display()),
+        "shallow",
+    ]);
+    ok(c);
+    let shallow = Client {
+        dir: root.join("shallow"),
+        remote: s.server.url(),
+        env: Vec::new(),
+    };
+    shallow.commit(&ai_message("AI from a shallow clone", &[]));
+    let before = refs(&s);
+    let p = shallow.push(&["main"]);
+    assert!(
+        !p.success && p.stderr.contains("error[ai-unreviewed]"),
+        "{}",
+        p.stderr
+    );
+    assert_eq!(refs(&s), before);
+    shallow.git_ok(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--trailer",
+        REVIEW_ANN,
+    ]);
+    assert!(shallow.push(&["main"]).success);
+}

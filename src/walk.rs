@@ -192,19 +192,6 @@ fn commit_time(data: &[u8]) -> i64 {
         .unwrap_or(0)
 }
 
-/// The parent ids of a raw commit.
-fn parents(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
-    let header_end = memchr::memmem::find(data, b"\n\n").unwrap_or(data.len());
-    data[..header_end]
-        .split(|&c| c == b'\n')
-        .filter_map(|l| l.strip_prefix(b"parent "))
-        .filter_map(|hex| {
-            std::str::from_utf8(hex)
-                .ok()
-                .and_then(|h| Oid::from_str(h).ok())
-        })
-}
-
 struct Walker<'o> {
     odb: &'o Odb<'o>,
     table: IdTable,
@@ -266,7 +253,7 @@ impl<'o> Walker<'o> {
             } else {
                 // Visited already: its parents may be queued as interesting.
                 let obj = self.read(id)?;
-                stack.extend(parents(obj.data()));
+                stack.extend(CommitView::parse(id, obj.data()).parents());
             }
         }
         Ok(())
@@ -300,14 +287,14 @@ pub fn walk(
         let flags = w.table.get(&k) & !QUEUED;
         w.table.set(&k, flags);
         let data = entry.object.data();
+        let view = CommitView::parse(entry.id, data);
         if flags & UNINTERESTING != 0 {
-            for p in parents(data) {
+            for p in view.parents() {
                 w.mark_uninteresting(p)?;
             }
             continue;
         }
         w.interesting_queued -= 1;
-        let view = CommitView::parse(entry.id, data);
         for p in view.parents() {
             // Insert-if-absent in one probe; read the object only when new.
             if w.table.insert_new(&key(p), QUEUED) {
@@ -357,7 +344,7 @@ mod tests {
     fn commit_time_and_parents() {
         let raw = b"tree t\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 5 +0000\ncommitter C <c@x> 1700000000 +0200\n\nmsg\nparent 3333333333333333333333333333333333333333\n";
         assert_eq!(commit_time(raw), 1_700_000_000);
-        assert_eq!(parents(raw).count(), 2);
+        assert_eq!(CommitView::parse(Oid::zero(), raw).parents().count(), 2);
         assert_eq!(commit_time(b"tree t\n\n"), 0);
     }
 }

@@ -35,21 +35,6 @@ both_transports!(
     non_utf8_message,
 );
 
-fn rejected(p: &Push, code: &str) {
-    assert!(!p.success, "push should be rejected:\n{}", p.stderr);
-    assert!(
-        p.stderr.contains(&format!("error[{code}]")),
-        "expected error[{code}] in:\n{}",
-        p.stderr
-    );
-    assert!(p.stderr.contains("pre-receive hook declined") || p.stderr.contains("hook declined"));
-}
-
-fn accepted(p: &Push) {
-    assert!(p.success, "push should be accepted:\n{}", p.stderr);
-    assert!(!p.stderr.contains("error["), "{}", p.stderr);
-}
-
 pub fn create_main_and_human_commit(t: Transport) {
     let s = Setup::new(t, Hooks::PreReceive);
     let c1 = s.client.commit("Initial commit\n");

@@ -1,27 +1,10 @@
 //! Snapshots of what people read: the pusher's `remote:` lines and the CLI.
 //! Temp paths are filtered; commit ids are stable (fixed identities and dates).
 
-use std::process::Command;
-
 use crate::util::*;
 
 fn remote(p: &Push) -> String {
     remote_lines(&p.stderr)
-}
-
-fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let mut c = Command::new(CLI);
-    hermetic(&mut c, dir);
-    c.current_dir(dir).args(args);
-    let out = run(c);
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
 }
 
 #[test]

@@ -1,8 +1,6 @@
 //! Trust features, by real pushes: pusher-bound review, the policy-change
 //! gate, warn mode, break-glass, the audit log and freeze windows.
 
-use std::process::Command;
-
 use crate::util::*;
 
 /// A server whose main already carries `policy` (pushed before the hooks).
@@ -38,34 +36,6 @@ fn audit_records(s: &Setup) -> Vec<serde_json::Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).expect("json record"))
         .collect()
-}
-
-fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let mut c = Command::new(CLI);
-    hermetic(&mut c, dir);
-    c.current_dir(dir).args(args);
-    let out = run(c);
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn rejected(p: &Push, code: &str) {
-    assert!(!p.success, "push should be rejected:\n{}", p.stderr);
-    assert!(
-        p.stderr.contains(&format!("error[{code}]")),
-        "expected error[{code}] in:\n{}",
-        p.stderr
-    );
-}
-
-fn accepted(p: &Push) {
-    assert!(p.success, "push should be accepted:\n{}", p.stderr);
 }
 
 const PUSHER_BOUND: &str = "[review]\nrequire-pusher = true\n\n[identities]\nann = [\"ann@example.com\", \"ann.lee@example.com\"]\n\n[[protect]]\nrefs = [\"@default\"]\n";

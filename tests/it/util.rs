@@ -354,3 +354,54 @@ pub fn ai_message(subject: &str, trailers: &[&str]) -> String {
     }
     m
 }
+
+/// Run the `reviewgate` CLI in `dir`: exit code and stdout+stderr.
+pub fn cli(dir: &Path, args: &[&str]) -> (i32, String) {
+    let mut c = Command::new(CLI);
+    hermetic(&mut c, dir);
+    c.current_dir(dir).args(args);
+    let out = run(c);
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The push was rejected by the hook with `code`.
+pub fn rejected(p: &Push, code: &str) {
+    assert!(!p.success, "push should be rejected:\n{}", p.stderr);
+    assert!(
+        p.stderr.contains(&format!("error[{code}]")),
+        "expected error[{code}] in:\n{}",
+        p.stderr
+    );
+    assert!(p.stderr.contains("hook declined"), "{}", p.stderr);
+}
+
+/// The push was accepted without errors.
+pub fn accepted(p: &Push) {
+    assert!(p.success, "push should be accepted:\n{}", p.stderr);
+    assert!(!p.stderr.contains("error["), "{}", p.stderr);
+}
+
+/// A small deterministic generator (xorshift), so generated cases reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}

@@ -11,20 +11,6 @@ use git2::Oid;
 
 use crate::util::*;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// A random history of `n` commits; returns the repository and the commit ids.
 fn random_history(
     root: &std::path::Path,

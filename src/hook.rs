@@ -352,3 +352,21 @@ pub fn guarded(f: impl FnOnce() -> Outcome) -> Outcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_fail_closed_rejection() {
+        let outcome = guarded(|| panic!("simulated bug in a rule"));
+        // guarded() silences the process-wide panic hook; give tests theirs back.
+        drop(std::panic::take_hook());
+        assert_eq!(outcome.status, ExitStatus::InternalError);
+        let text = outcome.lines.join("\n");
+        assert!(text.contains("error[internal-error]"), "{text}");
+        assert!(text.contains("fail closed"), "{text}");
+        assert!(text.contains("simulated bug in a rule"), "{text}");
+        assert!(!text.contains("RUST_BACKTRACE"), "{text}");
+    }
+}

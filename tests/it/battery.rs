@@ -268,10 +268,12 @@ fn b16_huge_message_and_binary_junk() {
 fn b17_unusual_ref_names_git_allows() {
     let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
     s.client.commit(&ai_message("AI", &[]));
-    // git refuses `..` in ref names before any hook runs.
+    // git refuses `..` and control characters in ref names before any hook runs.
     let before = refs(&s);
     assert!(!s.client.push(&["HEAD:refs/heads/main/../x"]).success);
+    assert!(!s.client.push(&["HEAD:refs/heads/evil\u{1b}[31m"]).success);
     assert_eq!(refs(&s), before);
+    // The hook refuses such names too if a server ever passed one (see push::tests).
     // Names git allows that look like main are distinct refs, unprotected.
     assert!(s.client.push(&["HEAD:refs/heads/main-copy"]).success);
     assert!(

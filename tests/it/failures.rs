@@ -164,3 +164,47 @@ fn corrupt_object_fails_closed() {
     assert!(out.contains("error[internal-error]"), "{out}");
     assert!(!out.contains("panicked"), "{out}");
 }
+
+#[test]
+fn corrupt_pack_fails_closed() {
+    let s = Setup::with_main(Transport::Path, Hooks::None);
+    s.client.commit(&ai_message("AI", &[REVIEW_ANN]));
+    assert!(s.client.push(&["main:refs/heads/incoming"]).success);
+    let mut c = s.server.git();
+    c.args(["repack", "-adq"]);
+    ok(c);
+    let before = s.server.rev("refs/heads/main").expect("main");
+    let new = s.server.rev("refs/heads/incoming").expect("incoming");
+    let pack = std::fs::read_dir(s.server.dir.join("objects/pack"))
+        .expect("pack dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .expect("a pack");
+    let mut bytes = std::fs::read(&pack).expect("read pack");
+    // Keep the header, garble every object after it.
+    for b in bytes.iter_mut().skip(12) {
+        *b ^= 0x5a;
+    }
+    let mut perms = std::fs::metadata(&pack).expect("meta").permissions();
+    #[expect(
+        clippy::permissions_set_readonly_false,
+        reason = "the test garbles the pack"
+    )]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).expect("chmod");
+    std::fs::write(&pack, bytes).expect("garble");
+    let (code, out) = hook(
+        PRE_RECEIVE,
+        &s.server.dir,
+        format!("{before} {new} refs/heads/main\n").as_bytes(),
+        &[],
+        &[],
+    );
+    // Either the trusted policy or the commits cannot be read: rejected, with a message.
+    assert!(code == 2 || code == 78, "exit {code}: {out}");
+    assert!(
+        out.contains("error[internal-error]") || out.contains("error[policy-invalid]"),
+        "{out}"
+    );
+    assert!(!out.contains("panicked"), "{out}");
+}

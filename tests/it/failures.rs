@@ -40,6 +40,18 @@ fn hook(
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
+/// Overwrite a read-only git object file with `bytes`.
+fn garble(path: &std::path::Path, bytes: &[u8]) {
+    let mut perms = std::fs::metadata(path).expect("object file").permissions();
+    #[expect(
+        clippy::permissions_set_readonly_false,
+        reason = "the test garbles git's objects"
+    )]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).expect("chmod");
+    std::fs::write(path, bytes).expect("garble");
+}
+
 #[test]
 fn malformed_and_empty_input_reject_with_exit_2() {
     let s = Setup::with_main(Transport::Path, Hooks::None);

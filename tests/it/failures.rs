@@ -155,16 +155,7 @@ fn corrupt_object_fails_closed() {
     assert!(s.client.push(&["main:refs/heads/incoming"]).success);
     let new = s.server.rev("refs/heads/incoming").expect("incoming");
     let path = s.server.dir.join("objects").join(&new[..2]).join(&new[2..]);
-    let mut perms = std::fs::metadata(&path)
-        .expect("loose object")
-        .permissions();
-    #[expect(
-        clippy::permissions_set_readonly_false,
-        reason = "the test garbles the object"
-    )]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&path, perms).expect("chmod");
-    std::fs::write(&path, b"this is not zlib data").expect("garble");
+    garble(&path, b"this is not zlib data");
     let (code, out) = hook(
         PRE_RECEIVE,
         &s.server.dir,
@@ -197,14 +188,7 @@ fn corrupt_pack_fails_closed() {
     for b in bytes.iter_mut().skip(12) {
         *b ^= 0x5a;
     }
-    let mut perms = std::fs::metadata(&pack).expect("meta").permissions();
-    #[expect(
-        clippy::permissions_set_readonly_false,
-        reason = "the test garbles the pack"
-    )]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).expect("chmod");
-    std::fs::write(&pack, bytes).expect("garble");
+    garble(&pack, &bytes);
     let (code, out) = hook(
         PRE_RECEIVE,
         &s.server.dir,

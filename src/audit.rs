@@ -127,6 +127,10 @@ impl<'a> Record<'a> {
 }
 
 /// The last line of `file` (without its newline), or `None` if empty.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from rposition on the same buffer"
+)]
 fn last_line(file: &mut File) -> Result<Option<Vec<u8>>> {
     let len = file.seek(SeekFrom::End(0))?;
     if len == 0 {

@@ -257,6 +257,10 @@ impl LoadedPolicy {
     }
 
     /// Parse a policy from raw bytes (rejecting non-UTF-8 with a located error).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "offsets come from the TOML parser's spans or UTF-8 validation of the same text"
+    )]
     pub fn from_bytes(bytes: &[u8], source: PolicySource) -> Result<Self, PolicyError> {
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::from_text(text, source),
@@ -475,6 +479,10 @@ fn suggest<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
         .find(|a| norm(a) == k || edit_distance(&norm(a), &k) <= 2)
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from the TOML parser's spans or UTF-8 validation of the same text"
+)]
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -487,6 +487,10 @@ impl Detector {
     ///
     /// Hot path: runs on every commit a push brings, so it works on borrowed
     /// bytes and allocates only when something matches.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "separator and trim offsets come from scans of the same line"
+    )]
     pub fn detect(&self, commit: &CommitText<'_>) -> Option<AiEvidence> {
         let found = |tool: &str, evidence: String| {
             Some(AiEvidence {
@@ -554,6 +558,10 @@ impl Detector {
 }
 
 /// Trim git's whitespace (space, tab, CR, LF) from both ends.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "separator and trim offsets come from scans of the same line"
+)]
 fn trim(s: &[u8]) -> &[u8] {
     let start = s
         .iter()

@@ -20,8 +20,10 @@
 //! assert!(!policy.policy.is_protected("refs/heads/feature", None));
 //! ```
 #![warn(missing_docs)]
-// The hook path must never panic on input: no unwrap/expect/panic in library
-// code (tests may use them). Hooks also catch panics and reject (hook::guarded).
+// The hook path must never panic on input: no unwrap/expect/panic and no
+// unchecked indexing in library code (tests may use them). The byte parsers
+// that index carry an `expect` naming why their offsets are in bounds, and are
+// fuzzed. Hooks also catch panics and reject (hook::guarded).
 #![cfg_attr(
     not(test),
     deny(
@@ -30,7 +32,8 @@
         clippy::panic,
         clippy::todo,
         clippy::unimplemented,
-        clippy::unreachable
+        clippy::unreachable,
+        clippy::indexing_slicing
     )
 )]
 

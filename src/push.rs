@@ -156,6 +156,10 @@ fn parse_triple(old: &str, new: &str, name: &str, line: usize) -> Result<RefUpda
 }
 
 /// Parse pre-receive's standard input: one `<old> SP <new> SP <ref> LF` per ref.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "valid_up_to() is within the input by definition"
+)]
 pub fn parse_pre_receive(input: &[u8]) -> Result<Vec<RefUpdate>, InputError> {
     let text = std::str::from_utf8(input).map_err(|e| {
         let line = input[..e.valid_up_to()]

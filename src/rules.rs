@@ -244,6 +244,10 @@ fn check_ref(
     result
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "indices refer to entries this function checked or pushed itself"
+)]
 fn check_ref_inner(
     ctx: &CheckContext<'_>,
     eff: &Effective<'_>,
@@ -548,6 +552,10 @@ fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 /// The review violation for one commit, if it needs a review and lacks one.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "indices refer to entries this function checked or pushed itself"
+)]
 fn review_violation(
     policy: &Policy,
     scope: ReviewScope,

@@ -43,6 +43,10 @@ fn is_space(c: u8) -> bool {
 }
 
 /// Start of the line after the one starting at `pos` (or `buf.len()`).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn next_line(buf: &[u8], pos: usize) -> usize {
     match memchr(b'\n', &buf[pos..]) {
         Some(i) => pos + i + 1,
@@ -76,6 +80,10 @@ fn is_blank_line(line: &[u8]) -> bool {
 
 /// git's `last_line`: start of the last line in `buf[..len]`, treating a final
 /// newline as part of that line. `None` when `len == 0`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn last_line(buf: &[u8], len: usize) -> Option<usize> {
     match len {
         0 => None,
@@ -128,6 +136,10 @@ fn locate_end(buf: &[u8], len: usize) -> usize {
 
 /// git's `ignored_log_message_bytes`: the trailing run of comment lines, empty
 /// lines and old-style `Conflicts:` blocks, plus everything after the scissors.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn ignored_log_message_bytes(buf: &[u8], len: usize) -> usize {
     let mut boc = 0usize;
     let mut bol = 0usize;
@@ -165,6 +177,10 @@ fn ignored_log_message_bytes(buf: &[u8], len: usize) -> usize {
 }
 
 /// git's `find_end_of_log_message`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn find_end_of_log_message(buf: &[u8], no_divider: bool) -> usize {
     let mut end = buf.len();
     if !no_divider {
@@ -183,6 +199,10 @@ fn find_end_of_log_message(buf: &[u8], no_divider: bool) -> usize {
 
 /// git's `find_trailer_block_start`: where the trailer block starts, or `len`
 /// when the message has none.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
     // The first paragraph is the title and cannot hold trailers.
     let mut s = 0;
@@ -253,6 +273,10 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
 }
 
 /// git's `strbuf_trim` on a byte slice.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
     let end = s
@@ -263,6 +287,10 @@ fn trim(s: &[u8]) -> &[u8] {
 }
 
 /// git's `unfold_value`: each newline and the whitespace after it become one space.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 fn unfold(val: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(val.len());
     let mut i = 0;
@@ -290,6 +318,10 @@ fn text(bytes: &[u8]) -> String {
 
 /// Byte range of the trailer block in `message` (empty when there is none),
 /// following git's rules for commit messages (the `---` divider is not honoured).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 pub fn block_range(message: &[u8]) -> std::ops::Range<usize> {
     // git works on C strings: a NUL ends the message.
     let msg = match memchr(0, message) {
@@ -303,6 +335,10 @@ pub fn block_range(message: &[u8]) -> std::ops::Range<usize> {
 
 /// The trailers of a commit message, exactly as `git log --format='%(trailers:only,unfold)'`
 /// reports them: keys and values trimmed, continuation lines unfolded.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
+)]
 pub fn parse(message: &[u8]) -> Vec<Trailer> {
     let range = block_range(message);
     let block = &message[range];

@@ -134,14 +134,8 @@ fn b08_same_reviewer_twice_toward_a_minimum_of_two() {
         &[REVIEW_ANN, "Reviewed-by: A. Lee <ANN@example.com>"],
     ));
     refused(&s, &["main"], "too-few-reviewers");
-    s.client.git_ok(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--no-edit",
-        "--trailer",
-        "Reviewed-by: Bo Smith <bo@example.com>",
-    ]);
+    s.client
+        .amend_trailer("Reviewed-by: Bo Smith <bo@example.com>");
     assert!(s.client.push(&["main"]).success);
 }
 
@@ -365,13 +359,6 @@ fn b19_push_from_a_shallow_clone() {
         p.stderr
     );
     assert_eq!(refs(&s), before);
-    shallow.git_ok(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--no-edit",
-        "--trailer",
-        REVIEW_ANN,
-    ]);
+    shallow.amend_trailer(REVIEW_ANN);
     assert!(shallow.push(&["main"]).success);
 }

@@ -7,13 +7,7 @@ use std::process::{Command, Stdio};
 use crate::util::*;
 
 /// Run a hook binary in `repo` with `stdin` (pre-receive) or `args` (update).
-fn hook(
-    bin: &str,
-    repo: &std::path::Path,
-    stdin: &[u8],
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> (i32, String) {
+fn hook(bin: &str, repo: &std::path::Path, stdin: &[u8], args: &[&str]) -> (i32, String) {
     let mut c = Command::new(bin);
     hermetic(&mut c, repo);
     c.current_dir(repo)
@@ -22,9 +16,6 @@ fn hook(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in env {
-        c.env(k, v);
-    }
     let mut child = c.spawn().expect("spawn hook");
     let _ = child.stdin.take().expect("stdin").write_all(stdin);
     let out = child.wait_with_output().expect("wait");
@@ -63,7 +54,7 @@ fn malformed_and_empty_input_reject_with_exit_2() {
         format!("{main} {main} refs/heads/main trailing\n"),
         format!("{} {main} refs/heads/main\n", &main[..20]),
     ] {
-        let (code, out) = hook(PRE_RECEIVE, &s.server.dir, stdin.as_bytes(), &[], &[]);
+        let (code, out) = hook(PRE_RECEIVE, &s.server.dir, stdin.as_bytes(), &[]);
         assert_eq!(code, 2, "{stdin:?}: {out}");
         assert!(
             out.contains("error[internal-error]") && out.contains("fail closed"),
@@ -72,10 +63,10 @@ fn malformed_and_empty_input_reject_with_exit_2() {
         assert!(!out.contains("panicked"), "{out}");
     }
     // Input cut off mid-line (stdin closed early).
-    let (code, out) = hook(PRE_RECEIVE, &s.server.dir, &main.as_bytes()[..30], &[], &[]);
+    let (code, out) = hook(PRE_RECEIVE, &s.server.dir, &main.as_bytes()[..30], &[]);
     assert_eq!(code, 2, "{out}");
     // The update hook with the wrong number of arguments.
-    let (code, out) = hook(UPDATE, &s.server.dir, b"", &["refs/heads/main"], &[]);
+    let (code, out) = hook(UPDATE, &s.server.dir, b"", &["refs/heads/main"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("expected 3 arguments"), "{out}");
 }
@@ -90,7 +81,6 @@ fn missing_objects_fail_closed_on_protected_refs_only() {
         &s.server.dir,
         format!("{main} {ghost} refs/heads/main\n").as_bytes(),
         &[],
-        &[],
     );
     assert_eq!(code, 2, "{out}");
     assert!(
@@ -102,7 +92,6 @@ fn missing_objects_fail_closed_on_protected_refs_only() {
         PRE_RECEIVE,
         &s.server.dir,
         format!("{ZERO} {ghost} refs/heads/feature\n").as_bytes(),
-        &[],
         &[],
     );
     assert_eq!(code, 0, "{out}");
@@ -120,7 +109,6 @@ fn unreadable_pinned_policy_fails_closed_with_exit_78() {
         &s.server.dir,
         format!("{main} {main} refs/heads/feature\n").as_bytes(),
         &[],
-        &[],
     );
     assert_eq!(code, 78, "{out}");
     assert!(
@@ -136,7 +124,6 @@ fn not_a_repository_rejects_with_exit_2() {
         PRE_RECEIVE,
         dir.path(),
         format!("{ZERO} {} refs/heads/main\n", "1".repeat(40)).as_bytes(),
-        &[],
         &[],
     );
     assert_eq!(code, 2, "{out}");
@@ -160,7 +147,6 @@ fn corrupt_object_fails_closed() {
         PRE_RECEIVE,
         &s.server.dir,
         format!("{before} {new} refs/heads/main\n").as_bytes(),
-        &[],
         &[],
     );
     assert_eq!(code, 2, "{out}");
@@ -193,7 +179,6 @@ fn corrupt_pack_fails_closed() {
         PRE_RECEIVE,
         &s.server.dir,
         format!("{before} {new} refs/heads/main\n").as_bytes(),
-        &[],
         &[],
     );
     // Either the trusted policy or the commits cannot be read: rejected, with a message.

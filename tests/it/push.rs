@@ -232,14 +232,7 @@ pub fn policy_tighten_then_enforced(t: Transport) {
     // A policy change itself needs a human review (no owners listed yet).
     s.client.commit("Require review of every commit on main\n");
     rejected(&s.client.push(&["main"]), "policy-change-unreviewed");
-    s.client.git_ok(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--no-edit",
-        "--trailer",
-        REVIEW_ANN,
-    ]);
+    s.client.amend_trailer(REVIEW_ANN);
     let p_commit = s.client.head();
     accepted(&s.client.push(&["main"]));
     assert_eq!(s.server.rev("refs/heads/main"), Some(p_commit.clone()));
@@ -449,14 +442,7 @@ fn both_hooks_report_a_rejection_once() {
         p.stderr
     );
     // An accepted push prints the summary once, not once per hook.
-    s.client.git_ok(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--no-edit",
-        "--trailer",
-        REVIEW_ANN,
-    ]);
+    s.client.amend_trailer(REVIEW_ANN);
     let p = s.client.push(&["main"]);
     accepted(&p);
     assert_eq!(

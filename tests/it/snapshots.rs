@@ -156,14 +156,7 @@ fn cli_install_client_hook_stops_the_push_before_the_server() {
     );
     assert_eq!(s.server.rev("refs/heads/main"), before);
     // Reviewed: the client check passes and the server accepts.
-    s.client.git_ok(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--no-edit",
-        "--trailer",
-        REVIEW_ANN,
-    ]);
+    s.client.amend_trailer(REVIEW_ANN);
     let p = s.client.push(&["main"]);
     assert!(p.success, "{}", p.stderr);
     // A foreign pre-push hook is not replaced without --force.

@@ -196,6 +196,11 @@ impl Client {
         self.head()
     }
 
+    /// Add a reviewer trailer to the last commit (`git commit --amend --trailer`).
+    pub fn amend_trailer(&self, trailer: &str) {
+        self.git_ok(&["commit", "-q", "--amend", "--no-edit", "--trailer", trailer]);
+    }
+
     pub fn write_file(&self, path: &str, text: &str) {
         let p = self.dir.join(path);
         if let Some(parent) = p.parent() {

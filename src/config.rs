@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 
 use crate::detect::{self, DetectConfig, Detector};
 use crate::freeze::{self, WeekTime, Window};
-use crate::verdict::Rule;
+pub use crate::rule::Mode;
+use crate::rule::Rule;
 
 /// The policy file's name at the root of the default branch.
 pub const POLICY_FILE: &str = ".reviewgate.toml";
@@ -25,16 +26,6 @@ pub const POLICY_FILE: &str = ".reviewgate.toml";
 /// The built-in default policy, as a commented TOML file. It is the policy used
 /// when a repository has none, and `reviewgate policy template` prints it.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("default-policy.toml");
-
-/// Whether violations block the push or are only reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Violations reject the push.
-    Enforce,
-    /// Violations are printed as warnings; the push is accepted.
-    Warn,
-}
 
 /// Which commits an update of a protected ref must show a human review for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,6 +83,9 @@ pub struct Protection {
     pub allow_update: bool,
     /// Whether merge commits are refused.
     pub linear_history: bool,
+    /// Whether pushes to the `refs/replace/*` refs this entry matches are
+    /// allowed at all (judged like any protected update); default false.
+    pub allow_replace: bool,
     /// Pusher logins allowed to update these refs (globs); empty means anyone.
     pub pushers: Vec<GlobMatcher>,
     /// The pusher patterns as written.
@@ -526,6 +520,7 @@ const DETECT_KEYS: &[&str] = &[
 ];
 const PROTECT_KEYS: &[&str] = &[
     "refs",
+    "allow-replace",
     "allow-deletion",
     "allow-force-push",
     "allow-update",
@@ -789,6 +784,7 @@ fn parse_protection(
         allow_force_push: false,
         allow_update: true,
         linear_history: false,
+        allow_replace: false,
         pushers: Vec::new(),
         pusher_patterns: Vec::new(),
         review: ReviewScope::Ai,
@@ -835,6 +831,7 @@ fn parse_protection(
         ("allow-force-push", &mut p.allow_force_push),
         ("allow-update", &mut p.allow_update),
         ("linear-history", &mut p.linear_history),
+        ("allow-replace", &mut p.allow_replace),
     ] {
         if let Some(v) = t.get(key) {
             if let Some(b) = w.boolean(v, &format!("{what}.{key}")) {

@@ -522,7 +522,11 @@ impl Detector {
                 .iter()
                 .any(|k| k.as_bytes().eq_ignore_ascii_case(key))
             {
-                if let Some(tool) = self.ai_identity(&String::from_utf8_lossy(value)) {
+                let value_text = String::from_utf8_lossy(value);
+                if let Some(tool) = crate::ident::identity_readings(&value_text)
+                    .iter()
+                    .find_map(|r| self.ai_identity(r))
+                {
                     return found(tool, format!("trailer {}", line_text(key, value)));
                 }
             }
@@ -533,21 +537,19 @@ impl Detector {
                 }
             }
         }
-        let mut lines = commit.message.split(|&c| c == b'\n');
-        if let Some(subject) = lines.next() {
-            let subject = String::from_utf8_lossy(trim(subject));
+        // The subject as git shows it (`%s`: the first paragraph after any
+        // blank lines, its lines joined).
+        if self.subjects.may_match(commit.message) {
+            let subject = crate::trailers::subject(commit.message);
             if let Some(tool) = self.subjects.first_match(&subject) {
                 return found(tool, format!("subject \"{subject}\""));
-            }
-            if let Some(tool) = self.markers.first_match(&subject) {
-                return found(tool, format!("line \"{subject}\""));
             }
         }
         // Marker lines can be anywhere: one scan of the whole message first.
         if !self.markers.may_match(commit.message) {
             return None;
         }
-        for raw in lines {
+        for raw in commit.message.split(|&c| c == b'\n') {
             let line = String::from_utf8_lossy(trim(raw));
             if let Some(tool) = self.markers.first_match(&line) {
                 return found(tool, format!("line \"{line}\""));

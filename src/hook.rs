@@ -265,7 +265,7 @@ pub fn apply_bypass(
         return;
     }
     for v in &mut verdict.violations {
-        if v.severity == Severity::Error && !v.rule.is_fail_closed() {
+        if v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass() {
             v.severity = Severity::Warning;
         }
     }
@@ -316,18 +316,58 @@ fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate]) -> Verdict {
     verdict
 }
 
+/// Whether git will run our pre-receive for this push, so the update hook
+/// may stand down: the `pre-receive` in the hooks directory git uses
+/// (`core.hooksPath` aware) is executable and is either our binary, our
+/// installer's wrapper calling an executable binary of ours, or Gitea's
+/// wrapper with our wrapper in `pre-receive.d/`. Anything less (a file that
+/// merely mentions reviewgate, a hook that is not executable, a wrapper whose
+/// binary is gone) and the update hook judges for itself.
 fn pre_receive_is_ours(repo: &HookRepo) -> bool {
     let dir = repo.hooks_dir();
-    let mut candidates = vec![dir.join("pre-receive")];
-    if let Ok(entries) = std::fs::read_dir(dir.join("pre-receive.d")) {
-        candidates.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+    let hook = dir.join("pre-receive");
+    if runs_our_pre_receive(&hook) {
+        return true;
     }
-    candidates.iter().any(|p| {
-        std::fs::read(p).is_ok_and(|bytes| {
-            bytes
-                .windows(b"reviewgate".len())
-                .any(|w| w == b"reviewgate")
-        })
+    // Gitea/Forgejo: their pre-receive runs every executable in pre-receive.d/.
+    let gitea_wrapper =
+        std::fs::read(&hook).is_ok_and(|t| is_executable(&hook) && contains(&t, b"pre-receive.d"));
+    gitea_wrapper && runs_our_pre_receive(&dir.join("pre-receive.d").join("reviewgate"))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The hook file at `path` is executable and runs our pre-receive binary:
+/// it is that binary (by name, through any symlink), or our installer's
+/// wrapper naming an executable `reviewgate-pre-receive`.
+fn runs_our_pre_receive(path: &std::path::Path) -> bool {
+    const BINARY: &str = "reviewgate-pre-receive";
+    if !is_executable(path) {
+        return false;
+    }
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if resolved.file_name().is_some_and(|n| n == BINARY) {
+        return true;
+    }
+    let Ok(text) = std::fs::read(path) else {
+        return false;
+    };
+    if !text.starts_with(b"#!/bin/sh\n# reviewgate hook wrapper (pre-receive)") {
+        return false;
+    }
+    // The wrapper calls the binary by an absolute, single-quoted path.
+    String::from_utf8_lossy(&text).lines().any(|line| {
+        line.split('\'')
+            .skip(1)
+            .step_by(2)
+            .any(|p| p.ends_with(BINARY) && is_executable(std::path::Path::new(p)))
     })
 }
 

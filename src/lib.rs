@@ -38,15 +38,17 @@
 )]
 
 pub mod audit;
-pub mod commits;
+pub mod commit;
 pub mod config;
 pub mod detect;
 pub mod freeze;
 pub mod hook;
+pub mod ident;
 pub mod local;
 pub mod push;
 pub mod repo;
 pub mod report;
+pub mod rule;
 pub mod rules;
 pub mod trailers;
 pub mod verdict;

@@ -307,7 +307,7 @@ impl Pusher {
             if let Some(signer) = env.non_empty("GIT_PUSH_CERT_SIGNER") {
                 return Some(Pusher {
                     login: signer.to_string(),
-                    email: crate::rules::email_of(signer).map(|e| e.to_ascii_lowercase()),
+                    email: crate::ident::Person::parse(signer).ok().map(|p| p.email),
                     source: IdentitySource::PushCertificate,
                 });
             }

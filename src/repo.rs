@@ -171,16 +171,15 @@ impl HookRepo {
         }
     }
 
-    /// Current values (peeled to commits) of the refs `patterns` name, except
-    /// `except`. Literal names are looked up directly and globs list only the
-    /// refs under their literal prefix, so the cost follows the protected refs,
-    /// not the repository's (possibly 100,000) others.
+    /// The refs `patterns` name and their current values peeled to commits.
+    /// Literal names are looked up directly and globs list only the refs
+    /// under their literal prefix, so the cost follows the protected refs, not
+    /// the repository's (possibly 100,000) others.
     pub fn protected_tips(
         &self,
         patterns: &[&crate::config::RefPattern],
         default_branch: Option<&str>,
-        except: &str,
-    ) -> Result<Vec<Oid>> {
+    ) -> Result<Vec<(String, Oid)>> {
         use crate::config::RefPattern;
         let mut names: Vec<String> = Vec::new();
         for p in patterns {
@@ -188,10 +187,10 @@ impl HookRepo {
                 RefPattern::DefaultBranch => names.extend(default_branch.map(String::from)),
                 RefPattern::Glob { pattern, matcher } => {
                     let meta = pattern.find(['*', '?', '[', '{', '\\']);
-                    match meta {
+                    match meta.and_then(|i| pattern.get(..i)) {
                         None => names.push(pattern.clone()),
-                        Some(i) => {
-                            let glob = format!("{}{}*", self.ns_prefix, &pattern[..i]);
+                        Some(prefix) => {
+                            let glob = format!("{}{prefix}*", self.ns_prefix);
                             for r in self.repo.references_glob(&glob).context("listing refs")? {
                                 let r = r.context("reading a ref")?;
                                 if let Some(name) = r.name().and_then(|n| self.logical(n)) {
@@ -208,16 +207,47 @@ impl HookRepo {
         names.sort();
         names.dedup();
         let mut tips = Vec::new();
-        for name in names.iter().filter(|n| n.as_str() != except) {
-            if let Some(target) = self.ref_target(name)? {
+        for name in names {
+            if let Some(target) = self.ref_target(&name)? {
                 if let Some(c) = self.peel_to_commit(target)? {
-                    tips.push(c);
+                    tips.push((name, c));
                 }
             }
         }
-        tips.sort();
-        tips.dedup();
         Ok(tips)
+    }
+
+    /// When `logical` is a symbolic ref on the server, the ref a push to it
+    /// really writes (the end of the chain, client-visible); `None` for a
+    /// direct ref or one that does not exist.
+    pub fn symref_target(&self, logical: &str) -> Result<Option<String>> {
+        let mut name = self.physical(logical);
+        let mut depth = 0;
+        loop {
+            let next = match self.repo.find_reference(&name) {
+                Ok(r) => r.symbolic_target_bytes().map(<[u8]>::to_vec),
+                Err(e) if e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidSpec => {
+                    None
+                }
+                Err(e) => return Err(e).with_context(|| format!("reading ref {logical}")),
+            };
+            let Some(next) = next else { break };
+            depth += 1;
+            if depth > MAX_SYMREF_DEPTH {
+                anyhow::bail!(
+                    "symbolic ref {logical} is a chain of more than {MAX_SYMREF_DEPTH} refs"
+                );
+            }
+            name = String::from_utf8(next)
+                .with_context(|| format!("symbolic ref {logical} points to a non-UTF-8 name"))?;
+        }
+        if depth == 0 {
+            return Ok(None);
+        }
+        match self.logical(&name) {
+            Some(l) => Ok(Some(l.to_string())),
+            None => anyhow::bail!("symbolic ref {logical} points outside this namespace ({name})"),
+        }
     }
 
     /// The trusted policy: a file pinned in the server's git config
@@ -335,6 +365,9 @@ fn tune_libgit2() {
         }
     });
 }
+
+/// How many symbolic refs are followed before giving up (git stops at 5).
+const MAX_SYMREF_DEPTH: usize = 5;
 
 /// Size of one pack mapping window.
 const PACK_WINDOW_BYTES: usize = 2 * 1024 * 1024;

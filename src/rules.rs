@@ -5,33 +5,22 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use git2::Oid;
 
-use crate::commits::{self, CommitView};
+use crate::commit::CommitView;
 use crate::config::{LoadedPolicy, Mode, Policy, PolicySource, Protection, ReviewScope};
 use crate::detect::CommitText;
+use crate::ident::{Person, PersonError};
 use crate::push::{Pusher, RefUpdate, UpdateKind, IDENTITY_VARIABLES};
 use crate::repo::HookRepo;
 use crate::trailers;
 use crate::verdict::{CommitRef, Rule, Severity, Verdict, Violation};
-
-/// The email in `Name <email>` (or a bare `user@host`), if any.
-pub fn email_of(identity: &str) -> Option<&str> {
-    if let Some(open) = identity.rfind('<') {
-        let rest = &identity[open + 1..];
-        let close = rest.find('>')?;
-        let email = rest[..close].trim();
-        return (!email.is_empty()).then_some(email);
-    }
-    let bare = identity.trim();
-    (bare.contains('@') && !bare.contains(char::is_whitespace)).then_some(bare)
-}
 
 /// What the policy says about one reviewer trailer on one commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewerStatus {
     /// Counts toward the minimum.
     Valid,
-    /// No email to check.
-    NoEmail,
+    /// The value names no single valid email.
+    Invalid(PersonError),
     /// The commit's author or committer.
     SelfReview,
     /// An AI identity (the tool's name).
@@ -47,14 +36,52 @@ pub enum ReviewerStatus {
 pub struct ReviewAssessment {
     /// Each review trailer's value and status.
     pub reviews: Vec<(String, ReviewerStatus)>,
-    /// Distinct valid reviewer emails.
-    pub distinct_valid: usize,
-    /// Those emails (lowercase).
+    /// Distinct valid reviewer emails (lowercase), in the order found.
     pub valid_emails: Vec<String>,
 }
 
-/// Judge the review trailers in `message` for a commit by `author_email` /
+impl ReviewAssessment {
+    /// How many distinct valid reviewers.
+    pub fn distinct_valid(&self) -> usize {
+        self.valid_emails.len()
+    }
+}
+
+/// The status of one reviewer trailer value on a commit by `author_email` /
 /// `committer_email` (lowercase).
+pub fn reviewer_status(
+    policy: &Policy,
+    value: &str,
+    author_email: &str,
+    committer_email: &str,
+) -> (ReviewerStatus, Option<String>) {
+    let person = match Person::parse(value) {
+        Ok(p) => p,
+        Err(e) => return (ReviewerStatus::Invalid(e), None),
+    };
+    let readings = person.readings();
+    let status = if let Some(tool) = readings.iter().find_map(|r| policy.detector.ai_identity(r)) {
+        ReviewerStatus::Ai(tool.to_string())
+    } else if readings.iter().any(|r| crate::detect::is_bot_identity(r)) {
+        ReviewerStatus::Bot
+    } else if person.email == author_email || person.email == committer_email {
+        ReviewerStatus::SelfReview
+    } else if !policy.review.reviewers.is_empty()
+        && !policy
+            .review
+            .reviewers
+            .iter()
+            .any(|m| m.is_match(&person.email))
+    {
+        ReviewerStatus::NotAllowed
+    } else {
+        ReviewerStatus::Valid
+    };
+    (status, Some(person.email))
+}
+
+/// Judge the review trailers in `message` for a commit by `author_email` /
+/// `committer_email` (lowercase). Linear in the number of trailers.
 pub fn assess_reviews(
     policy: &Policy,
     message: &[u8],
@@ -62,44 +89,23 @@ pub fn assess_reviews(
     committer_email: &str,
 ) -> ReviewAssessment {
     let mut reviews = Vec::new();
-    let mut valid: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut valid_emails = Vec::new();
     for t in trailers::parse(message) {
         if !t.key_is(&policy.review.trailer) {
             continue;
         }
-        let status = match email_of(&t.value) {
-            None => ReviewerStatus::NoEmail,
-            Some(email) => {
-                let email = email.to_ascii_lowercase();
-                let as_identity = if t.value.contains('<') {
-                    t.value.clone()
-                } else {
-                    format!("{} <{}>", t.value, email)
-                };
-                if let Some(tool) = policy.detector.ai_identity(&as_identity) {
-                    ReviewerStatus::Ai(tool.to_string())
-                } else if crate::detect::is_bot_identity(&as_identity) {
-                    ReviewerStatus::Bot
-                } else if email == author_email || email == committer_email {
-                    ReviewerStatus::SelfReview
-                } else if !policy.review.reviewers.is_empty()
-                    && !policy.review.reviewers.iter().any(|m| m.is_match(&email))
-                {
-                    ReviewerStatus::NotAllowed
-                } else {
-                    if !valid.contains(&email) {
-                        valid.push(email);
-                    }
-                    ReviewerStatus::Valid
-                }
+        let (status, email) = reviewer_status(policy, &t.value, author_email, committer_email);
+        if let (ReviewerStatus::Valid, Some(email)) = (&status, email) {
+            if seen.insert(email.clone()) {
+                valid_emails.push(email);
             }
-        };
+        }
         reviews.push((t.value, status));
     }
     ReviewAssessment {
-        distinct_valid: valid.len(),
         reviews,
-        valid_emails: valid,
+        valid_emails,
     }
 }
 
@@ -116,9 +122,12 @@ pub struct Effective<'p> {
     pub allow_update: bool,
     /// Linear history required by any entry.
     pub linear_history: bool,
+    /// Replace refs allowed by every entry.
+    pub allow_replace: bool,
     /// The strictest review scope.
     pub review: ReviewScope,
-    /// The mode violations on this ref get.
+    /// The mode violations on this ref get: warn only when every matching
+    /// entry is in warn mode (an entry without `mode` has the global one).
     pub mode: Mode,
 }
 
@@ -126,26 +135,45 @@ impl<'p> Effective<'p> {
     /// Combine the entries protecting `refname`; `None` when it is unprotected.
     pub fn for_ref(
         policy: &'p Policy,
-        refname: &'p str,
-        default_branch: Option<&'p str>,
+        refname: &str,
+        default_branch: Option<&str>,
     ) -> Option<Self> {
-        let entries: Vec<&Protection> = policy.protections_for(refname, default_branch).collect();
+        Self::for_names(policy, &[refname], default_branch)
+    }
+
+    /// Combine the entries protecting any of `names` (a symbolic ref and the
+    /// ref it writes); `None` when none is protected.
+    pub fn for_names(
+        policy: &'p Policy,
+        names: &[&str],
+        default_branch: Option<&str>,
+    ) -> Option<Self> {
+        let entries: Vec<&Protection> = policy
+            .protect
+            .iter()
+            .filter(|p| {
+                p.refs
+                    .iter()
+                    .any(|r| names.iter().any(|n| r.matches(n, default_branch)))
+            })
+            .collect();
         if entries.is_empty() {
             return None;
         }
         let all = |f: fn(&Protection) -> bool| entries.iter().all(|p| f(p));
-        let modes: Vec<Mode> = entries.iter().filter_map(|p| p.mode).collect();
-        let mode = if modes.contains(&Mode::Enforce) {
-            Mode::Enforce
-        } else if !modes.is_empty() {
+        let mode = if entries
+            .iter()
+            .all(|p| p.mode.unwrap_or(policy.mode) == Mode::Warn)
+        {
             Mode::Warn
         } else {
-            policy.mode
+            Mode::Enforce
         };
         Some(Self {
             allow_deletion: all(|p| p.allow_deletion),
             allow_force_push: all(|p| p.allow_force_push),
             allow_update: all(|p| p.allow_update),
+            allow_replace: all(|p| p.allow_replace),
             linear_history: entries.iter().any(|p| p.linear_history),
             review: entries
                 .iter()
@@ -203,11 +231,27 @@ fn short(id: Oid) -> String {
 pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
     let lp = ctx.policy;
     let mut verdict = Verdict::new(&lp.source, &lp.sha256, lp.policy.mode);
+    let odb = match ctx.repo.repo.odb() {
+        Ok(odb) => odb,
+        Err(e) => {
+            verdict.push(Violation {
+                rule: Rule::InternalError,
+                severity: Severity::Error,
+                refname: "(this push)".into(),
+                commit: None,
+                message: format!("could not open the object database: {e}"),
+                hint: "the push is refused rather than accepted unchecked; ask the server administrator".into(),
+            });
+            return verdict;
+        }
+    };
+    let mut state = PushState {
+        odb: &odb,
+        protected: None,
+        creation_walks: Vec::new(),
+    };
     for update in updates {
-        let Some(eff) = Effective::for_ref(&lp.policy, &update.name, ctx.default_branch) else {
-            continue;
-        };
-        if let Err(e) = check_ref(ctx, &eff, update, &mut verdict) {
+        if let Err(e) = check_update(ctx, update, &mut state, &mut verdict) {
             verdict.push(Violation {
                 rule: Rule::InternalError,
                 severity: Severity::Error,
@@ -221,6 +265,133 @@ pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
     verdict
 }
 
+/// One update: which ref it really writes, which protections apply, then the checks.
+fn check_update<'o>(
+    ctx: &CheckContext<'_>,
+    update: &RefUpdate,
+    state: &mut PushState<'o>,
+    verdict: &mut Verdict,
+) -> Result<()> {
+    let policy = &ctx.policy.policy;
+    let refname = update.name.as_str();
+    // Direct writes into another namespace would bypass its protections.
+    if refname.starts_with("refs/namespaces/") {
+        verdict.push(Violation {
+            rule: Rule::NamespacedRef,
+            severity: severity_for(policy, policy.mode, Rule::NamespacedRef),
+            refname: refname.to_string(),
+            commit: None,
+            message: "this push names a namespaced ref directly; it would write another namespace's refs past their protections".into(),
+            hint: "push to the namespace through its own URL (the server sets GIT_NAMESPACE)".into(),
+        });
+        return Ok(());
+    }
+    // A push to a symbolic ref writes the ref it points to.
+    let target = ctx.repo.symref_target(refname)?;
+    let written = target.as_deref().unwrap_or(refname);
+    let names: Vec<&str> = if written == refname {
+        vec![refname]
+    } else {
+        vec![refname, written]
+    };
+    let eff = Effective::for_names(policy, &names, ctx.default_branch);
+    if written.starts_with("refs/replace/") && !eff.as_ref().is_some_and(|e| e.allow_replace) {
+        verdict.push(Violation {
+            rule: Rule::ReplaceRef,
+            severity: severity_for(policy, eff.as_ref().map_or(policy.mode, |e| e.mode), Rule::ReplaceRef),
+            refname: refname.to_string(),
+            commit: None,
+            message: "replace refs change what git shows for every ref on the server (git log, show, archive honour them)".into(),
+            hint: "do not push refs/replace/*; an administrator can allow them with a [[protect]] entry for refs/replace/* that sets allow-replace = true".into(),
+        });
+        return Ok(());
+    }
+    let Some(eff) = eff else {
+        return Ok(());
+    };
+    let shown;
+    let update = if written == refname {
+        update
+    } else {
+        shown = RefUpdate {
+            name: written.to_string(),
+            ..update.clone()
+        };
+        &shown
+    };
+    check_ref(ctx, &eff, update, refname, state, verdict)
+}
+
+/// What a push's checks share: the object database, the tips of protected
+/// refs (read once per push, with each ref's protection, so a new ref trusts
+/// only refs at least as strict), and one walk per kind of new ref, so a push
+/// creating many refs reads each commit once, not once per ref.
+struct PushState<'o> {
+    odb: &'o git2::Odb<'o>,
+    protected: Option<Vec<(Oid, ReviewScope, Mode)>>,
+    creation_walks: Vec<((ReviewScope, Mode), crate::walk::Walk<'o>)>,
+}
+
+impl<'o> PushState<'o> {
+    /// The walk for new refs with protection `eff`: it hides the tips of
+    /// protected refs that `eff` trusts.
+    fn creation_walk(
+        &mut self,
+        ctx: &CheckContext<'_>,
+        eff: &Effective<'_>,
+    ) -> Result<&mut crate::walk::Walk<'o>> {
+        let class = (eff.review, eff.mode);
+        let index = match self.creation_walks.iter().position(|(c, _)| *c == class) {
+            Some(i) => i,
+            None => {
+                let walk = self.new_creation_walk(ctx, eff)?;
+                self.creation_walks.push((class, walk));
+                self.creation_walks.len() - 1
+            }
+        };
+        self.creation_walks
+            .get_mut(index)
+            .map(|(_, w)| w)
+            .ok_or_else(|| anyhow::anyhow!("no walk for this kind of ref"))
+    }
+
+    fn new_creation_walk(
+        &mut self,
+        ctx: &CheckContext<'_>,
+        eff: &Effective<'_>,
+    ) -> Result<crate::walk::Walk<'o>> {
+        if self.protected.is_none() {
+            let policy = &ctx.policy.policy;
+            let patterns: Vec<&crate::config::RefPattern> =
+                policy.protect.iter().flat_map(|p| p.refs.iter()).collect();
+            let mut refs = Vec::new();
+            for (name, tip) in ctx.repo.protected_tips(&patterns, ctx.default_branch)? {
+                if let Some(other) = Effective::for_ref(policy, &name, ctx.default_branch) {
+                    refs.push((tip, other.review, other.mode));
+                }
+            }
+            self.protected = Some(refs);
+        }
+        let mut hide: Vec<Oid> = self
+            .protected
+            .iter()
+            .flatten()
+            .filter(|(_, review, mode)| other_trusted(eff, *review, *mode))
+            .map(|(tip, _, _)| *tip)
+            .collect();
+        hide.sort();
+        hide.dedup();
+        crate::walk::Walk::new(self.odb, &hide)
+    }
+}
+
+/// Whether commits already on a ref with `review` and `mode` count as judged
+/// for a new ref with protection `eff`: the other ref must require review of
+/// at least as many commits, and enforce if the new ref enforces.
+fn other_trusted(eff: &Effective<'_>, review: ReviewScope, mode: Mode) -> bool {
+    review >= eff.review && (eff.mode == Mode::Warn || mode == Mode::Enforce)
+}
+
 fn severity(mode: Mode) -> Severity {
     match mode {
         Mode::Enforce => Severity::Error,
@@ -232,10 +403,18 @@ fn check_ref(
     ctx: &CheckContext<'_>,
     eff: &Effective<'_>,
     update: &RefUpdate,
+    pushed_name: &str,
+    state: &mut PushState<'_>,
     verdict: &mut Verdict,
 ) -> Result<()> {
     let first = verdict.violations.len();
-    let result = check_ref_inner(ctx, eff, update, verdict);
+    let result = check_ref_inner(ctx, eff, update, state, verdict);
+    if pushed_name != update.name {
+        // Say which ref the push named, and which one it writes.
+        for v in verdict.violations.iter_mut().skip(first) {
+            v.refname = format!("{pushed_name} (-> {})", update.name);
+        }
+    }
     // Per-rule modes: one place decides each violation's severity.
     let policy = &ctx.policy.policy;
     for v in verdict.violations.iter_mut().skip(first) {
@@ -252,6 +431,7 @@ fn check_ref_inner(
     ctx: &CheckContext<'_>,
     eff: &Effective<'_>,
     update: &RefUpdate,
+    state: &mut PushState<'_>,
     verdict: &mut Verdict,
 ) -> Result<()> {
     let sev = severity(eff.mode);
@@ -358,58 +538,53 @@ fn check_ref_inner(
     let Some(new_commit) = new_commit else {
         return Ok(()); // a tag pointing at a tree or blob brings no commits
     };
-    let hide: Vec<Oid> = match (update.kind(), old_commit) {
-        (UpdateKind::Update, Some(old)) => vec![old],
-        _ => {
-            let patterns: Vec<&crate::config::RefPattern> = ctx
-                .policy
-                .policy
-                .protect
-                .iter()
-                .flat_map(|p| p.refs.iter())
-                .collect();
-            repo.protected_tips(&patterns, ctx.default_branch, refname)?
+    let mut update_walk;
+    let walk = match (update.kind(), old_commit) {
+        (UpdateKind::Update, Some(old)) => {
+            update_walk = crate::walk::Walk::new(state.odb, &[old])?;
+            &mut update_walk
         }
+        _ => state.creation_walk(ctx, eff)?,
     };
 
-    // A push that changes the policy file on the default branch: the new file
-    // must be valid, and the commits changing it need a policy owner's review.
+    // Changes to the policy file on a protected branch are gated: the new file
+    // must be valid, and the change needs a policy owner's review, on the tip
+    // or on every commit that changes the file against any of its parents.
     // (With a server-pinned policy the repository's file does not govern.)
-    let gate = ctx.default_branch == Some(refname)
-        && !matches!(ctx.policy.source, PolicySource::File(_))
-        && {
-            let old_blob = match old_commit {
-                Some(o) => repo.policy_blob_id(o)?,
-                None => None,
-            };
-            old_blob != repo.policy_blob_id(new_commit)?
+    let gated =
+        refname.starts_with("refs/heads/") && !matches!(ctx.policy.source, PolicySource::File(_));
+    let tip_differs = gated && {
+        let old_blob = match old_commit {
+            Some(o) => repo.policy_blob_id(o)?,
+            None => None,
         };
-    if gate {
-        if let Some((_, bytes)) = repo.policy_blob_at(new_commit)? {
-            let source = PolicySource::Repository {
-                refname: refname.to_string(),
-                commit: new_commit.to_string(),
-            };
-            if let Err(e) = LoadedPolicy::from_bytes(&bytes, source) {
-                verdict.push(ref_violation(
-                    Rule::PolicyChangeInvalid,
-                    format!("the new policy does not parse:\n{e}"),
-                    "fix the errors above and push again; `reviewgate policy check .reviewgate.toml` runs the same validation".into(),
-                ));
-            }
-        }
-    }
-
+        old_blob != repo.policy_blob_id(new_commit)?
+    };
+    let mut unreviewed_changes: Vec<Violation> = Vec::new();
+    let mut changing_commits = 0usize;
     let mut review_violations: Vec<usize> = Vec::new();
     let policy = &ctx.policy.policy;
-    commits::walk(&repo.repo, new_commit, &hide, |c| {
+    walk.from(new_commit, |c| {
         verdict.commits_checked += 1;
         if check_ff && !old_is_parent {
             old_is_parent = c.parents().any(|p| Some(p) == old_commit);
         }
-        if gate && touches_policy(repo, c)? {
+        if let Some(anomaly) = c.anomaly() {
+            verdict.push(commit_violation(
+                c,
+                refname,
+                Severity::Error,
+                Rule::MalformedCommit,
+                format!("git's reading of this commit is not certain: {anomaly}"),
+                "recreate the commit with git itself (git commit --amend, or git rebase), then push again".into(),
+            ));
+        }
+        if gated && touches_policy(repo, c)? {
+            changing_commits += 1;
             if let Some(v) = policy_change_violation(policy, c, refname) {
-                verdict.push(v);
+                if unreviewed_changes.len() < crate::verdict::MAX_KEPT_VIOLATIONS {
+                    unreviewed_changes.push(v);
+                }
             }
         }
         if eff.linear_history && c.parent_count() > 1 {
@@ -433,6 +608,39 @@ fn check_ref_inner(
         Ok(true)
     })?;
 
+    if tip_differs || changing_commits > 0 {
+        let odb = repo.repo.odb()?;
+        let tip = odb.read(new_commit)?;
+        let tip = CommitView::parse(new_commit, tip.data());
+        match policy_change_violation(policy, &tip, refname) {
+            // An owner's review on the tip covers the whole change.
+            None => {}
+            Some(tip_violation) => {
+                if changing_commits == 0 {
+                    // The file differs, yet no commit here changes it (a
+                    // reset to an older commit): the tip needs the review.
+                    verdict.push(tip_violation);
+                }
+                for v in unreviewed_changes {
+                    verdict.push(v);
+                }
+            }
+        }
+        if let Some((_, bytes)) = repo.policy_blob_at(new_commit)? {
+            let source = PolicySource::Repository {
+                refname: refname.to_string(),
+                commit: new_commit.to_string(),
+            };
+            if let Err(e) = LoadedPolicy::from_bytes(&bytes, source) {
+                verdict.push(ref_violation(
+                    Rule::PolicyChangeInvalid,
+                    format!("the new policy does not parse:\n{e}"),
+                    "fix the errors above and push again; `reviewgate policy check .reviewgate.toml` runs the same validation".into(),
+                ));
+            }
+        }
+    }
+
     // One commit needing review at the tip: amend. Otherwise: rebase --exec.
     let trailer = &policy.review.trailer;
     let only_tip = review_violations.len() == 1
@@ -443,6 +651,9 @@ fn check_ref_inner(
     let base = old_commit.map_or_else(|| "BASE".to_string(), short);
     for &i in &review_violations {
         let v = &mut verdict.violations[i];
+        if !v.rule.is_fixed_by_a_trailer() {
+            continue;
+        }
         let ask = match v.rule {
             Rule::SelfReview => "ask someone other than the author to review, then",
             Rule::AiReviewer | Rule::BotReviewer => "ask a human to review, then",
@@ -498,14 +709,19 @@ fn commit_violation(
     }
 }
 
-/// Whether the commit changes the policy file relative to its first parent.
+/// Whether the commit changes the policy file against any of its parents (a
+/// root commit: whether it has the file), so no merge shape hides a change.
 fn touches_policy(repo: &HookRepo, c: &CommitView<'_>) -> Result<bool> {
     let mine = repo.policy_blob_id(c.id())?;
-    let parent = match c.first_parent() {
-        Some(p) => repo.policy_blob_id(p)?,
-        None => None,
-    };
-    Ok(mine != parent)
+    if c.parent_count() == 0 {
+        return Ok(mine.is_some());
+    }
+    for p in c.parents() {
+        if repo.policy_blob_id(p)? != mine {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A policy-changing commit without a valid review by a policy owner.
@@ -514,9 +730,13 @@ fn policy_change_violation(
     c: &CommitView<'_>,
     refname: &str,
 ) -> Option<Violation> {
-    let author_email = c.author_email();
-    let committer_email = c.committer_email();
-    let a = assess_reviews(policy, c.message(), &author_email, &committer_email);
+    let shown = c.shown();
+    let a = assess_reviews(
+        policy,
+        &shown.message,
+        &shown.author.email_lower(),
+        &shown.committer.email_lower(),
+    );
     let by_owner = a
         .valid_emails
         .iter()
@@ -542,20 +762,10 @@ fn policy_change_violation(
     ))
 }
 
-/// Bytes as text: borrowed when valid UTF-8 (the common case, checked with the
-/// fast validator), lossily decoded otherwise.
-fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
-}
+/// How many reviewer problems a message lists before it counts the rest.
+const MAX_LISTED_REVIEWS: usize = 5;
 
 /// The review violation for one commit, if it needs a review and lacks one.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "indices refer to entries this function checked or pushed itself"
-)]
 fn review_violation(
     policy: &Policy,
     scope: ReviewScope,
@@ -564,12 +774,26 @@ fn review_violation(
     severity: Severity,
     pusher: Option<&Pusher>,
 ) -> Option<Violation> {
-    let author = text(c.author_ident());
-    let committer = text(c.committer_ident());
+    if scope == ReviewScope::None {
+        return None;
+    }
+    let shown = c.shown();
+    if let Some(encoding) = &shown.undecodable {
+        return Some(commit_violation(
+            c,
+            refname,
+            severity,
+            Rule::UndecodableMessage,
+            format!("git shows this commit re-encoded from `{encoding}`, which reviewgate cannot decode exactly as git does, so its markers and reviews cannot be judged"),
+            "recreate the commit with a UTF-8 message (git config i18n.commitEncoding UTF-8; git commit --amend), then push again".into(),
+        ));
+    }
+    let author = shown.author.display();
+    let committer = shown.committer.display();
     let evidence = policy.detector.detect(&CommitText {
         author: &author,
         committer: &committer,
-        message: c.message(),
+        message: &shown.message,
     });
     let needs = match scope {
         ReviewScope::None => false,
@@ -579,50 +803,23 @@ fn review_violation(
     if !needs {
         return None;
     }
-    let a = assess_reviews(policy, c.message(), &c.author_email(), &c.committer_email());
+    let a = assess_reviews(
+        policy,
+        &shown.message,
+        &shown.author.email_lower(),
+        &shown.committer.email_lower(),
+    );
     let min = policy.review.min_reviewers as usize;
     let what = match &evidence {
         Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
         None => "commit".to_string(),
     };
-    if a.distinct_valid >= min {
+    if a.distinct_valid() >= min {
         if !policy.review.require_pusher {
             return None;
         }
-        let (rule, message) = match pusher {
-            None => (
-                Rule::PusherUnauthenticated,
-                format!("{what}: the policy requires that a reviewer pushes it, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
-            ),
-            Some(p) => {
-                let emails = pusher_emails(policy, p);
-                if a.valid_emails.iter().any(|e| emails.contains(e)) {
-                    return None;
-                }
-                let known = if emails.is_empty() {
-                    "no reviewer emails are mapped to this login in [identities]".to_string()
-                } else {
-                    format!("they stand for {}", emails.join(", "))
-                };
-                (
-                    Rule::PusherNotReviewer,
-                    format!(
-                        "{what}: the pusher `{}` ({}) is not one of its valid reviewers ({}); {known}",
-                        p.login,
-                        p.source,
-                        a.valid_emails.join(", ")
-                    ),
-                )
-            }
-        };
-        return Some(commit_violation(
-            c,
-            refname,
-            severity,
-            rule,
-            message,
-            "the reviewer named in the trailer pushes the commit (the policy binds review to the authenticated pusher)".into(),
-        ));
+        let (rule, message, hint) = pusher_binding(policy, pusher, &a, &what)?;
+        return Some(commit_violation(c, refname, severity, rule, message, hint));
     }
     let base_rule = if evidence.is_some() {
         Rule::AiUnreviewed
@@ -635,20 +832,21 @@ fn review_violation(
             base_rule,
             format!("{what} has no {trailer} trailer from a human"),
         )
-    } else if a.distinct_valid > 0 {
+    } else if a.distinct_valid() > 0 {
         (
             Rule::TooFewReviewers,
             format!(
                 "{what} has {} distinct valid reviewer(s); the policy requires {min}",
-                a.distinct_valid
+                a.distinct_valid()
             ),
         )
     } else {
-        let reasons: Vec<String> = a
+        let mut reasons: Vec<String> = a
             .reviews
             .iter()
+            .take(MAX_LISTED_REVIEWS)
             .map(|(value, status)| match status {
-                ReviewerStatus::NoEmail => format!("\"{value}\" names no email"),
+                ReviewerStatus::Invalid(e) => format!("\"{value}\" {e}"),
                 ReviewerStatus::SelfReview => {
                     format!("\"{value}\" is the commit's author or committer")
                 }
@@ -658,13 +856,16 @@ fn review_violation(
                 ReviewerStatus::Valid => format!("\"{value}\" is valid"),
             })
             .collect();
-        let rule = match &a.reviews[0].1 {
-            ReviewerStatus::NoEmail => Rule::ReviewerWithoutEmail,
-            ReviewerStatus::SelfReview => Rule::SelfReview,
-            ReviewerStatus::Ai(_) => Rule::AiReviewer,
-            ReviewerStatus::Bot => Rule::BotReviewer,
-            ReviewerStatus::NotAllowed => Rule::ReviewerNotAllowed,
-            ReviewerStatus::Valid => base_rule,
+        if a.reviews.len() > MAX_LISTED_REVIEWS {
+            reasons.push(format!("and {} more", a.reviews.len() - MAX_LISTED_REVIEWS));
+        }
+        let rule = match a.reviews.first().map(|r| &r.1) {
+            Some(ReviewerStatus::Invalid(_)) => Rule::ReviewerWithoutEmail,
+            Some(ReviewerStatus::SelfReview) => Rule::SelfReview,
+            Some(ReviewerStatus::Ai(_)) => Rule::AiReviewer,
+            Some(ReviewerStatus::Bot) => Rule::BotReviewer,
+            Some(ReviewerStatus::NotAllowed) => Rule::ReviewerNotAllowed,
+            Some(ReviewerStatus::Valid) | None => base_rule,
         };
         (
             rule,
@@ -681,16 +882,46 @@ fn review_violation(
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails() {
-        assert_eq!(email_of("Ann <ann@x.org>"), Some("ann@x.org"));
-        assert_eq!(email_of("ann@x.org"), Some("ann@x.org"));
-        assert_eq!(email_of("Ann Lee"), None);
-        assert_eq!(email_of("Ann <>"), None);
-        assert_eq!(email_of("Ann <ann@x.org"), None);
+/// With `require-pusher`: the violation when no valid reviewer is the
+/// authenticated pusher (rule, message, hint), or `None` when one is.
+fn pusher_binding(
+    policy: &Policy,
+    pusher: Option<&Pusher>,
+    a: &ReviewAssessment,
+    what: &str,
+) -> Option<(Rule, String, String)> {
+    match pusher {
+        None => Some((
+            Rule::PusherUnauthenticated,
+            format!("{what}: the policy requires that a reviewer pushes it, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
+            "push over the server's authenticated transport (the reviewer named in the trailer pushes), or ask the administrator to pass an identity".into(),
+        )),
+        Some(p) => {
+            let emails = pusher_emails(policy, p);
+            if a.valid_emails.iter().any(|e| emails.contains(e)) {
+                return None;
+            }
+            let known = if emails.is_empty() {
+                "no reviewer emails are mapped to this login in [identities]".to_string()
+            } else {
+                format!("they stand for {}", emails.join(", "))
+            };
+            let listed: Vec<&str> = a
+                .valid_emails
+                .iter()
+                .take(MAX_LISTED_REVIEWS)
+                .map(String::as_str)
+                .collect();
+            Some((
+                Rule::PusherNotReviewer,
+                format!(
+                    "{what}: the pusher `{}` ({}) is not one of its valid reviewers ({}); {known}",
+                    p.login,
+                    p.source,
+                    listed.join(", ")
+                ),
+                "the reviewer named in the trailer pushes the commit (the policy binds review to the authenticated pusher)".into(),
+            ))
+        }
     }
 }

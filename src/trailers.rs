@@ -35,7 +35,9 @@ impl Trailer {
 /// Lines that git itself writes and that "recognise" a block under the 25% rule.
 const GIT_GENERATED_PREFIXES: [&[u8]; 2] = [b"Signed-off-by: ", b"(cherry picked from commit "];
 const COMMENT: u8 = b'#';
-const CUT_LINE: &[u8] = b"# ------------------------ >8 ------------------------";
+/// git's scissors line, newline included (`wt_status_locate_end` looks for
+/// it with its `\n`, so a CRLF scissors line does not cut).
+const CUT_LINE: &[u8] = b"# ------------------------ >8 ------------------------\n";
 
 /// git's `isspace`: only space, tab, LF and CR (not VT or FF).
 fn is_space(c: u8) -> bool {
@@ -61,7 +63,7 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 /// The scissors line with the newline before it, as git searches for it.
 static SCISSORS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| {
-        static PATTERN: &[u8] = b"\n# ------------------------ >8 ------------------------";
+        static PATTERN: &[u8] = b"\n# ------------------------ >8 ------------------------\n";
         memchr::memmem::Finder::new(PATTERN)
     });
 
@@ -316,32 +318,96 @@ fn text(bytes: &[u8]) -> String {
     }
 }
 
-/// Byte range of the trailer block in `message` (empty when there is none),
-/// following git's rules for commit messages (the `---` divider is not honoured).
+/// Where git's `%(trailers)` starts reading a commit message: after the
+/// leading lines that are only whitespace (`pretty.c`'s `skip_blank_lines`), so
+/// a `Reviewed-by:` after leading blank lines is the subject, never a trailer.
+fn skip_blank_lines(message: &[u8]) -> usize {
+    let mut pos = 0;
+    while pos < message.len() {
+        let end = next_line(message, pos);
+        if !message
+            .get(pos..end)
+            .is_some_and(|l| l.iter().all(|&c| is_space(c)))
+        {
+            break;
+        }
+        pos = end;
+    }
+    pos
+}
+
+/// The subject as `git log --format=%s` shows it: the first paragraph after
+/// any leading blank lines, each line trimmed at its end, joined by spaces
+/// (`pretty.c`'s `format_subject`). A NUL ends the message, as in git.
+pub fn subject(message: &[u8]) -> String {
+    let message = message
+        .get(..memchr(0, message).unwrap_or(message.len()))
+        .unwrap_or(&[]);
+    let mut pos = skip_blank_lines(message);
+    let mut out: Vec<u8> = Vec::new();
+    while pos < message.len() {
+        let end = next_line(message, pos);
+        let line = message.get(pos..end).unwrap_or(&[]);
+        let len = line
+            .iter()
+            .rposition(|&c| !is_space(c))
+            .map_or(0, |p| p + 1);
+        if len == 0 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        out.extend_from_slice(line.get(..len).unwrap_or(&[]));
+        pos = end;
+    }
+    text(&out)
+}
+
+/// Byte range of the trailer block in a raw text (empty when there is none),
+/// as `git interpret-trailers --parse --no-divider` finds it.
 #[expect(
     clippy::indexing_slicing,
     reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
 )]
-pub fn block_range(message: &[u8]) -> std::ops::Range<usize> {
+pub fn text_block_range(text: &[u8]) -> std::ops::Range<usize> {
     // git works on C strings: a NUL ends the message.
-    let msg = match memchr(0, message) {
-        Some(n) => &message[..n],
-        None => message,
+    let msg = match memchr(0, text) {
+        Some(n) => &text[..n],
+        None => text,
     };
     let end = find_end_of_log_message(msg, true);
     let start = find_trailer_block_start(msg, end);
     start.min(end)..end
 }
 
+/// Byte range of the trailer block in a commit message (empty when there is
+/// none), as `git log --format=%(trailers)` finds it: leading blank lines are
+/// skipped first, and the `---` divider is not honoured.
+pub fn block_range(message: &[u8]) -> std::ops::Range<usize> {
+    let skip = skip_blank_lines(message);
+    let r = text_block_range(message.get(skip..).unwrap_or(&[]));
+    r.start + skip..r.end + skip
+}
+
 /// The trailers of a commit message, exactly as `git log --format='%(trailers:only,unfold)'`
 /// reports them: keys and values trimmed, continuation lines unfolded.
+pub fn parse(message: &[u8]) -> Vec<Trailer> {
+    items(message, block_range(message))
+}
+
+/// The trailers of a raw text, exactly as `git interpret-trailers --parse
+/// --no-divider` reports them (unlike a commit, leading blank lines are not skipped).
+pub fn parse_text(text: &[u8]) -> Vec<Trailer> {
+    items(text, text_block_range(text))
+}
+
 #[expect(
     clippy::indexing_slicing,
     reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
 )]
-pub fn parse(message: &[u8]) -> Vec<Trailer> {
-    let range = block_range(message);
-    let block = &message[range];
+fn items(message: &[u8], range: std::ops::Range<usize>) -> Vec<Trailer> {
+    let block = message.get(range).unwrap_or(&[]);
 
     // Split into lines keeping '\n', joining continuation lines to the trailer
     // before them (git's `trailer_block_get`).
@@ -448,6 +514,23 @@ mod tests {
     fn key_with_space_before_colon() {
         assert_eq!(kv("S\n\nKey : v\n"), pairs(&[("Key", "v")]));
         assert_eq!(kv("S\n\nKey x: v\n"), pairs(&[]));
+    }
+
+    #[test]
+    fn leading_blank_lines_make_the_subject() {
+        // git log: the first non-blank line is the subject, never a trailer.
+        assert_eq!(kv("\n\nReviewed-by: X <x@y>\n"), pairs(&[]));
+        assert_eq!(kv(" \r\n\nS\n\nA: b\n"), pairs(&[("A", "b")]));
+        // interpret-trailers reads a text as it is.
+        assert_eq!(parse_text(b"\n\nReviewed-by: X <x@y>\n").len(), 1);
+    }
+
+    #[test]
+    fn crlf_scissors_do_not_cut() {
+        assert_eq!(
+            kv("S\n\nA: b\r\n# ------------------------ >8 ------------------------\r\nC: d\n"),
+            pairs(&[("A", "b"), ("C", "d")])
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::hash::{BuildHasher, Hasher};
 use anyhow::{Context, Result};
 use git2::{Odb, OdbObject, Oid};
 
-use crate::commits::CommitView;
+use crate::commit::{time_of, CommitView};
 
 const SEEN: u8 = 1;
 const UNINTERESTING: u8 = 2;
@@ -182,36 +182,6 @@ impl Ord for Entry<'_> {
     }
 }
 
-/// End of a raw commit's header block (the first empty line).
-fn header_end(data: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', data)
-        .find(|&i| data.get(i + 1) == Some(&b'\n'))
-        .map_or(data.len(), |i| i + 1)
-}
-
-/// The committer time of a raw commit (0 if unreadable).
-#[expect(
-    clippy::indexing_slicing,
-    reason = "slot indices are taken modulo the table length; header offsets come from scans of the same buffer"
-)]
-fn commit_time(data: &[u8]) -> i64 {
-    let headers = &data[..header_end(data)];
-    let Some(line) = headers
-        .split(|&c| c == b'\n')
-        .find_map(|l| l.strip_prefix(b"committer "))
-    else {
-        return 0;
-    };
-    let Some(gt) = memchr::memrchr(b'>', line) else {
-        return 0;
-    };
-    let rest = std::str::from_utf8(&line[gt + 1..]).unwrap_or("");
-    rest.split_whitespace()
-        .next()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0)
-}
-
 struct Walker<'o> {
     odb: &'o Odb<'o>,
     table: IdTable,
@@ -233,7 +203,7 @@ impl<'o> Walker<'o> {
 
     fn enqueue(&mut self, id: Oid, flags: u8) -> Result<()> {
         let object = self.read(id)?;
-        let time = commit_time(object.data());
+        let time = time_of(object.data());
         self.table.set(&key(id), flags | QUEUED);
         self.push(id, flags, object, time);
         Ok(())
@@ -286,48 +256,74 @@ pub fn walk(
     odb: &Odb<'_>,
     new: Oid,
     hide: &[Oid],
-    mut visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
+    visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
 ) -> Result<()> {
-    let mut w = Walker {
-        odb,
-        table: IdTable::new(),
-        heap: BinaryHeap::new(),
-        seq: 0,
-        interesting_queued: 0,
-    };
-    for &h in hide {
-        w.mark_uninteresting(h)?;
+    Walk::new(odb, hide)?.from(new, visit)
+}
+
+/// A walk that can be continued from several tips: each [`Walk::from`] visits
+/// the commits reachable from its tip that neither the hidden tips nor an
+/// earlier tip of the same walk reach. A push creating many refs walks once
+/// in all, not once per ref.
+pub struct Walk<'o> {
+    w: Walker<'o>,
+}
+
+impl<'o> Walk<'o> {
+    /// A walk with `hide` (and everything they reach) excluded.
+    pub fn new(odb: &'o Odb<'o>, hide: &[Oid]) -> Result<Self> {
+        let mut w = Walker {
+            odb,
+            table: IdTable::new(),
+            heap: BinaryHeap::new(),
+            seq: 0,
+            interesting_queued: 0,
+        };
+        for &h in hide {
+            w.mark_uninteresting(h)?;
+        }
+        Ok(Self { w })
     }
-    if w.table.get(&key(new)) == 0 {
-        w.enqueue(new, 0)?;
-    }
-    while w.interesting_queued > 0 {
-        let Some(entry) = w.heap.pop() else { break };
-        let k = key(entry.id);
-        let flags = w.table.get(&k) & !QUEUED;
-        w.table.set(&k, flags);
-        let data = entry.object.data();
-        let view = CommitView::parse(entry.id, data);
-        if flags & UNINTERESTING != 0 {
+
+    /// Visit, newest first, the commits `new` brings that this walk has not
+    /// visited or hidden yet. Stops early when `visit` returns `Ok(false)`.
+    pub fn from(
+        &mut self,
+        new: Oid,
+        mut visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let w = &mut self.w;
+        if w.table.get(&key(new)) == 0 {
+            w.enqueue(new, 0)?;
+        }
+        while w.interesting_queued > 0 {
+            let Some(entry) = w.heap.pop() else { break };
+            let k = key(entry.id);
+            let flags = w.table.get(&k) & !QUEUED;
+            w.table.set(&k, flags);
+            let data = entry.object.data();
+            let view = CommitView::parse(entry.id, data);
+            if flags & UNINTERESTING != 0 {
+                for p in view.parents() {
+                    w.mark_uninteresting(p)?;
+                }
+                continue;
+            }
+            w.interesting_queued -= 1;
             for p in view.parents() {
-                w.mark_uninteresting(p)?;
+                // Insert-if-absent in one probe; read the object only when new.
+                if w.table.insert_new(&key(p), QUEUED) {
+                    let object = w.read(p)?;
+                    let time = time_of(object.data());
+                    w.push(p, 0, object, time);
+                }
             }
-            continue;
-        }
-        w.interesting_queued -= 1;
-        for p in view.parents() {
-            // Insert-if-absent in one probe; read the object only when new.
-            if w.table.insert_new(&key(p), QUEUED) {
-                let object = w.read(p)?;
-                let time = commit_time(object.data());
-                w.push(p, 0, object, time);
+            if !visit(&view)? {
+                break;
             }
         }
-        if !visit(&view)? {
-            break;
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -362,9 +358,9 @@ mod tests {
 
     #[test]
     fn commit_time_and_parents() {
-        let raw = b"tree t\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 5 +0000\ncommitter C <c@x> 1700000000 +0200\n\nmsg\nparent 3333333333333333333333333333333333333333\n";
-        assert_eq!(commit_time(raw), 1_700_000_000);
+        let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 5 +0000\ncommitter C <c@x> 1700000000 +0200\n\nmsg\nparent 3333333333333333333333333333333333333333\n";
+        assert_eq!(time_of(raw), 1_700_000_000);
         assert_eq!(CommitView::parse(Oid::zero(), raw).parents().count(), 2);
-        assert_eq!(commit_time(b"tree t\n\n"), 0);
+        assert_eq!(time_of(b"tree t\n\n"), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! One integration-test binary (links once): real pushes, git as oracle, CLI.
 mod battery;
 mod catalog;
+mod commit_oracle;
 mod docs;
 mod failures;
 mod install;

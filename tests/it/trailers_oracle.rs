@@ -104,10 +104,19 @@ fn message(rng: &mut Rng) -> String {
     msg
 }
 
-/// Our answer in git's `--parse` output format.
+/// Our answer for a raw text (interpret-trailers), in git's `--parse` output format.
 fn ours(msg: &[u8]) -> Vec<u8> {
+    format(reviewgate::trailers::parse_text(msg))
+}
+
+/// Our answer for a commit message (`git log --format=%(trailers)`).
+fn ours_commit(msg: &[u8]) -> Vec<u8> {
+    format(reviewgate::trailers::parse(msg))
+}
+
+fn format(trailers: Vec<reviewgate::trailers::Trailer>) -> Vec<u8> {
     let mut out = Vec::new();
-    for t in reviewgate::trailers::parse(msg) {
+    for t in trailers {
         out.extend_from_slice(t.key.as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(t.value.as_bytes());
@@ -210,7 +219,7 @@ fn parser_agrees_with_git_log_trailers_on_commits() {
         if git.last() == Some(&b'\n') {
             git.pop();
         }
-        let mine = ours(msg.as_bytes());
+        let mine = ours_commit(msg.as_bytes());
         assert_eq!(
             String::from_utf8_lossy(&mine),
             String::from_utf8_lossy(&git),
@@ -251,12 +260,88 @@ mod properties {
             })
     }
 
+    /// Commit messages as raw objects can carry them: leading blank lines,
+    /// CRLF on every line (comment and scissors lines included), a NUL.
+    fn commit_message() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::collection::vec(prop_oneof![Just(""), Just(" "), Just("\t")], 0..3),
+            message(),
+            any::<bool>(),
+            proptest::option::of(0usize..400),
+        )
+            .prop_map(|(blanks, body, crlf, nul)| {
+                let mut m = String::new();
+                for b in blanks {
+                    m.push_str(b);
+                    m.push('\n');
+                }
+                m.push_str(&body);
+                if crlf {
+                    m = m.replace("\r\n", "\n").replace('\n', "\r\n");
+                }
+                let mut bytes = m.into_bytes();
+                if let Some(at) = nul {
+                    bytes.insert(at.min(bytes.len()), 0);
+                }
+                bytes
+            })
+    }
+
+    /// `git log --format=%(trailers:only,unfold)` for a raw commit with `msg`.
+    fn git_log_trailers(msg: &[u8]) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut c = git_cmd(dir.path());
+        c.args(["init", "-q", "--bare", "r.git"]);
+        ok(c);
+        let repo = dir.path().join("r.git");
+        let raw = [
+            &b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\n"[..],
+            msg,
+        ]
+        .concat();
+        let mut c = git_cmd(&repo);
+        c.args([
+            "hash-object",
+            "-t",
+            "commit",
+            "--literally",
+            "-w",
+            "--stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+        let mut child = c.spawn().expect("hash-object");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&raw)
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let mut c = git_cmd(&repo);
+        c.args(["log", "-1", "--format=%(trailers:only,unfold)", &id]);
+        let mut git = run(c).stdout;
+        git.pop();
+        git
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(128),
             failure_persistence: None,
             ..ProptestConfig::default()
         })]
+
+        #[test]
+        fn commit_parser_agrees_with_git_log(msg in commit_message()) {
+            let git = git_log_trailers(&msg);
+            prop_assert_eq!(
+                String::from_utf8_lossy(&ours_commit(&msg)).into_owned(),
+                String::from_utf8_lossy(&git).into_owned(),
+                "message {:?}", String::from_utf8_lossy(&msg)
+            );
+        }
 
         #[test]
         fn parser_agrees_with_git(msg in message()) {

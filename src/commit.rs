@@ -1,0 +1,569 @@
+//! The commit object as git reads it: one parser, shared by the revision walk
+//! and the rules, so that parents, author, committer and message are the ones
+//! git itself shows.
+//!
+//! git reads a commit in two places that must agree for a decision to be
+//! sound: `parse_commit_buffer` (parents: exactly the consecutive `parent`
+//! lines right after `tree`; the date: the `committer` line right after the
+//! `author` line right after them) and `pretty.c` (`%an`/`%ae`: the *last*
+//! `author` line; the default `git log` format shows every one of them). A
+//! commit whose headers could be read two ways (duplicated, misplaced or
+//! missing `tree`/`parent`/`author`/`committer` lines, a NUL byte, two
+//! `encoding` headers) gets an [`Anomaly`], and the rules refuse it on
+//! protected refs instead of guessing.
+//!
+//! A commit with an `encoding` header is shown by git re-encoded to UTF-8;
+//! [`CommitView::shown`] gives the author, committer and message as git shows
+//! them, or says that it cannot decode them exactly.
+//!
+//! ```
+//! use reviewgate::commit::CommitView;
+//! let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+//! author Ann <ann@example.com> 1700000000 +0000\n\
+//! committer Ann <ann@example.com> 1700000000 +0000\n\nSubject\n";
+//! let c = CommitView::parse(git2::Oid::zero(), raw);
+//! assert!(c.anomaly().is_none());
+//! assert_eq!(c.parent_count(), 0);
+//! assert_eq!(c.time(), 1_700_000_000);
+//! ```
+
+use std::borrow::Cow;
+
+use git2::Oid;
+
+use crate::ident::GitIdent;
+
+/// Length of a hex object id (SHA-1; SHA-256 repositories are refused earlier).
+const HEX: usize = 40;
+/// `parent <hex>\n`.
+const PARENT_LINE: usize = 7 + HEX + 1;
+
+/// Why git's reading of a commit is not certain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anomaly {
+    /// The object does not start with `tree <id>\n`, or a `parent` line right
+    /// after it is not `parent <id>\n` (git refuses to parse it).
+    BadTreeOrParent,
+    /// A `tree` or `parent` header after the `author` line (git ignores it as a
+    /// parent; other readers might not).
+    MisplacedHeader(&'static str),
+    /// Not exactly one `author` line right after the parents, or not exactly
+    /// one `committer` line right after it.
+    AuthorCommitter,
+    /// A NUL byte: git stops reading the message (or the headers) there.
+    Nul,
+    /// Two `encoding` headers.
+    DuplicateEncoding,
+}
+
+impl std::fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Anomaly::BadTreeOrParent => {
+                f.write_str("its `tree`/`parent` headers are not the form git parses")
+            }
+            Anomaly::MisplacedHeader(h) => write!(
+                f,
+                "it has a `{h}` header after `author`, which git ignores but other readers may not"
+            ),
+            Anomaly::AuthorCommitter => f.write_str(
+                "it does not have exactly one `author` line followed by exactly one `committer` line",
+            ),
+            Anomaly::Nul => {
+                f.write_str("it contains a NUL byte, after which git shows nothing")
+            }
+            Anomaly::DuplicateEncoding => f.write_str("it has two `encoding` headers"),
+        }
+    }
+}
+
+/// One commit, borrowed from the object database's buffer, parsed in one pass
+/// over its headers.
+pub struct CommitView<'a> {
+    id: Oid,
+    data: &'a [u8],
+    /// Where the message starts (after the blank line), or `data.len()`.
+    message_start: usize,
+    /// The consecutive `parent` lines after `tree`.
+    parent_lines: &'a [u8],
+    /// The value of the last `author` line (what `%an`/`%ae` read).
+    author: &'a [u8],
+    committer: &'a [u8],
+    encoding: Option<&'a [u8]>,
+    time: i64,
+    anomaly: Option<Anomaly>,
+}
+
+fn is_hex_id(s: &[u8]) -> bool {
+    s.len() == HEX && s.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// git's `parse_commit_date`: the number after the first `>` of a `committer`
+/// line that directly follows the `author` line at `rest`; 0 otherwise.
+fn commit_date(rest: &[u8]) -> i64 {
+    if !rest.starts_with(b"author") {
+        return 0;
+    }
+    let Some(nl) = memchr::memchr(b'\n', rest) else {
+        return 0;
+    };
+    let line = rest.get(nl + 1..).unwrap_or(&[]);
+    if !line.starts_with(b"committer") {
+        return 0;
+    }
+    let line = line
+        .get(..memchr::memchr(b'\n', line).unwrap_or(line.len()))
+        .unwrap_or(&[]);
+    let Some(gt) = memchr::memchr(b'>', line) else {
+        return 0;
+    };
+    let digits = trim_start_space(line.get(gt + 1..).unwrap_or(&[]));
+    let end = digits
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    std::str::from_utf8(digits.get(..end).unwrap_or(&[]))
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The committer time git orders a walk by, read the way git's
+/// `parse_commit_buffer` reads it (without parsing the rest of the commit).
+pub fn time_of(data: &[u8]) -> i64 {
+    let mut pos = 5 + HEX + 1;
+    if !data.starts_with(b"tree ") || data.len() < pos {
+        return 0;
+    }
+    while data
+        .get(pos..)
+        .is_some_and(|r| r.len() > PARENT_LINE - 1 && r.starts_with(b"parent "))
+    {
+        pos += PARENT_LINE;
+    }
+    commit_date(data.get(pos..).unwrap_or(&[]))
+}
+
+fn trim_start_space(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|&c| !crate::ident::is_git_space(c))
+        .unwrap_or(s.len());
+    s.get(start..).unwrap_or(&[])
+}
+
+impl<'a> CommitView<'a> {
+    /// Parse a raw commit object (never fails: what git could not read is an
+    /// [`Anomaly`], missing parts read as empty).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "offsets come from memchr scans and length checks on this same buffer; fuzzed (fuzz/commit) and checked against git"
+    )]
+    pub fn parse(id: Oid, data: &'a [u8]) -> Self {
+        let mut me = Self {
+            id,
+            data,
+            message_start: data.len(),
+            parent_lines: &[],
+            author: &[],
+            committer: &[],
+            encoding: None,
+            time: 0,
+            anomaly: None,
+        };
+        let flag = |me: &mut Self, a: Anomaly| {
+            me.anomaly.get_or_insert(a);
+        };
+        if memchr::memchr(0, data).is_some() {
+            flag(&mut me, Anomaly::Nul);
+        }
+        // tree <hex>\n, then parent <hex>\n lines: git's parse_commit_buffer.
+        let mut pos = 0;
+        let tree_ok = data.len() > 5 + HEX
+            && data.starts_with(b"tree ")
+            && is_hex_id(&data[5..5 + HEX])
+            && data[5 + HEX] == b'\n';
+        if tree_ok {
+            pos = 5 + HEX + 1;
+            let start = pos;
+            while pos + PARENT_LINE - 1 < data.len() && data[pos..].starts_with(b"parent ") {
+                if !(pos + PARENT_LINE <= data.len()
+                    && is_hex_id(&data[pos + 7..pos + 7 + HEX])
+                    && data[pos + PARENT_LINE - 1] == b'\n')
+                {
+                    flag(&mut me, Anomaly::BadTreeOrParent);
+                    break;
+                }
+                pos += PARENT_LINE;
+            }
+            me.parent_lines = &data[start..pos];
+            me.time = commit_date(&data[pos..]);
+        } else {
+            flag(&mut me, Anomaly::BadTreeOrParent);
+        }
+        // The remaining headers, up to the first empty line.
+        let (mut authors, mut committers, mut encodings) = (0usize, 0usize, 0usize);
+        // Index of the header line after the parents: 0 must be author, 1 committer.
+        let mut index = 0usize;
+        let mut line_start = pos;
+        while line_start < data.len() {
+            let end =
+                memchr::memchr(b'\n', &data[line_start..]).map_or(data.len(), |p| line_start + p);
+            let line = &data[line_start..end];
+            if line.is_empty() {
+                me.message_start = (end + 1).min(data.len());
+                break;
+            }
+            if let Some(v) = line.strip_prefix(b"author ") {
+                authors += 1;
+                me.author = v;
+                if index != 0 {
+                    flag(&mut me, Anomaly::AuthorCommitter);
+                }
+            } else if let Some(v) = line.strip_prefix(b"committer ") {
+                committers += 1;
+                me.committer = v;
+                if index != 1 {
+                    flag(&mut me, Anomaly::AuthorCommitter);
+                }
+            } else if let Some(v) = line.strip_prefix(b"encoding ") {
+                encodings += 1;
+                me.encoding.get_or_insert(v);
+            } else if line.starts_with(b"parent ") {
+                flag(&mut me, Anomaly::MisplacedHeader("parent"));
+            } else if line.starts_with(b"tree ") {
+                flag(&mut me, Anomaly::MisplacedHeader("tree"));
+            } else if index < 2 {
+                // Something else (a continuation, an unknown header) where
+                // git expects `author` then `committer`.
+                flag(&mut me, Anomaly::AuthorCommitter);
+            }
+            index += 1;
+            line_start = end + 1;
+        }
+        if authors != 1 || committers != 1 {
+            flag(&mut me, Anomaly::AuthorCommitter);
+        }
+        if encodings > 1 {
+            flag(&mut me, Anomaly::DuplicateEncoding);
+        }
+        me
+    }
+
+    /// The commit id.
+    pub fn id(&self) -> Oid {
+        self.id
+    }
+
+    /// Why git's reading of this commit is not certain, if it is not.
+    pub fn anomaly(&self) -> Option<Anomaly> {
+        self.anomaly
+    }
+
+    /// The raw message bytes (after the headers), not re-encoded.
+    pub fn raw_message(&self) -> &'a [u8] {
+        self.data.get(self.message_start..).unwrap_or(&[])
+    }
+
+    /// Number of parents, as git counts them.
+    pub fn parent_count(&self) -> usize {
+        self.parent_lines.len() / PARENT_LINE
+    }
+
+    /// The parents, as git reads them: the consecutive `parent` lines after `tree`.
+    pub fn parents(&self) -> impl Iterator<Item = Oid> + 'a {
+        self.parent_lines.chunks(PARENT_LINE).filter_map(|line| {
+            line.get(7..7 + HEX)
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .and_then(|h| Oid::from_str(h).ok())
+        })
+    }
+
+    /// The first parent, if any.
+    pub fn first_parent(&self) -> Option<Oid> {
+        self.parents().next()
+    }
+
+    /// The committer time git orders walks by (0 when git reads none).
+    pub fn time(&self) -> i64 {
+        self.time
+    }
+
+    /// The declared `encoding` header, if any.
+    pub fn encoding(&self) -> Option<&'a [u8]> {
+        self.encoding
+    }
+
+    /// Author as git splits it (raw bytes, not re-encoded).
+    pub fn raw_author(&self) -> GitIdent<'a> {
+        GitIdent::split(self.author).unwrap_or_default()
+    }
+
+    /// Committer as git splits it (raw bytes, not re-encoded).
+    pub fn raw_committer(&self) -> GitIdent<'a> {
+        GitIdent::split(self.committer).unwrap_or_default()
+    }
+
+    /// The author, committer and message as git shows them (`git log`
+    /// re-encodes to UTF-8 from the `encoding` header).
+    pub fn shown(&self) -> Shown<'a> {
+        let decoding = match self.encoding {
+            None => Decoding::Raw,
+            Some(name) => classify(name, self.data),
+        };
+        let author = self.raw_author();
+        let committer = self.raw_committer();
+        let message = self.raw_message();
+        match decoding {
+            Decoding::Raw => Shown {
+                author: ShownIdent::new(text(author.name), text(author.email)),
+                committer: ShownIdent::new(text(committer.name), text(committer.email)),
+                message: Cow::Borrowed(message),
+                undecodable: None,
+            },
+            Decoding::Latin1 => Shown {
+                author: ShownIdent::new(latin1(author.name), latin1(author.email)),
+                committer: ShownIdent::new(latin1(committer.name), latin1(committer.email)),
+                message: Cow::Owned(latin1(message).into_owned().into_bytes()),
+                undecodable: None,
+            },
+            Decoding::Unknown => Shown {
+                author: ShownIdent::new(text(author.name), text(author.email)),
+                committer: ShownIdent::new(text(committer.name), text(committer.email)),
+                message: Cow::Borrowed(message),
+                undecodable: Some(
+                    String::from_utf8_lossy(self.encoding.unwrap_or(b"")).into_owned(),
+                ),
+            },
+        }
+    }
+
+    /// The subject as `git log --format=%s` shows it.
+    pub fn subject(&self) -> String {
+        crate::trailers::subject(&self.shown().message)
+    }
+}
+
+/// An author or committer as git shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownIdent<'a> {
+    /// The name.
+    pub name: Cow<'a, str>,
+    /// The email, as written.
+    pub email: Cow<'a, str>,
+}
+
+impl<'a> ShownIdent<'a> {
+    fn new(name: Cow<'a, str>, email: Cow<'a, str>) -> Self {
+        Self { name, email }
+    }
+
+    /// `Name <email>`.
+    pub fn display(&self) -> String {
+        format!("{} <{}>", self.name, self.email)
+    }
+
+    /// The email, lowercased (emails are compared without regard to case).
+    pub fn email_lower(&self) -> String {
+        self.email.to_lowercase()
+    }
+}
+
+/// What git shows for a commit.
+#[derive(Debug, Clone)]
+pub struct Shown<'a> {
+    /// The author.
+    pub author: ShownIdent<'a>,
+    /// The committer.
+    pub committer: ShownIdent<'a>,
+    /// The message (UTF-8 when it could be decoded; raw otherwise).
+    pub message: Cow<'a, [u8]>,
+    /// The declared encoding, when it cannot be decoded exactly as git would:
+    /// then `message` is the raw bytes, which are *not* what git shows.
+    pub undecodable: Option<String>,
+}
+
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+fn latin1(bytes: &[u8]) -> Cow<'_, str> {
+    if bytes.is_ascii() {
+        return text(bytes);
+    }
+    Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect())
+}
+
+enum Decoding {
+    /// git shows the raw bytes (UTF-8 declared, or pure ASCII in an
+    /// ASCII-compatible encoding).
+    Raw,
+    /// ISO-8859-1: every byte is the code point of the same number.
+    Latin1,
+    /// An encoding reviewgate cannot decode exactly as git's iconv would.
+    Unknown,
+}
+
+/// Encodings whose bytes 0x00-0x7F are ASCII in glibc's iconv, so that a
+/// commit made only of ASCII bytes reads the same in them as in UTF-8.
+const ASCII_COMPATIBLE: &[&str] = &[
+    "us-ascii",
+    "ascii",
+    "ansi_x3.4-1968",
+    "iso-8859-*",
+    "iso8859-*",
+    "iso_8859-*",
+    "latin*",
+    "cp125?",
+    "windows-125?",
+    "koi8-r",
+    "koi8-u",
+    "euc-jp",
+    "euc-kr",
+    "euc-cn",
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "big5",
+];
+
+/// Names glibc's iconv (and git's fallback for `latin-1`) reads as ISO-8859-1.
+const LATIN1: &[&str] = &[
+    "iso-8859-1",
+    "iso8859-1",
+    "iso_8859-1",
+    "iso88591",
+    "latin1",
+    "latin-1",
+    "l1",
+    "cp819",
+    "ibm819",
+];
+
+fn name_matches(pattern: &str, name: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        name.starts_with(prefix) && name.len() > prefix.len()
+    } else if let Some(prefix) = pattern.strip_suffix('?') {
+        name.starts_with(prefix) && name.len() == prefix.len() + 1
+    } else {
+        name == pattern
+    }
+}
+
+fn classify(name: &[u8], object: &[u8]) -> Decoding {
+    let name = String::from_utf8_lossy(crate::ident::trim_git_space(name)).to_ascii_lowercase();
+    // git's is_encoding_utf8: no re-encoding at all.
+    if name == "utf-8" || name == "utf8" {
+        return Decoding::Raw;
+    }
+    if LATIN1.contains(&name.as_str()) {
+        return Decoding::Latin1;
+    }
+    if object.is_ascii() && ASCII_COMPATIBLE.iter().any(|p| name_matches(p, &name)) {
+        return Decoding::Raw;
+    }
+    Decoding::Unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n";
+    const P1: &str = "parent 1111111111111111111111111111111111111111\n";
+    const P2: &str = "parent 2222222222222222222222222222222222222222\n";
+    const A: &str = "author Ann Lee <Ann@Example.com> 1700000000 +0100\n";
+    const C: &str = "committer Bo <bo@example.com> 1700000001 +0100\n";
+
+    fn view(raw: &str) -> CommitView<'_> {
+        CommitView::parse(Oid::zero(), raw.as_bytes())
+    }
+
+    #[test]
+    fn well_formed() {
+        let raw = format!("{T}{P1}{P2}{A}{C}gpgsig -----BEGIN PGP SIGNATURE-----\n author Fake <fake@x>\n parent 3333333333333333333333333333333333333333\n -----END PGP SIGNATURE-----\n\nSubject line\n\nBody.\n");
+        let c = view(&raw);
+        assert_eq!(c.anomaly(), None);
+        assert_eq!(c.parent_count(), 2);
+        assert_eq!(
+            c.first_parent().map(|p| p.to_string()),
+            Some("1".repeat(40))
+        );
+        assert_eq!(c.raw_author().name, b"Ann Lee");
+        assert_eq!(c.shown().author.email_lower(), "ann@example.com");
+        assert_eq!(c.raw_message(), b"Subject line\n\nBody.\n");
+        assert_eq!(c.subject(), "Subject line");
+        assert_eq!(c.time(), 1_700_000_001);
+    }
+
+    #[test]
+    fn anomalies() {
+        let cases = [
+            (
+                format!("{T}{A}{P1}{C}\nm\n"),
+                Anomaly::MisplacedHeader("parent"),
+            ),
+            (
+                format!("{T}{A}{C}{P1}\nm\n"),
+                Anomaly::MisplacedHeader("parent"),
+            ),
+            (format!("{T}{P1}{A}{A}{C}\nm\n"), Anomaly::AuthorCommitter),
+            (format!("{T}{P1}{A}{C}{C}\nm\n"), Anomaly::AuthorCommitter),
+            (format!("{T}{C}{A}\nm\n"), Anomaly::AuthorCommitter),
+            (
+                format!("{T}{A}x-extra y\n{C}\nm\n"),
+                Anomaly::AuthorCommitter,
+            ),
+            (format!("{T}{A}\nm\n"), Anomaly::AuthorCommitter),
+            (
+                format!("{T}{A}{C}{T}\nm\n"),
+                Anomaly::MisplacedHeader("tree"),
+            ),
+            (format!("{A}{C}\nm\n"), Anomaly::BadTreeOrParent),
+            (
+                format!("{T}parent 123\n{A}{C}\nm\n"),
+                Anomaly::BadTreeOrParent,
+            ),
+            (
+                format!("{T}{A}{C}encoding a\nencoding b\n\nm\n"),
+                Anomaly::DuplicateEncoding,
+            ),
+            (format!("{T}{A}{C}\nm\0hidden\n"), Anomaly::Nul),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(view(&raw).anomaly(), Some(want), "{raw:?}");
+        }
+        // A misplaced parent is not a parent, as git reads it.
+        let raw = format!("{T}{A}{C}{P1}\nm\n");
+        assert_eq!(view(&raw).parent_count(), 0);
+    }
+
+    #[test]
+    fn encodings() {
+        let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor J\xf6rg <j\xf6rg@x.de> 1 +0000\ncommitter J <j@x.de> 1 +0000\nencoding ISO-8859-1\n\nS\xe9\n";
+        let c = CommitView::parse(Oid::zero(), raw);
+        let s = c.shown();
+        assert_eq!(s.author.name, "Jörg");
+        assert_eq!(s.author.email, "jörg@x.de");
+        assert_eq!(&*s.message, "Sé\n".as_bytes());
+        assert!(s.undecodable.is_none());
+        let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor J <j@x> 1 +0000\ncommitter J <j@x> 1 +0000\nencoding UTF-7\n\nS\n";
+        let c = CommitView::parse(Oid::zero(), raw);
+        assert_eq!(c.shown().undecodable.as_deref(), Some("UTF-7"));
+        let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor J <j@x> 1 +0000\ncommitter J <j@x> 1 +0000\nencoding windows-1252\n\nS\n";
+        assert!(CommitView::parse(Oid::zero(), raw)
+            .shown()
+            .undecodable
+            .is_none());
+    }
+
+    #[test]
+    fn short_and_empty() {
+        let c = CommitView::parse(Oid::zero(), b"tree x\n");
+        assert_eq!(c.raw_message(), b"");
+        assert_eq!(c.parent_count(), 0);
+        assert_eq!(c.anomaly(), Some(Anomaly::BadTreeOrParent));
+        let c = CommitView::parse(Oid::zero(), b"");
+        assert_eq!(c.time(), 0);
+    }
+}

@@ -255,6 +255,18 @@ impl<'a> CommitView<'a> {
         self.id
     }
 
+    /// The tree, when the `tree` header is one git reads.
+    pub fn tree(&self) -> Option<Oid> {
+        if !self.data.starts_with(b"tree ") {
+            return None;
+        }
+        let hex = self.data.get(5..5 + HEX)?;
+        if !is_hex_id(hex) || self.data.get(5 + HEX) != Some(&b'\n') {
+            return None;
+        }
+        Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+    }
+
     /// Why git's reading of this commit is not certain, if it is not.
     pub fn anomaly(&self) -> Option<Anomaly> {
         self.anomaly

@@ -152,23 +152,39 @@ impl HookRepo {
     }
 
     /// Peel an object id to a commit, if it is (or points to) one. Trees and
-    /// blobs (tags may point at them) peel to `None`.
+    /// blobs (tags may point at them) peel to `None`. Commits are not parsed
+    /// here (a malformed one is judged, with a rule code, by the walk).
     pub fn peel_to_commit(&self, id: Oid) -> Result<Option<Oid>> {
-        let obj = self
-            .repo
-            .find_object(id, None)
-            .with_context(|| format!("object {id} not found"))?;
-        match obj.kind() {
-            Some(ObjectType::Commit) => Ok(Some(id)),
-            Some(ObjectType::Tag) => match obj.peel(ObjectType::Commit) {
-                Ok(c) => Ok(Some(c.id())),
-                Err(e) if e.code() == ErrorCode::InvalidSpec || e.code() == ErrorCode::Peel => {
-                    Ok(None)
+        let odb = self.repo.odb().context("opening the object database")?;
+        let mut id = id;
+        for _ in 0..MAX_TAG_DEPTH {
+            let (_, kind) = odb
+                .read_header(id)
+                .with_context(|| format!("object {id} not found"))?;
+            match kind {
+                ObjectType::Commit => return Ok(Some(id)),
+                ObjectType::Tag => {
+                    let tag = self
+                        .repo
+                        .find_tag(id)
+                        .with_context(|| format!("reading tag {id}"))?;
+                    id = tag.target_id();
                 }
-                Err(e) => Err(e).with_context(|| format!("peeling tag {id}")),
-            },
-            _ => Ok(None),
+                _ => return Ok(None),
+            }
         }
+        anyhow::bail!("tag {id} is a chain of more than {MAX_TAG_DEPTH} tags")
+    }
+
+    /// The tree of a commit, read from its header as git reads it.
+    pub fn tree_of(&self, commit: Oid) -> Result<Oid> {
+        let odb = self.repo.odb().context("opening the object database")?;
+        let obj = odb
+            .read(commit)
+            .with_context(|| format!("reading commit {commit}"))?;
+        crate::commit::CommitView::parse(commit, obj.data())
+            .tree()
+            .with_context(|| format!("commit {commit} has no tree header git can read"))
     }
 
     /// The refs `patterns` name and their current values peeled to commits.
@@ -302,12 +318,9 @@ impl HookRepo {
 
     /// The blob id of the policy file in the tree of commit `id`, if any.
     pub fn policy_blob_id(&self, id: Oid) -> Result<Option<Oid>> {
-        let commit = self
+        let tree = self
             .repo
-            .find_commit(id)
-            .with_context(|| format!("reading commit {id}"))?;
-        let tree = commit
-            .tree()
+            .find_tree(self.tree_of(id)?)
             .with_context(|| format!("reading the tree of {id}"))?;
         Ok(tree.get_name(POLICY_FILE).map(|e| e.id()))
     }
@@ -317,8 +330,10 @@ impl HookRepo {
         let Some(commit_id) = self.peel_to_commit(id)? else {
             return Ok(None);
         };
-        let commit = self.repo.find_commit(commit_id)?;
-        let tree = commit.tree().context("reading the default branch's tree")?;
+        let tree = self
+            .repo
+            .find_tree(self.tree_of(commit_id)?)
+            .context("reading the default branch's tree")?;
         let Some(entry) = tree.get_name(POLICY_FILE) else {
             return Ok(None);
         };
@@ -365,6 +380,9 @@ fn tune_libgit2() {
         }
     });
 }
+
+/// How many tags are peeled before giving up.
+const MAX_TAG_DEPTH: usize = 32;
 
 /// How many symbolic refs are followed before giving up (git stops at 5).
 const MAX_SYMREF_DEPTH: usize = 5;

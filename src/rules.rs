@@ -286,8 +286,12 @@ fn check_update<'o>(
         });
         return Ok(());
     }
-    // A push to a symbolic ref writes the ref it points to.
-    let target = ctx.repo.symref_target(refname)?;
+    // A push to a symbolic ref writes the ref it points to (a deletion
+    // removes the symbolic ref itself, as receive-pack does).
+    let target = match update.new {
+        Some(_) => ctx.repo.symref_target(refname)?,
+        None => None,
+    };
     let written = target.as_deref().unwrap_or(refname);
     let names: Vec<&str> = if written == refname {
         vec![refname]
@@ -553,12 +557,12 @@ fn check_ref_inner(
     // (With a server-pinned policy the repository's file does not govern.)
     let gated =
         refname.starts_with("refs/heads/") && !matches!(ctx.policy.source, PolicySource::File(_));
-    let tip_differs = gated && {
-        let old_blob = match old_commit {
-            Some(o) => repo.policy_blob_id(o)?,
-            None => None,
-        };
-        old_blob != repo.policy_blob_id(new_commit)?
+    // For an update, the file at the old and the new tip; a new ref brings
+    // only the commits below, each judged against its parents (commits on
+    // other protected refs were gated there).
+    let tip_differs = match old_commit {
+        Some(old) if gated => repo.policy_blob_id(old)? != repo.policy_blob_id(new_commit)?,
+        _ => false,
     };
     let mut unreviewed_changes: Vec<Violation> = Vec::new();
     let mut changing_commits = 0usize;

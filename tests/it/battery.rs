@@ -5,31 +5,6 @@
 
 use crate::util::*;
 
-/// All refs on the server, for "nothing moved" checks.
-fn refs(s: &Setup) -> String {
-    let mut c = s.server.git();
-    c.args(["for-each-ref", "--format=%(refname) %(objectname)"]);
-    ok(c)
-}
-
-/// Push `args`; require rejection with `code` and an unchanged server.
-fn refused(s: &Setup, args: &[&str], code: &str) -> Push {
-    let before = refs(s);
-    let p = s.client.push(args);
-    assert!(
-        !p.success,
-        "push {args:?} should be rejected:\n{}",
-        p.stderr
-    );
-    assert!(
-        p.stderr.contains(&format!("error[{code}]")),
-        "expected error[{code}] for {args:?}:\n{}",
-        p.stderr
-    );
-    assert_eq!(refs(s), before, "refs moved after a rejected push {args:?}");
-    p
-}
-
 fn main_with(msg: &str) -> Setup {
     let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
     s.client.commit(msg);

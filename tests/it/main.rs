@@ -4,6 +4,7 @@ mod catalog;
 mod commit_oracle;
 mod docs;
 mod failures;
+mod git_shows;
 mod install;
 mod push;
 mod snapshots;

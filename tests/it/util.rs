@@ -201,6 +201,40 @@ impl Client {
         self.git_ok(&["commit", "-q", "--amend", "--no-edit", "--trailer", trailer]);
     }
 
+    /// Write a raw commit object as given (`git hash-object --literally`),
+    /// bypassing every check `git commit` makes; its id.
+    pub fn raw_commit(&self, raw: &[u8]) -> String {
+        let mut c = self.git();
+        c.args([
+            "hash-object",
+            "-t",
+            "commit",
+            "--literally",
+            "-w",
+            "--stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+        let mut child = c.spawn().expect("hash-object");
+        {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(raw)
+                .expect("write");
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// The tree id of a revision.
+    pub fn tree_of(&self, rev: &str) -> String {
+        self.git_ok(&["rev-parse", &format!("{rev}^{{tree}}")])
+    }
+
     pub fn write_file(&self, path: &str, text: &str) {
         let p = self.dir.join(path);
         if let Some(parent) = p.parent() {
@@ -335,6 +369,18 @@ impl Setup {
         }
     }
 
+    /// A setup whose main already carries `policy` (pushed before the hooks
+    /// were installed, so it is the trusted policy from the start).
+    pub fn with_policy(transport: Transport, policy: &str) -> Setup {
+        let s = Setup::new(transport, Hooks::None);
+        s.client.write_file(".reviewgate.toml", policy);
+        s.client.commit("Add policy\n");
+        let p = s.client.push(&["main"]);
+        assert!(p.success, "{}", p.stderr);
+        s.server.install(Hooks::PreReceive);
+        s
+    }
+
     /// A setup whose main already has one human commit.
     pub fn with_main(transport: Transport, hooks: Hooks) -> Setup {
         let s = Setup::new(transport, hooks);
@@ -374,6 +420,36 @@ pub fn cli(dir: &Path, args: &[&str]) -> (i32, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
+}
+
+/// All refs on the server, for "nothing moved" checks.
+pub fn refs(s: &Setup) -> String {
+    let mut c = s.server.git();
+    c.args(["for-each-ref", "--format=%(refname) %(objectname)"]);
+    ok(c)
+}
+
+/// Push `args`; require rejection with `code` and an unchanged server.
+pub fn refused(s: &Setup, args: &[&str], code: &str) -> Push {
+    refused_by(s, &s.client, args, code)
+}
+
+/// Like [`refused`], pushing from `client`.
+pub fn refused_by(s: &Setup, client: &Client, args: &[&str], code: &str) -> Push {
+    let before = refs(s);
+    let p = client.push(args);
+    assert!(
+        !p.success,
+        "push {args:?} should be rejected:\n{}",
+        p.stderr
+    );
+    assert!(
+        p.stderr.contains(&format!("error[{code}]")),
+        "expected error[{code}] for {args:?}:\n{}",
+        p.stderr
+    );
+    assert_eq!(refs(s), before, "refs moved after a rejected push {args:?}");
+    p
 }
 
 /// The push was rejected by the hook with `code`.

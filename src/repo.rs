@@ -318,10 +318,15 @@ impl HookRepo {
 
     /// The blob id of the policy file in the tree of commit `id`, if any.
     pub fn policy_blob_id(&self, id: Oid) -> Result<Option<Oid>> {
+        self.policy_blob_in_tree(self.tree_of(id)?)
+    }
+
+    /// The blob id of the policy file in `tree`, if any.
+    pub fn policy_blob_in_tree(&self, tree: Oid) -> Result<Option<Oid>> {
         let tree = self
             .repo
-            .find_tree(self.tree_of(id)?)
-            .with_context(|| format!("reading the tree of {id}"))?;
+            .find_tree(tree)
+            .with_context(|| format!("reading tree {tree}"))?;
         Ok(tree.get_name(POLICY_FILE).map(|e| e.id()))
     }
 

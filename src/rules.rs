@@ -1,7 +1,7 @@
 //! The rules: for each ref update, which protections apply and which of them
 //! the update (and the commits it brings) break.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use git2::Oid;
 
@@ -248,6 +248,7 @@ pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
     let mut state = PushState {
         odb: &odb,
         protected: None,
+        policy_blobs: None,
         creation_walks: Vec::new(),
     };
     for update in updates {
@@ -332,11 +333,50 @@ fn check_update<'o>(
 /// creating many refs reads each commit once, not once per ref.
 struct PushState<'o> {
     odb: &'o git2::Odb<'o>,
-    protected: Option<Vec<(Oid, ReviewScope, Mode)>>,
+    protected: Option<Vec<(String, Oid, ReviewScope, Mode)>>,
+    policy_blobs: Option<std::collections::HashSet<Oid>>,
     creation_walks: Vec<((ReviewScope, Mode), crate::walk::Walk<'o>)>,
 }
 
 impl<'o> PushState<'o> {
+    /// The policy file's blobs at the tips of the protected branches.
+    fn protected_policy_blobs(
+        &mut self,
+        ctx: &CheckContext<'_>,
+    ) -> Result<&std::collections::HashSet<Oid>> {
+        if self.policy_blobs.is_none() {
+            self.load_protected(ctx)?;
+            let mut blobs = std::collections::HashSet::new();
+            for (name, tip, _, _) in self.protected.iter().flatten() {
+                if name.starts_with("refs/heads/") {
+                    if let Some(b) = ctx.repo.policy_blob_id(*tip)? {
+                        blobs.insert(b);
+                    }
+                }
+            }
+            self.policy_blobs = Some(blobs);
+        }
+        self.policy_blobs
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("policy blobs not loaded"))
+    }
+
+    fn load_protected(&mut self, ctx: &CheckContext<'_>) -> Result<()> {
+        if self.protected.is_none() {
+            let policy = &ctx.policy.policy;
+            let patterns: Vec<&crate::config::RefPattern> =
+                policy.protect.iter().flat_map(|p| p.refs.iter()).collect();
+            let mut refs = Vec::new();
+            for (name, tip) in ctx.repo.protected_tips(&patterns, ctx.default_branch)? {
+                if let Some(other) = Effective::for_ref(policy, &name, ctx.default_branch) {
+                    refs.push((name, tip, other.review, other.mode));
+                }
+            }
+            self.protected = Some(refs);
+        }
+        Ok(())
+    }
+
     /// The walk for new refs with protection `eff`: it hides the tips of
     /// protected refs that `eff` trusts.
     fn creation_walk(
@@ -364,24 +404,13 @@ impl<'o> PushState<'o> {
         ctx: &CheckContext<'_>,
         eff: &Effective<'_>,
     ) -> Result<crate::walk::Walk<'o>> {
-        if self.protected.is_none() {
-            let policy = &ctx.policy.policy;
-            let patterns: Vec<&crate::config::RefPattern> =
-                policy.protect.iter().flat_map(|p| p.refs.iter()).collect();
-            let mut refs = Vec::new();
-            for (name, tip) in ctx.repo.protected_tips(&patterns, ctx.default_branch)? {
-                if let Some(other) = Effective::for_ref(policy, &name, ctx.default_branch) {
-                    refs.push((tip, other.review, other.mode));
-                }
-            }
-            self.protected = Some(refs);
-        }
+        self.load_protected(ctx)?;
         let mut hide: Vec<Oid> = self
             .protected
             .iter()
             .flatten()
-            .filter(|(_, review, mode)| other_trusted(eff, *review, *mode))
-            .map(|(tip, _, _)| *tip)
+            .filter(|(_, _, review, mode)| other_trusted(eff, *review, *mode))
+            .map(|(_, tip, _, _)| *tip)
             .collect();
         hide.sort();
         hide.dedup();
@@ -542,6 +571,25 @@ fn check_ref_inner(
     let Some(new_commit) = new_commit else {
         return Ok(()); // a tag pointing at a tree or blob brings no commits
     };
+    // Changes to the policy file on a protected branch are gated: the new file
+    // must be valid, and the change needs a policy owner's review, on the tip
+    // or on every commit that changes the file against any of its parents.
+    // (With a server-pinned policy the repository's file does not govern.)
+    // An update changes the policy when the file differs between the old and
+    // the new tip; a new branch, when its file is none of those on the
+    // protected branches already (a release branch cut from main is not a
+    // policy change).
+    let gated =
+        refname.starts_with("refs/heads/") && !matches!(ctx.policy.source, PolicySource::File(_));
+    let gate = gated
+        && match old_commit {
+            Some(old) => repo.policy_blob_id(old)? != repo.policy_blob_id(new_commit)?,
+            None => match repo.policy_blob_id(new_commit)? {
+                None => false,
+                Some(blob) => !state.protected_policy_blobs(ctx)?.contains(&blob),
+            },
+        };
+
     let mut update_walk;
     let walk = match (update.kind(), old_commit) {
         (UpdateKind::Update, Some(old)) => {
@@ -551,21 +599,9 @@ fn check_ref_inner(
         _ => state.creation_walk(ctx, eff)?,
     };
 
-    // Changes to the policy file on a protected branch are gated: the new file
-    // must be valid, and the change needs a policy owner's review, on the tip
-    // or on every commit that changes the file against any of its parents.
-    // (With a server-pinned policy the repository's file does not govern.)
-    let gated =
-        refname.starts_with("refs/heads/") && !matches!(ctx.policy.source, PolicySource::File(_));
-    // For an update, the file at the old and the new tip; a new ref brings
-    // only the commits below, each judged against its parents (commits on
-    // other protected refs were gated there).
-    let tip_differs = match old_commit {
-        Some(old) if gated => repo.policy_blob_id(old)? != repo.policy_blob_id(new_commit)?,
-        _ => false,
-    };
     let mut unreviewed_changes: Vec<Violation> = Vec::new();
     let mut changing_commits = 0usize;
+    let mut tree_blobs = TreeBlobs::default();
     let mut review_violations: Vec<usize> = Vec::new();
     let policy = &ctx.policy.policy;
     walk.from(new_commit, |c| {
@@ -583,7 +619,7 @@ fn check_ref_inner(
                 "recreate the commit with git itself (git commit --amend, or git rebase), then push again".into(),
             ));
         }
-        if gated && touches_policy(repo, c)? {
+        if gate && touches_policy(repo, c, &mut tree_blobs)? {
             changing_commits += 1;
             if let Some(v) = policy_change_violation(policy, c, refname) {
                 if unreviewed_changes.len() < crate::verdict::MAX_KEPT_VIOLATIONS {
@@ -612,7 +648,7 @@ fn check_ref_inner(
         Ok(true)
     })?;
 
-    if tip_differs || changing_commits > 0 {
+    if gate {
         let odb = repo.repo.odb()?;
         let tip = odb.read(new_commit)?;
         let tip = CommitView::parse(new_commit, tip.data());
@@ -713,15 +749,50 @@ fn commit_violation(
     }
 }
 
+/// The policy file's blob in recently seen trees: a walk meets each tree
+/// twice (as a commit's and as its child's parent's), and most commits share
+/// their parent's blob.
+#[derive(Default)]
+struct TreeBlobs {
+    map: std::collections::HashMap<Oid, Option<Oid>>,
+}
+
+impl TreeBlobs {
+    const CAPACITY: usize = 4096;
+
+    fn blob(&mut self, repo: &HookRepo, tree: Oid) -> Result<Option<Oid>> {
+        if let Some(b) = self.map.get(&tree) {
+            return Ok(*b);
+        }
+        if self.map.len() >= Self::CAPACITY {
+            self.map.clear();
+        }
+        let blob = repo.policy_blob_in_tree(tree)?;
+        self.map.insert(tree, blob);
+        Ok(blob)
+    }
+}
+
 /// Whether the commit changes the policy file against any of its parents (a
 /// root commit: whether it has the file), so no merge shape hides a change.
-fn touches_policy(repo: &HookRepo, c: &CommitView<'_>) -> Result<bool> {
-    let mine = repo.policy_blob_id(c.id())?;
+fn touches_policy(repo: &HookRepo, c: &CommitView<'_>, cache: &mut TreeBlobs) -> Result<bool> {
+    let tree = c
+        .tree()
+        .with_context(|| format!("commit {} has no tree header git can read", c.id()))?;
     if c.parent_count() == 0 {
-        return Ok(mine.is_some());
+        return Ok(cache.blob(repo, tree)?.is_some());
     }
+    let mut mine = None;
     for p in c.parents() {
-        if repo.policy_blob_id(p)? != mine {
+        let parent_tree = repo.tree_of(p)?;
+        if parent_tree == tree {
+            continue;
+        }
+        let mine = match mine {
+            Some(m) => m,
+            None => *mine.insert(cache.blob(repo, tree)?),
+        };
+        if cache.blob(repo, parent_tree)? != mine {
             return Ok(true);
         }
     }

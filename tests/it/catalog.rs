@@ -114,8 +114,27 @@ fn every_catalog_row_detects_its_realistic_commit() {
             assert_eq!(found.tool, row.tool, "row {p:?}: {found:?}");
         }
     }
-    // And each row, alone, is what matched: a detector with only that row's
-    // signal would find it (guards against one broad row hiding a dead one).
+    // Each row matches on its own: a detector built from that row alone finds
+    // its example (so no broad row hides a dead one), and every example
+    // belongs to a row.
+    for row in CATALOG {
+        let alone = Detector::with_rows(std::slice::from_ref(row), &DetectConfig::default())
+            .expect("row compiles");
+        let p = pattern(row.signal);
+        for e in EXAMPLES.iter().filter(|e| e.pattern == p) {
+            let found = alone.detect(&CommitText {
+                author: e.author,
+                committer: e.committer,
+                message: e.message.as_bytes(),
+            });
+            assert_eq!(
+                found.map(|f| f.tool),
+                Some(row.tool.to_string()),
+                "row {p:?} alone does not match its example:\n{}",
+                e.message
+            );
+        }
+    }
     for e in EXAMPLES {
         assert!(
             CATALOG.iter().any(|r| pattern(r.signal) == e.pattern),

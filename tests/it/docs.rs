@@ -60,3 +60,38 @@ fn complete_example_parses_and_readme_shows_it() {
         "README must show examples/reviewgate.toml verbatim"
     );
 }
+
+#[test]
+fn readme_attack_table_names_real_tests() {
+    let r = readme();
+    let start = r.find("## Tested attacks").expect("section");
+    let section = &r[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |e| e + 3);
+    let mut checked = 0;
+    for row in section[..end].lines().filter(|l| l.starts_with("| ")) {
+        let Some(tests) = row.trim_end_matches('|').rsplit('|').next() else {
+            continue;
+        };
+        let mut module = String::new();
+        for item in tests.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let name = match item.split_once("::") {
+                Some((m, n)) => {
+                    module = m.to_string();
+                    n
+                }
+                None => item,
+            };
+            if module.is_empty() || name == "test" {
+                continue;
+            }
+            let file = format!("{}/tests/it/{module}.rs", env!("CARGO_MANIFEST_DIR"));
+            let src = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"));
+            assert!(
+                src.contains(&format!("fn {name}")),
+                "README names {module}::{name}, which {file} lacks"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} test names checked");
+}

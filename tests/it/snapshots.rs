@@ -169,3 +169,31 @@ fn cli_install_client_hook_stops_the_push_before_the_server() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("--force"), "{out}");
 }
+
+/// Every pusher-bound message, each with its own advice (issue 14: the generic
+/// "add a Reviewed-by" hint used to overwrite theirs).
+#[test]
+fn pusher_bound_messages() {
+    let policy = "[review]\nrequire-pusher = true\n\n[identities]\nann = [\"ann@example.com\"]\nbo = [\"bo@example.com\"]\n\n[[protect]]\nrefs = [\"@default\"]\n\n[[protect]]\nrefs = [\"refs/heads/release/*\"]\npushers = [\"ann\", \"release-*\"]\n";
+    let s = Setup::with_policy(Transport::Path, policy);
+    s.client.commit(&ai_message("AI work", &[REVIEW_ANN]));
+    let as_login = |login: &str| Client {
+        dir: s.client.dir.clone(),
+        remote: s.client.remote.clone(),
+        env: vec![("GL_USERNAME".into(), login.into())],
+    };
+    let mut out = String::new();
+    out.push_str("## no identity: review bound to the pusher\n");
+    out.push_str(&remote(&s.client.push(&["main"])));
+    out.push_str("\n\n## pushed by someone who is not the reviewer (mapped and unmapped)\n");
+    out.push_str(&remote(&as_login("bo").push(&["main"])));
+    out.push_str("\n");
+    out.push_str(&remote(&as_login("carol").push(&["main"])));
+    out.push_str("\n\n## no identity: a ref with listed pushers\n");
+    out.push_str(&remote(&s.client.push(&["HEAD:refs/heads/release/1"])));
+    out.push_str("\n\n## a pusher who is not listed\n");
+    out.push_str(&remote(
+        &as_login("bo").push(&["HEAD:refs/heads/release/1"]),
+    ));
+    insta::assert_snapshot!(out);
+}

@@ -187,7 +187,7 @@ fn pusher_bound_messages() {
     out.push_str(&remote(&s.client.push(&["main"])));
     out.push_str("\n\n## pushed by someone who is not the reviewer (mapped and unmapped)\n");
     out.push_str(&remote(&as_login("bo").push(&["main"])));
-    out.push_str("\n");
+    out.push('\n');
     out.push_str(&remote(&as_login("carol").push(&["main"])));
     out.push_str("\n\n## no identity: a ref with listed pushers\n");
     out.push_str(&remote(&s.client.push(&["HEAD:refs/heads/release/1"])));

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use crate::detect::{self, DetectConfig, Detector};
 use crate::freeze::{self, WeekTime, Window};
+use crate::ident::LoginPattern;
 pub use crate::rule::Mode;
 use crate::rule::Rule;
 
@@ -86,10 +87,8 @@ pub struct Protection {
     /// Whether pushes to the `refs/replace/*` refs this entry matches are
     /// allowed at all (judged like any protected update); default false.
     pub allow_replace: bool,
-    /// Pusher logins allowed to update these refs (globs); empty means anyone.
-    pub pushers: Vec<GlobMatcher>,
-    /// The pusher patterns as written.
-    pub pusher_patterns: Vec<String>,
+    /// Pusher logins allowed to update these refs; empty means anyone.
+    pub pushers: Vec<LoginPattern>,
     /// Which commits need a human review.
     pub review: ReviewScope,
     /// Mode override for violations on these refs.
@@ -130,8 +129,8 @@ pub struct Policy {
     pub owners: Vec<GlobMatcher>,
     /// The owner patterns as written.
     pub owner_patterns: Vec<String>,
-    /// Pusher logins allowed to break glass (globs).
-    pub bypass_pushers: Vec<GlobMatcher>,
+    /// Pusher logins allowed to break glass.
+    pub bypass_pushers: Vec<LoginPattern>,
     /// Per-rule mode overrides.
     pub rule_modes: BTreeMap<Rule, Mode>,
 }
@@ -443,6 +442,12 @@ impl<'a> Walker<'a> {
         }
     }
 
+    fn login(&mut self, pattern: &str, span: Range<usize>, what: &str) -> Option<LoginPattern> {
+        LoginPattern::new(pattern)
+            .map_err(|e| self.error(span, format!("`{what}`: {e}")))
+            .ok()
+    }
+
     fn glob(
         &mut self,
         pattern: &str,
@@ -689,7 +694,7 @@ impl Policy {
             w.check_keys(t, "[bypass]", &["pushers"]);
             if let Some(v) = t.get("pushers") {
                 for (p, span) in w.strings(v, "bypass.pushers") {
-                    if let Some(m) = w.glob(&p, span, "bypass.pushers", detect::text_glob) {
+                    if let Some(m) = w.login(&p, span, "bypass.pushers") {
                         bypass_pushers.push(m);
                     }
                 }
@@ -786,7 +791,6 @@ fn parse_protection(
         linear_history: false,
         allow_replace: false,
         pushers: Vec::new(),
-        pusher_patterns: Vec::new(),
         review: ReviewScope::Ai,
         mode: None,
         freeze: Vec::new(),
@@ -841,9 +845,8 @@ fn parse_protection(
     }
     if let Some(v) = t.get("pushers") {
         for (pat, span) in w.strings(v, &format!("{what}.pushers")) {
-            if let Some(m) = w.glob(&pat, span, &format!("{what}.pushers"), detect::text_glob) {
+            if let Some(m) = w.login(&pat, span, &format!("{what}.pushers")) {
                 p.pushers.push(m);
-                p.pusher_patterns.push(pat);
             }
         }
     }

@@ -448,32 +448,38 @@ impl Detector {
         let mut subjects = Vec::new();
         // Trailer values are matched as "Key: value" but their literals must
         // appear in the raw line, where the spacing around ':' may differ.
-        let item = |p: &str, label: String, value: bool| -> Result<_, globset::Error> {
-            let bounds: &[char] = if value { &[':', ' '] } else { &[] };
+        // Identities are matched as readings of a value ("Name <email>",
+        // rebuilt around the brackets), so their literals stop at spaces and
+        // brackets: each is then a substring of the raw value, and the raw
+        // value can be prefiltered before any reading is built.
+        let item = |p: &str, label: String, bounds: &[char]| -> Result<_, globset::Error> {
             Ok((lower_glob(p)?, label, required_literal(p, bounds)))
         };
+        const VALUE: &[char] = &[':', ' '];
+        const IDENTITY: &[char] = &[' ', '<', '>'];
+        const TEXT: &[char] = &[];
         for e in rows {
             let label = e.tool.to_string();
             match e.signal {
-                Identity(p) => identities.push(item(p, label, false)?),
+                Identity(p) => identities.push(item(p, label, IDENTITY)?),
                 TrailerKey(k) => keys.push((k.to_ascii_lowercase(), label)),
-                TrailerValue(p) => values.push(item(p, label, true)?),
-                Marker(p) => markers.push(item(p, label, false)?),
-                Subject(p) => subjects.push(item(p, label, false)?),
+                TrailerValue(p) => values.push(item(p, label, VALUE)?),
+                Marker(p) => markers.push(item(p, label, TEXT)?),
+                Subject(p) => subjects.push(item(p, label, TEXT)?),
             }
         }
         let policy = |kind: &str, p: &str| format!("policy detect.{kind} \"{p}\"");
         for p in &cfg.identities {
-            identities.push(item(p, policy("identities", p), false)?);
+            identities.push(item(p, policy("identities", p), IDENTITY)?);
         }
         for k in &cfg.trailer_keys {
             keys.push((k.to_ascii_lowercase(), policy("trailer-keys", k)));
         }
         for p in &cfg.trailer_values {
-            values.push(item(p, policy("trailer-values", p), true)?);
+            values.push(item(p, policy("trailer-values", p), VALUE)?);
         }
         for p in &cfg.markers {
-            markers.push(item(p, policy("markers", p), false)?);
+            markers.push(item(p, policy("markers", p), TEXT)?);
         }
         Ok(Self {
             identities: LabelledSet::build(identities),
@@ -524,10 +530,10 @@ impl Detector {
             {
                 return found(tool, format!("trailer {}", line_text(key, value)));
             }
-            if IDENTITY_TRAILER_KEYS
+            let names_someone = IDENTITY_TRAILER_KEYS
                 .iter()
-                .any(|k| k.as_bytes().eq_ignore_ascii_case(key))
-            {
+                .any(|k| k.as_bytes().eq_ignore_ascii_case(key));
+            if names_someone && self.identities.may_match(value) {
                 let value_text = String::from_utf8_lossy(value);
                 if let Some(tool) = crate::ident::identity_readings(&value_text)
                     .iter()
@@ -545,7 +551,11 @@ impl Detector {
         }
         // The subject as git shows it (`%s`: the first paragraph after any
         // blank lines, its lines joined).
-        if self.subjects.may_match(commit.message) {
+        let first_paragraph = commit
+            .message
+            .get(crate::trailers::subject_range(commit.message))
+            .unwrap_or(&[]);
+        if self.subjects.may_match(first_paragraph) {
             let subject = crate::trailers::subject(commit.message);
             if let Some(tool) = self.subjects.first_match(&subject) {
                 return found(tool, format!("subject \"{subject}\""));
@@ -696,6 +706,10 @@ mod tests {
             "Co-Authored-By: Claude <noreply@anthropic.com>",
             "Co-authored-by: Kiro Agent <k@x>",
             "Co-authored-by: \u{212A}iro Agent <k@x>",
+            "Co-authored-by: Kiro <k@x> Agent",
+            "Co-authored-by: <k@x> Kiro Agent",
+            "Co-authored-by: Claude<noreply@anthropic.com>",
+            "Co-authored-by: Ann <ann@example.com> <noreply@anthropic.com>",
             "Made-with: Cursor",
             "Made-with : Cursor",
             "made-with: cur\u{17F}or",

@@ -247,9 +247,9 @@ pub fn apply_bypass(
     } else {
         match pusher {
             None => Some(format!("break-glass needs an authenticated pusher, and the server gave none (looked for {IDENTITY_VARIABLES})")),
-            Some(p) if !policy.bypass_pushers.iter().any(|m| m.is_match(&p.login)) => {
-                Some(format!("pusher `{}` is not listed in [bypass] pushers", p.login))
-            }
+            Some(p) if !crate::rules::pusher_listed(policy, p, &policy.bypass_pushers) => Some(
+                format!("pusher `{}` ({}) is not listed in [bypass] pushers", p.name(), p.source),
+            ),
             Some(_) => None,
         }
     };
@@ -271,7 +271,7 @@ pub fn apply_bypass(
     }
     if let Some(p) = pusher {
         verdict.bypass = Some(Bypass {
-            pusher: format!("{} ({})", p.login, p.source),
+            pusher: p.to_string(),
             reason: reason.to_string(),
         });
     }

@@ -269,50 +269,83 @@ impl fmt::Display for IdentitySource {
 
 /// The variables searched for a pusher identity, in order of precedence.
 pub const IDENTITY_VARIABLES: &str =
-    "GITEA_PUSHER_NAME, GL_USERNAME, GL_USER, GITHUB_USER_LOGIN, GIT_PUSH_CERT_SIGNER (with GIT_PUSH_CERT_STATUS=G), REMOTE_USER";
+    "GITEA_PUSHER_NAME, GL_USERNAME, GL_USER, GITHUB_USER_LOGIN, REMOTE_USER, GIT_PUSH_CERT_SIGNER (with GIT_PUSH_CERT_STATUS=G and GIT_PUSH_CERT_NONCE_STATUS=OK)";
 
 /// The person who pushed, as the server authenticated them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Pusher {
-    /// The server login (or the push certificate's signer).
-    pub login: String,
-    /// An email, when the server provides one.
+    /// The server login, as the server gave it (compared exactly). `None` for
+    /// a push certificate: its signer is an email identity, never a login.
+    pub login: Option<String>,
+    /// An email, when the server provides one (lowercase).
     pub email: Option<String>,
     /// Where the identity came from.
     pub source: IdentitySource,
+    /// A push certificate's signer as written (`Name <email>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+}
+
+impl Pusher {
+    /// The login, or a certificate's signer (or email): who, in a message.
+    pub fn name(&self) -> &str {
+        self.login
+            .as_deref()
+            .or(self.signer.as_deref())
+            .or(self.email.as_deref())
+            .unwrap_or("")
+    }
+}
+
+impl fmt::Display for Pusher {
+    /// `ann (GL_USERNAME)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.source)
+    }
 }
 
 impl Pusher {
     /// Read the pusher from the server's variables; `None` when no server
-    /// vouched for anyone.
+    /// vouched for anyone. A server's own authentication (forge, gitolite,
+    /// web server) ranks above a push certificate, and a certificate counts
+    /// only when git says it is good *and* fresh: `GIT_PUSH_CERT_STATUS=G`
+    /// and `GIT_PUSH_CERT_NONCE_STATUS=OK` (a replayed, stale, missing or
+    /// unsolicited nonce is not an identity; `SLOP` is not accepted).
     pub fn from_env(env: &Env) -> Option<Pusher> {
         let simple = |var: &str, source: IdentitySource| {
             env.non_empty(var).map(|login| Pusher {
-                login: login.to_string(),
+                login: Some(login.to_string()),
                 email: None,
                 source,
+                signer: None,
             })
         };
         if let Some(mut p) = simple("GITEA_PUSHER_NAME", IdentitySource::Gitea) {
-            p.email = env.non_empty("GITEA_PUSHER_EMAIL").map(String::from);
+            p.email = env
+                .non_empty("GITEA_PUSHER_EMAIL")
+                .map(|e| e.to_lowercase());
             return Some(p);
         }
         if let Some(p) = simple("GL_USERNAME", IdentitySource::Gitlab)
             .or_else(|| simple("GL_USER", IdentitySource::Gitolite))
             .or_else(|| simple("GITHUB_USER_LOGIN", IdentitySource::Github))
+            .or_else(|| simple("REMOTE_USER", IdentitySource::RemoteUser))
         {
             return Some(p);
         }
-        if env.get("GIT_PUSH_CERT_STATUS") == Some("G") {
-            if let Some(signer) = env.non_empty("GIT_PUSH_CERT_SIGNER") {
-                return Some(Pusher {
-                    login: signer.to_string(),
-                    email: crate::ident::Person::parse(signer).ok().map(|p| p.email),
-                    source: IdentitySource::PushCertificate,
-                });
-            }
+        let good = env.get("GIT_PUSH_CERT_STATUS") == Some("G")
+            && env.get("GIT_PUSH_CERT_NONCE_STATUS") == Some("OK");
+        if !good {
+            return None;
         }
-        simple("REMOTE_USER", IdentitySource::RemoteUser)
+        let signer = env.non_empty("GIT_PUSH_CERT_SIGNER")?;
+        let email = crate::ident::Person::parse(signer).ok()?.email;
+        Some(Pusher {
+            login: None,
+            email: Some(email),
+            source: IdentitySource::PushCertificate,
+            signer: Some(signer.to_string()),
+        })
     }
 }
 
@@ -364,13 +397,27 @@ mod tests {
     fn pusher_precedence_and_cert_status() {
         let mut env = Env::default();
         assert_eq!(Pusher::from_env(&env), None);
-        env.set("REMOTE_USER", "web");
-        env.set("GIT_PUSH_CERT_SIGNER", "Ann <ann@example.com>");
-        env.set("GIT_PUSH_CERT_STATUS", "B");
-        assert_eq!(Pusher::from_env(&env).map(|p| p.login), Some("web".into()));
+        env.set("GIT_PUSH_CERT_SIGNER", "Ann <Ann@Example.com>");
         env.set("GIT_PUSH_CERT_STATUS", "G");
+        // Good signature, no fresh nonce: not an identity.
+        for nonce in ["", "BAD", "MISSING", "UNSOLICITED", "SLOP"] {
+            env.set("GIT_PUSH_CERT_NONCE_STATUS", nonce);
+            assert_eq!(Pusher::from_env(&env), None, "nonce {nonce:?}");
+        }
+        env.set("GIT_PUSH_CERT_NONCE_STATUS", "OK");
         let p = Pusher::from_env(&env).expect("cert");
+        assert_eq!(p.login, None, "a signer is never a login");
         assert_eq!(p.email.as_deref(), Some("ann@example.com"));
+        env.set("GIT_PUSH_CERT_STATUS", "B");
+        assert_eq!(Pusher::from_env(&env), None);
+        env.set("GIT_PUSH_CERT_STATUS", "G");
+        // The server's own authentication ranks above a certificate.
+        env.set("REMOTE_USER", "web");
+        let p = Pusher::from_env(&env).expect("remote user");
+        assert_eq!(
+            (p.login.as_deref(), p.source),
+            (Some("web"), IdentitySource::RemoteUser)
+        );
         env.set("GL_USERNAME", "ann");
         assert_eq!(
             Pusher::from_env(&env).map(|p| p.source),

@@ -247,11 +247,12 @@ branch and ask one of them to bring it in.";
         summary: "the policy needs the pusher's authenticated identity and the server gave none",
         explanation: "\
 The policy binds reviews or pushes to the authenticated pusher, and the server
-passed no identity. reviewgate reads GITEA_PUSHER_NAME (Gitea/Forgejo),
-GL_USERNAME (GitLab), GL_USER (gitolite), GITHUB_USER_LOGIN (GHES),
-GIT_PUSH_CERT_SIGNER with GIT_PUSH_CERT_STATUS=G (git push --signed), and
-REMOTE_USER (git http-backend behind an authenticating web server). Push over
-an authenticated transport, or ask the administrator to set one up.";
+passed no identity. reviewgate reads, in this order: GITEA_PUSHER_NAME
+(Gitea/Forgejo), GL_USERNAME (GitLab), GL_USER (gitolite), GITHUB_USER_LOGIN
+(GHES), REMOTE_USER (git http-backend behind an authenticating web server),
+and last a signed push (git push --signed): GIT_PUSH_CERT_SIGNER, only with
+GIT_PUSH_CERT_STATUS=G and a fresh nonce (GIT_PUSH_CERT_NONCE_STATUS=OK).
+Push over an authenticated transport, or ask the administrator to set one up.";
     /// Review must be by the pusher, and the pusher is not a valid reviewer.
     PusherNotReviewer = "pusher-not-reviewer", fail_closed: false,
         summary: "the policy requires that the pusher is one of the commit's valid reviewers",

@@ -8,7 +8,7 @@ use git2::Oid;
 use crate::commit::CommitView;
 use crate::config::{LoadedPolicy, Mode, Policy, PolicySource, Protection, ReviewScope};
 use crate::detect::CommitText;
-use crate::ident::{Person, PersonError};
+use crate::ident::{LoginPattern, Person, PersonError};
 use crate::push::{Pusher, RefUpdate, UpdateKind, IDENTITY_VARIABLES};
 use crate::repo::HookRepo;
 use crate::trailers;
@@ -200,17 +200,43 @@ pub struct CheckContext<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// The reviewer emails an authenticated pusher stands for: the policy's
-/// `[identities]` entry for their login, plus any email the server gave.
-pub fn pusher_emails(policy: &Policy, pusher: &Pusher) -> Vec<String> {
-    let mut emails = policy
-        .identities
-        .get(&pusher.login)
-        .cloned()
-        .unwrap_or_default();
-    if let Some(e) = &pusher.email {
-        emails.push(e.to_ascii_lowercase());
+/// The server logins a pusher stands for: their login, or, for a push
+/// certificate (an email identity), every login whose `[identities]` entry
+/// lists the signer's email. Logins compare exactly.
+pub fn pusher_logins<'a>(policy: &'a Policy, pusher: &'a Pusher) -> Vec<&'a str> {
+    match (&pusher.login, &pusher.email) {
+        (Some(login), _) => vec![login.as_str()],
+        (None, Some(email)) => policy
+            .identities
+            .iter()
+            .filter(|(_, emails)| emails.contains(email))
+            .map(|(login, _)| login.as_str())
+            .collect(),
+        (None, None) => Vec::new(),
     }
+}
+
+/// Whether the pusher stands for a login that one of `patterns` matches.
+pub fn pusher_listed(policy: &Policy, pusher: &Pusher, patterns: &[LoginPattern]) -> bool {
+    pusher_logins(policy, pusher)
+        .iter()
+        .any(|l| patterns.iter().any(|p| p.matches(l)))
+}
+
+/// The reviewer emails an authenticated pusher stands for: the policy's
+/// `[identities]` entries for their logins, plus any email the server gave.
+pub fn pusher_emails(policy: &Policy, pusher: &Pusher) -> Vec<String> {
+    let mut emails: Vec<String> = pusher_logins(policy, pusher)
+        .iter()
+        .filter_map(|l| policy.identities.get(*l))
+        .flatten()
+        .cloned()
+        .collect();
+    if let Some(e) = &pusher.email {
+        emails.push(e.to_lowercase());
+    }
+    emails.sort();
+    emails.dedup();
     emails
 }
 
@@ -492,15 +518,19 @@ fn check_ref_inner(
                 ));
                 break;
             }
-            Some(pusher) => p.pushers.iter().any(|m| m.is_match(&pusher.login)),
+            Some(pusher) => pusher_listed(&ctx.policy.policy, pusher, &p.pushers),
         };
         if !allowed {
-            let login = ctx.pusher.map(|p| p.login.clone()).unwrap_or_default();
+            let login = ctx.pusher.map(|p| p.name().to_string()).unwrap_or_default();
             verdict.push(ref_violation(
                 Rule::PusherNotAllowed,
                 format!(
                     "pusher `{login}` may not update this ref (allowed: {})",
-                    p.pusher_patterns.join(", ")
+                    p.pushers
+                        .iter()
+                        .map(LoginPattern::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 "push to another branch and ask an allowed pusher to bring it in".into(),
             ));
@@ -991,7 +1021,7 @@ fn pusher_binding(
                 Rule::PusherNotReviewer,
                 format!(
                     "{what}: the pusher `{}` ({}) is not one of its valid reviewers ({}); {known}",
-                    p.login,
+                    p.name(),
                     p.source,
                     listed.join(", ")
                 ),

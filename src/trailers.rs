@@ -336,6 +336,26 @@ fn skip_blank_lines(message: &[u8]) -> usize {
     pos
 }
 
+/// The bytes `%s` is made of: the first paragraph after any leading blank
+/// lines (up to a NUL).
+pub fn subject_range(message: &[u8]) -> std::ops::Range<usize> {
+    let end_of_text = memchr(0, message).unwrap_or(message.len());
+    let message = message.get(..end_of_text).unwrap_or(&[]);
+    let start = skip_blank_lines(message);
+    let mut pos = start;
+    while pos < message.len() {
+        let end = next_line(message, pos);
+        if message
+            .get(pos..end)
+            .is_some_and(|l| l.iter().all(|&c| is_space(c)))
+        {
+            break;
+        }
+        pos = end;
+    }
+    start..pos
+}
+
 /// The subject as `git log --format=%s` shows it: the first paragraph after
 /// any leading blank lines, each line trimmed at its end, joined by spaces
 /// (`pretty.c`'s `format_subject`). A NUL ends the message, as in git.

@@ -1,32 +1,11 @@
 //! Error paths of the hooks: each gives a clear message and the documented
 //! exit code, and protected updates fail closed.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::util::*;
 
 /// Run a hook binary in `repo` with `stdin` (pre-receive) or `args` (update).
 fn hook(bin: &str, repo: &std::path::Path, stdin: &[u8], args: &[&str]) -> (i32, String) {
-    let mut c = Command::new(bin);
-    hermetic(&mut c, repo);
-    c.current_dir(repo)
-        .env("GIT_DIR", ".")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn hook");
-    let _ = child.stdin.take().expect("stdin").write_all(stdin);
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    run_hook(bin, repo, stdin, args, &[])
 }
 
 const ZERO: &str = "0000000000000000000000000000000000000000";

@@ -5,6 +5,7 @@ mod commit_oracle;
 mod docs;
 mod failures;
 mod git_shows;
+mod identities;
 mod install;
 mod push;
 mod snapshots;

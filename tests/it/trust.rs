@@ -68,7 +68,7 @@ fn pusher_bound_review_accepts_the_reviewer_and_rejects_a_forged_trailer() {
     let ann = client_as(&s, &[("GL_USERNAME", "ann")]);
     accepted(&ann.push(&["main"]));
     assert_eq!(s.server.rev("refs/heads/main"), Some(commit));
-    // Other adapters: Gitea with the pusher's email, a good signed-push certificate.
+    // Gitea, with the pusher's email (signed pushes: tests/it/identities.rs).
     s.client
         .commit(&ai_message("More", &["Reviewed-by: Bo <bo@example.com>"]));
     let gitea = client_as(
@@ -79,24 +79,6 @@ fn pusher_bound_review_accepts_the_reviewer_and_rejects_a_forged_trailer() {
         ],
     );
     accepted(&gitea.push(&["main"]));
-    s.client
-        .commit(&ai_message("Signed", &["Reviewed-by: Cy <cy@example.com>"]));
-    let bad_cert = client_as(
-        &s,
-        &[
-            ("GIT_PUSH_CERT_SIGNER", "Cy <cy@example.com>"),
-            ("GIT_PUSH_CERT_STATUS", "B"),
-        ],
-    );
-    rejected(&bad_cert.push(&["main"]), "pusher-unauthenticated");
-    let cert = client_as(
-        &s,
-        &[
-            ("GIT_PUSH_CERT_SIGNER", "Cy <cy@example.com>"),
-            ("GIT_PUSH_CERT_STATUS", "G"),
-        ],
-    );
-    accepted(&cert.push(&["main"]));
 }
 
 const OWNED: &str = "[policy]\nowners = [\"owner@example.com\"]\n\n[[protect]]\nrefs = [\"@default\"]\nreview = \"ai\"\n";

@@ -33,8 +33,14 @@ pub fn hermetic(c: &mut Command, home: &Path) {
         "GL_USER",
         "GL_ID",
         "GITEA_PUSHER_NAME",
+        "GITEA_PUSHER_EMAIL",
         "GITHUB_USER_LOGIN",
         "REMOTE_USER",
+        "GIT_PUSH_CERT",
+        "GIT_PUSH_CERT_SIGNER",
+        "GIT_PUSH_CERT_STATUS",
+        "GIT_PUSH_CERT_NONCE_STATUS",
+        "GIT_PUSH_OPTION_COUNT",
     ] {
         c.env_remove(var);
     }
@@ -412,6 +418,40 @@ pub fn cli(dir: &Path, args: &[&str]) -> (i32, String) {
     hermetic(&mut c, dir);
     c.current_dir(dir).args(args);
     let out = run(c);
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Run a hook binary directly in `repo` (`GIT_DIR=.`) with `stdin`, `args`
+/// and extra environment: exit code and stdout+stderr.
+pub fn run_hook(
+    bin: &str,
+    repo: &Path,
+    stdin: &[u8],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String) {
+    use std::io::Write;
+    let mut c = Command::new(bin);
+    hermetic(&mut c, repo);
+    c.current_dir(repo)
+        .env("GIT_DIR", ".")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().expect("spawn hook");
+    let _ = child.stdin.take().expect("stdin").write_all(stdin);
+    let out = child.wait_with_output().expect("wait");
     (
         out.status.code().unwrap_or(-1),
         format!(

@@ -46,6 +46,8 @@ struct ViolationRecord<'a> {
 struct PolicyRecord<'a> {
     source: &'a str,
     sha256: &'a str,
+    #[serde(flatten)]
+    origin: &'a crate::verdict::PolicyOrigin,
 }
 
 /// One decision, as written to the log (the `prev` field is added on append).
@@ -120,6 +122,7 @@ impl<'a> Record<'a> {
             policy: PolicyRecord {
                 source: &verdict.policy_source,
                 sha256: &verdict.policy_sha256,
+                origin: &verdict.policy_origin,
             },
             bypass: verdict.bypass.as_ref(),
         }
@@ -151,6 +154,29 @@ fn last_line(file: &mut File) -> Result<Option<Vec<u8>>> {
         }
         chunk = chunk.saturating_mul(4);
     }
+}
+
+/// The policy the most recent record was judged by: its branch and blob (no
+/// blob: the built-in default, for a branch without a file), looked for in
+/// the log's last 64 KiB; `None` when there is none or
+/// the log cannot be read. The hooks use it to notice the policy moving to
+/// another branch (a changed `HEAD`).
+pub fn last_policy_source(path: &Path) -> Option<(String, Option<String>)> {
+    const WINDOW: u64 = 64 * 1024;
+    let mut file = File::open(path).ok()?;
+    let len = file.seek(SeekFrom::End(0)).ok()?;
+    file.seek(SeekFrom::Start(len.saturating_sub(WINDOW)))
+        .ok()?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).ok()?;
+    tail.split(|&c| c == b'\n').rev().find_map(|line| {
+        let v: Value = serde_json::from_slice(line).ok()?;
+        let policy = v.get("policy")?;
+        Some((
+            policy.get("ref")?.as_str()?.to_string(),
+            policy.get("blob").and_then(Value::as_str).map(String::from),
+        ))
+    })
 }
 
 /// The git config key that makes every append wait for the disk (`fdatasync`).

@@ -21,6 +21,14 @@ use crate::ident::LoginPattern;
 pub use crate::rule::Mode;
 use crate::rule::Rule;
 
+/// The largest policy file read (256 KiB): anything bigger is refused before
+/// parsing, so a pushed or pinned file cannot hold a push for seconds.
+pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+
+/// The most patterns (refs, reviewers, owners, pushers, detection patterns)
+/// one policy may hold; each is compiled, so the cost stays bounded.
+pub const MAX_POLICY_PATTERNS: usize = 2_000;
+
 /// The policy file's name at the root of the default branch.
 pub const POLICY_FILE: &str = ".reviewgate.toml";
 
@@ -146,6 +154,8 @@ pub enum PolicySource {
         refname: String,
         /// The commit id.
         commit: String,
+        /// The blob id of the file.
+        blob: String,
     },
     /// A file given on the command line or pinned by the server.
     File(String),
@@ -155,7 +165,9 @@ impl fmt::Display for PolicySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PolicySource::Builtin => write!(f, "built-in default"),
-            PolicySource::Repository { refname, commit } => {
+            PolicySource::Repository {
+                refname, commit, ..
+            } => {
                 let short = commit.get(..12).unwrap_or(commit);
                 write!(f, "{POLICY_FILE} on {refname} at {short}")
             }
@@ -204,7 +216,10 @@ impl fmt::Display for PolicyError {
             }
             write!(f, "{file}:{}:{}: {}", d.line, d.column, d.message)?;
         }
-        if let PolicySource::Repository { refname, commit } = &self.source_desc {
+        if let PolicySource::Repository {
+            refname, commit, ..
+        } = &self.source_desc
+        {
             write!(f, "\n(policy read from {refname} at commit {commit})")?;
         }
         Ok(())
@@ -220,6 +235,10 @@ pub struct LoadedPolicy {
     pub source: PolicySource,
     /// SHA-256 of the policy text, hex.
     pub sha256: String,
+    /// The branch the policy was read from, or, for the built-in default,
+    /// the branch consulted that has no policy file (`None` for a pinned file
+    /// or when `HEAD` names nothing).
+    pub branch: Option<String>,
 }
 
 /// SHA-256 of `bytes` as lowercase hex.
@@ -242,19 +261,38 @@ impl LoadedPolicy {
     /// Parse and validate a policy text from `source`.
     pub fn from_text(text: &str, source: PolicySource) -> Result<Self, PolicyError> {
         let policy = Policy::parse(text, &source)?;
+        let branch = match &source {
+            PolicySource::Repository { refname, .. } => Some(refname.clone()),
+            _ => None,
+        };
         Ok(Self {
             policy,
             sha256: sha256_hex(text.as_bytes()),
             source,
+            branch,
         })
     }
 
-    /// Parse a policy from raw bytes (rejecting non-UTF-8 with a located error).
+    /// Parse a policy from raw bytes (rejecting non-UTF-8 and oversized files
+    /// with a located error, before any parsing).
     #[expect(
         clippy::indexing_slicing,
         reason = "offsets come from the TOML parser's spans or UTF-8 validation of the same text"
     )]
     pub fn from_bytes(bytes: &[u8], source: PolicySource) -> Result<Self, PolicyError> {
+        if bytes.len() > MAX_POLICY_BYTES {
+            return Err(PolicyError {
+                source_desc: source,
+                diagnostics: vec![Diagnostic {
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the policy file is larger than {} KiB, the limit; a policy is a few dozen lines",
+                        MAX_POLICY_BYTES / 1024
+                    ),
+                }],
+            });
+        }
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::from_text(text, source),
             Err(e) => {
@@ -301,6 +339,8 @@ impl Locator<'_> {
 struct Walker<'a> {
     loc: Locator<'a>,
     diags: Vec<(usize, Diagnostic)>,
+    /// Patterns compiled so far (capped at [`MAX_POLICY_PATTERNS`]).
+    patterns: usize,
 }
 
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -442,7 +482,22 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Count one more pattern; false (with one located error) past the cap.
+    fn count_pattern(&mut self, span: &Range<usize>) -> bool {
+        self.patterns += 1;
+        if self.patterns == MAX_POLICY_PATTERNS + 1 {
+            self.error(
+                span.clone(),
+                format!("too many patterns: a policy may hold at most {MAX_POLICY_PATTERNS} (refs, reviewers, owners, pushers and detection patterns together)"),
+            );
+        }
+        self.patterns <= MAX_POLICY_PATTERNS
+    }
+
     fn login(&mut self, pattern: &str, span: Range<usize>, what: &str) -> Option<LoginPattern> {
+        if !self.count_pattern(&span) {
+            return None;
+        }
         LoginPattern::new(pattern)
             .map_err(|e| self.error(span, format!("`{what}`: {e}")))
             .ok()
@@ -455,6 +510,9 @@ impl<'a> Walker<'a> {
         what: &str,
         build: impl Fn(&str) -> Result<Glob, globset::Error>,
     ) -> Option<GlobMatcher> {
+        if !self.count_pattern(&span) {
+            return None;
+        }
         match build(pattern) {
             Ok(g) => Some(g.compile_matcher()),
             Err(e) => {
@@ -540,6 +598,7 @@ impl Policy {
     /// Parse and validate a policy text. Every problem is reported, located.
     pub fn parse(text: &str, source: &PolicySource) -> Result<Policy, PolicyError> {
         let mut w = Walker {
+            patterns: 0,
             loc: Locator { text },
             diags: Vec::new(),
         };
@@ -951,9 +1010,17 @@ fn parse_window(
                     .ok()
             }
         };
+        let (from_time, until_time) = (f?, u?);
+        if from_time == until_time {
+            w.error(
+                until.span(),
+                format!("`{what}`: `from` and `until` are the same time, so the window is never active (a whole week frozen is an absolute window or a missing [[protect]] entry)"),
+            );
+            return None;
+        }
         Some(Window::Weekly {
-            from: f?,
-            until: u?,
+            from: from_time,
+            until: until_time,
             zone: zone?,
             reason,
         })

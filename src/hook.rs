@@ -143,7 +143,8 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     let pusher = Pusher::from_env(env);
     let options = PushOptions::from_env(env);
     let mut bypass_hint = None;
-    let (mut verdict, protected) = match repo.load_policy() {
+    let log = audit::log_path(&repo.repo);
+    let (mut verdict, protected) = match repo.load_policy_after(audit::last_policy_source(&log)) {
         Ok(policy) => {
             let mut verdict = judge(
                 &repo,
@@ -173,7 +174,6 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
         HookKind::PreReceive => "pre-receive",
         HookKind::Update => "update",
     };
-    let log = audit::log_path(&repo.repo);
     let record = audit::Record::new(
         now,
         repo.repo.path(),

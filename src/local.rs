@@ -104,8 +104,8 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
                 .and_then(|d| tracking(&repo, remote, d));
             match tip {
                 Some(tip) => match hr.policy_blob_at(tip)? {
-                    Some((commit, bytes)) => LoadedPolicy::from_bytes(
-                        &bytes,
+                    Some(found) => LoadedPolicy::from_bytes(
+                        &found.bytes,
                         crate::config::PolicySource::Repository {
                             refname: format!(
                                 "refs/remotes/{remote}/{}",
@@ -114,7 +114,8 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
                                     .and_then(|d| d.strip_prefix("refs/heads/"))
                                     .unwrap_or("HEAD")
                             ),
-                            commit: commit.to_string(),
+                            commit: found.commit.to_string(),
+                            blob: found.blob.to_string(),
                         },
                     )?,
                     None => LoadedPolicy::builtin()?,
@@ -131,7 +132,7 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     };
     if update.old.is_none() && old == Some(new) {
         // Nothing to push: judge an empty update (old == new).
-        let verdict = Verdict::new(&policy.source, &policy.sha256, policy.policy.mode);
+        let verdict = Verdict::for_policy(&policy);
         return Ok(LocalResult { verdict, update });
     }
     let hr = HookRepo::from_repository(repo);

@@ -48,6 +48,35 @@ pub struct HookRepo {
 /// The git config key an admin sets to pin the policy to a server-side file.
 pub const PINNED_POLICY_KEY: &str = "reviewgate.policy";
 
+/// The git config key an admin sets to pin the branch the policy is read from.
+pub const POLICY_BRANCH_KEY: &str = "reviewgate.policyBranch";
+
+/// A policy file found in a commit's tree.
+#[derive(Debug, Clone)]
+pub struct PolicyBlob {
+    /// The commit whose tree holds it.
+    pub commit: Oid,
+    /// The blob.
+    pub blob: Oid,
+    /// Its content (capped: see [`HookRepo::policy_blob_at`]).
+    pub bytes: Vec<u8>,
+}
+
+/// Read a file, at most [`crate::config::MAX_POLICY_BYTES`] + 1 bytes (enough
+/// for the size check to refuse it) and only if it is a regular file.
+fn read_capped(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        anyhow::bail!("not a regular file");
+    }
+    let mut bytes = Vec::new();
+    file.take(crate::config::MAX_POLICY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn is_sha256_repo(git_dir: &Path) -> bool {
     std::fs::read_to_string(git_dir.join("config")).is_ok_and(|c| {
         c.lines().any(|l| {
@@ -271,8 +300,74 @@ impl HookRepo {
     /// branch as it is now (before this push moves anything), else the built-in
     /// default. Never read from pushed commits.
     pub fn load_policy(&self) -> Result<LoadedPolicy, PolicyLoadError> {
+        self.load_policy_after(None)
+    }
+
+    /// [`HookRepo::load_policy`], knowing the repository policy the previous
+    /// decision was judged by (`(branch, blob)`, from the audit log). When the
+    /// policy has moved to another branch since (someone changed `HEAD`) and
+    /// that branch was not protected by the previous policy, its file was never
+    /// gated as a policy: refused until an administrator pins the branch
+    /// (`reviewgate.policyBranch`) or moves `HEAD` back.
+    pub fn load_policy_after(
+        &self,
+        previous: Option<(String, Option<String>)>,
+    ) -> Result<LoadedPolicy, PolicyLoadError> {
+        let loaded = self.load_policy_unchecked()?;
+        if matches!(loaded.source, PolicySource::File(_)) {
+            return Ok(loaded);
+        }
+        let Some(refname) = &loaded.branch else {
+            return Ok(loaded);
+        };
+        let blob = match &loaded.source {
+            PolicySource::Repository { blob, .. } => Some(blob.clone()),
+            _ => None,
+        };
+        let Some((old_ref, old_blob)) = previous else {
+            return Ok(loaded);
+        };
+        if *refname == old_ref || blob == old_blob || self.policy_branch().ok().flatten().is_some()
+        {
+            return Ok(loaded);
+        }
+        // Was the new branch protected (so its policy changes gated) under the
+        // policy in force before?
+        let old = match &old_blob {
+            None => LoadedPolicy::builtin().ok(),
+            Some(old_blob) => Oid::from_str(old_blob)
+                .ok()
+                .and_then(|id| self.repo.find_blob(id).ok())
+                .and_then(|b| {
+                    LoadedPolicy::from_bytes(
+                        b.content(),
+                        PolicySource::Repository {
+                            refname: old_ref.clone(),
+                            commit: String::new(),
+                            blob: old_blob.clone(),
+                        },
+                    )
+                    .ok()
+                }),
+        };
+        if old.is_some_and(|p| p.policy.is_protected(refname, Some(&old_ref))) {
+            return Ok(loaded);
+        }
+        Err(PolicyLoadError::Invalid(crate::config::PolicyError {
+            source_desc: loaded.source.clone(),
+            diagnostics: vec![crate::config::Diagnostic {
+                line: 1,
+                column: 1,
+                message: format!(
+                    "the policy moved from {old_ref} to {refname} since the last push (HEAD changed), and {refname} was not protected by the policy on {old_ref}, so this file was never reviewed as a policy; an administrator who means it runs `git config {POLICY_BRANCH_KEY} {refname}` (or moves HEAD back)"
+                ),
+            }],
+        }))
+    }
+
+    fn load_policy_unchecked(&self) -> Result<LoadedPolicy, PolicyLoadError> {
         if let Some(path) = self.pinned_policy_path() {
-            let bytes = std::fs::read(&path)
+            let bytes = read_capped(&path)
                 .with_context(|| {
                     format!(
                         "reading pinned policy {} ({PINNED_POLICY_KEY})",
@@ -285,21 +380,70 @@ impl HookRepo {
                 PolicySource::File(path.display().to_string()),
             )?);
         }
-        let Some(branch) = self.default_branch() else {
-            return Ok(LoadedPolicy::builtin()?);
+        let default_branch = self.default_branch();
+        let branch = match self.policy_branch().map_err(PolicyLoadError::Read)? {
+            Some(b) => b,
+            None => match &default_branch {
+                Some(b) => b.clone(),
+                None => return Ok(LoadedPolicy::builtin()?),
+            },
+        };
+        let builtin_for = |branch: &str| -> Result<LoadedPolicy, PolicyLoadError> {
+            let mut p = LoadedPolicy::builtin()?;
+            p.branch = Some(branch.to_string());
+            Ok(p)
         };
         let Some(tip) = self.ref_target(&branch).map_err(PolicyLoadError::Read)? else {
-            return Ok(LoadedPolicy::builtin()?);
+            return builtin_for(&branch);
         };
-        match self.policy_blob_at(tip).map_err(PolicyLoadError::Read)? {
-            None => Ok(LoadedPolicy::builtin()?),
-            Some((commit, bytes)) => Ok(LoadedPolicy::from_bytes(
-                &bytes,
-                PolicySource::Repository {
-                    refname: branch,
-                    commit: commit.to_string(),
-                },
-            )?),
+        let Some(found) = self.policy_blob_at(tip).map_err(PolicyLoadError::Read)? else {
+            return builtin_for(&branch);
+        };
+        let source = PolicySource::Repository {
+            refname: branch.clone(),
+            commit: found.commit.to_string(),
+            blob: found.blob.to_string(),
+        };
+        let loaded = LoadedPolicy::from_bytes(&found.bytes, source.clone())?;
+        // A policy is trusted only from a branch it protects itself: changes
+        // to the file are gated only on protected branches, so a policy read
+        // from an unprotected one could be replaced by anyone, unreviewed.
+        if !loaded
+            .policy
+            .is_protected(&branch, default_branch.as_deref())
+        {
+            return Err(PolicyLoadError::Invalid(crate::config::PolicyError {
+                source_desc: source,
+                diagnostics: vec![crate::config::Diagnostic {
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "this policy is read from {branch}, which it does not protect, so anyone could change it unreviewed; add \"@default\" or \"{branch}\" to a [[protect]] entry's refs"
+                    ),
+                }],
+            }));
+        }
+        Ok(loaded)
+    }
+
+    /// The branch the policy is read from when an administrator pinned one
+    /// (`git config reviewgate.policyBranch refs/heads/main`).
+    fn policy_branch(&self) -> Result<Option<String>> {
+        let Ok(cfg) = self.repo.config() else {
+            return Ok(None);
+        };
+        match cfg.get_string(POLICY_BRANCH_KEY) {
+            Ok(b) if b.trim().is_empty() => Ok(None),
+            Ok(b) => {
+                let b = b.trim();
+                if !b.starts_with("refs/heads/") {
+                    anyhow::bail!(
+                        "git config {POLICY_BRANCH_KEY} must name a branch as a full ref (refs/heads/main), not \"{b}\""
+                    );
+                }
+                Ok(Some(b.to_string()))
+            }
+            Err(_) => Ok(None),
         }
     }
 
@@ -330,8 +474,10 @@ impl HookRepo {
         Ok(tree.get_name(POLICY_FILE).map(|e| e.id()))
     }
 
-    /// The policy file's bytes in the tree of the commit `id` peels to.
-    pub fn policy_blob_at(&self, id: Oid) -> Result<Option<(Oid, Vec<u8>)>> {
+    /// The policy file in the tree of the commit `id` peels to: that commit,
+    /// the blob and its bytes (at most [`crate::config::MAX_POLICY_BYTES`] + 1,
+    /// so an oversized file is refused without being read whole).
+    pub fn policy_blob_at(&self, id: Oid) -> Result<Option<PolicyBlob>> {
         let Some(commit_id) = self.peel_to_commit(id)? else {
             return Ok(None);
         };
@@ -342,13 +488,27 @@ impl HookRepo {
         let Some(entry) = tree.get_name(POLICY_FILE) else {
             return Ok(None);
         };
-        let obj = entry
-            .to_object(&self.repo)
+        if entry.kind() != Some(ObjectType::Blob) {
+            anyhow::bail!("{POLICY_FILE} at {commit_id} is not a file");
+        }
+        let blob = entry.id();
+        let odb = self.repo.odb().context("opening the object database")?;
+        let (size, _) = odb
+            .read_header(blob)
             .with_context(|| format!("reading {POLICY_FILE}"))?;
-        let blob = obj
-            .as_blob()
-            .with_context(|| format!("{POLICY_FILE} on the default branch is not a file"))?;
-        Ok(Some((commit_id, blob.content().to_vec())))
+        let bytes = if size > crate::config::MAX_POLICY_BYTES {
+            vec![b' '; crate::config::MAX_POLICY_BYTES + 1]
+        } else {
+            odb.read(blob)
+                .with_context(|| format!("reading {POLICY_FILE}"))?
+                .data()
+                .to_vec()
+        };
+        Ok(Some(PolicyBlob {
+            commit: commit_id,
+            blob,
+            bytes,
+        }))
     }
 
     /// Where hooks of this repository live (`core.hooksPath` aware).

@@ -307,11 +307,16 @@ accepted unrecorded. The server administrator must fix the log's location
     PolicyInvalid = "policy-invalid", fail_closed: true,
         summary: "the trusted policy file is invalid, so protected updates are refused",
         explanation: "\
-The .reviewgate.toml on the default branch (or the file pinned by the server)
-does not parse. Until it is fixed, updates are refused (fail closed). An
-administrator fixes it on the server, for example by pinning a known-good
-policy with `git config reviewgate.policy /path/to/policy.toml`, pushing the
-fix, then unsetting the pin. See the README, \"Recovering from a broken policy\".";
+The .reviewgate.toml the policy is read from (or the file pinned by the
+server) cannot be trusted: it does not parse, is over the size or pattern
+limits, does not protect the branch it is read from, or moved to a branch the
+previous policy did not protect. Until it is fixed, updates are refused (fail
+closed); the message names the cause, with file, line and column. For a broken
+repository file, an administrator pins a known-good policy with
+`git config reviewgate.policy /path/to/policy.toml`, pushes the fix, then
+unsets the pin; for a moved policy, `git config reviewgate.policyBranch
+refs/heads/NAME` confirms the new branch. See the README, \"Recovering from a
+broken policy\".";
     /// The push could not be checked (git error, missing object): fail closed.
     InternalError = "internal-error", fail_closed: true,
         summary: "reviewgate could not check the update, so it is refused",

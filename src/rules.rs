@@ -256,7 +256,7 @@ fn short(id: Oid) -> String {
 /// Judge a whole push.
 pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
     let lp = ctx.policy;
-    let mut verdict = Verdict::new(&lp.source, &lp.sha256, lp.policy.mode);
+    let mut verdict = Verdict::for_policy(lp);
     let odb = match ctx.repo.repo.odb() {
         Ok(odb) => odb,
         Err(e) => {
@@ -696,12 +696,13 @@ fn check_ref_inner(
                 }
             }
         }
-        if let Some((_, bytes)) = repo.policy_blob_at(new_commit)? {
+        if let Some(found) = repo.policy_blob_at(new_commit)? {
             let source = PolicySource::Repository {
                 refname: refname.to_string(),
                 commit: new_commit.to_string(),
+                blob: found.blob.to_string(),
             };
-            if let Err(e) = LoadedPolicy::from_bytes(&bytes, source) {
+            if let Err(e) = LoadedPolicy::from_bytes(&found.bytes, source) {
                 verdict.push(ref_violation(
                     Rule::PolicyChangeInvalid,
                     format!("the new policy does not parse:\n{e}"),

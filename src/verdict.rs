@@ -54,6 +54,9 @@ pub struct Verdict {
     pub commits_checked: u64,
     /// The policy used, for the summary line.
     pub policy_source: String,
+    /// Where the policy was read from, for the audit record: the branch,
+    /// commit and blob of a repository policy, or a pinned file's path.
+    pub policy_origin: PolicyOrigin,
     /// SHA-256 of the policy text.
     pub policy_sha256: String,
     /// Global mode of the policy.
@@ -62,10 +65,60 @@ pub struct Verdict {
     pub bypass: Option<Bypass>,
 }
 
+/// Where a verdict's policy came from, field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyOrigin {
+    /// The branch a repository policy was read from.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub refname: Option<String>,
+    /// Its commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Its blob.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+    /// A pinned file's path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+impl PolicyOrigin {
+    /// The fields of `source`.
+    pub fn of(source: &PolicySource) -> Self {
+        match source {
+            PolicySource::Builtin => Self::default(),
+            PolicySource::Repository {
+                refname,
+                commit,
+                blob,
+            } => Self {
+                refname: Some(refname.clone()),
+                commit: Some(commit.clone()),
+                blob: Some(blob.clone()),
+                file: None,
+            },
+            PolicySource::File(path) => Self {
+                file: Some(path.clone()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
 /// How many violations a verdict keeps in full (the rest are counted).
 pub const MAX_KEPT_VIOLATIONS: usize = 1000;
 
 impl Verdict {
+    /// An empty verdict for a loaded policy (its origin includes the branch a
+    /// built-in default stood in for).
+    pub fn for_policy(policy: &crate::config::LoadedPolicy) -> Self {
+        let mut v = Self::new(&policy.source, &policy.sha256, policy.policy.mode);
+        if v.policy_origin.refname.is_none() && !matches!(policy.source, PolicySource::File(_)) {
+            v.policy_origin.refname = policy.branch.clone();
+        }
+        v
+    }
+
     /// An empty verdict for a policy.
     pub fn new(source: &PolicySource, sha256: &str, mode: Mode) -> Self {
         Self {
@@ -73,6 +126,7 @@ impl Verdict {
             violations_dropped: 0,
             commits_checked: 0,
             policy_source: source.to_string(),
+            policy_origin: PolicyOrigin::of(source),
             policy_sha256: sha256.to_string(),
             mode,
             bypass: None,

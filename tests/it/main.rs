@@ -7,6 +7,7 @@ mod failures;
 mod git_shows;
 mod identities;
 mod install;
+mod policy_trust;
 mod push;
 mod snapshots;
 mod trailers_oracle;

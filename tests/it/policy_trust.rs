@@ -1,0 +1,222 @@
+//! Issue 11, items 6-8: the policy comes only from where it is gated, its
+//! cost is bounded, and windows that can never be active are errors. Real
+//! pushes; each asserts the decision, that no ref moved, and the audit record.
+
+use crate::util::*;
+
+fn server_git(s: &Setup, args: &[&str]) -> String {
+    let mut c = s.server.git();
+    c.args(args);
+    ok(c)
+}
+
+fn last_audit(s: &Setup) -> serde_json::Value {
+    let text = std::fs::read_to_string(s.server.dir.join("reviewgate/audit.jsonl")).expect("log");
+    serde_json::from_str(text.lines().last().expect("a record")).expect("json")
+}
+
+const STRICT: &str = "[policy]\nowners = [\"ann@example.com\"]\n\n[[protect]]\nrefs = [\"@default\"]\nreview = \"all\"\n";
+const WEAK: &str = "[[protect]]\nrefs = [\"@default\"]\nreview = \"none\"\n";
+
+#[test]
+fn switching_head_to_an_ungated_branch_does_not_install_its_policy() {
+    for t in [Transport::Path, Transport::Daemon] {
+        let s = Setup::with_policy(t, STRICT);
+        // A weak policy on an unprotected branch: never gated.
+        s.client.git_ok(&["checkout", "-q", "-b", "weak"]);
+        s.client.write_file(".reviewgate.toml", WEAK);
+        s.client.commit(&format!("Weaker\n\n{REVIEW_ANN}\n"));
+        accepted(&s.client.push(&["weak"]));
+        s.client.commit("Unreviewed work\n");
+        // The strict policy judged the last push: its record names the source.
+        let rec = last_audit(&s);
+        assert_eq!(rec["policy"]["ref"], "refs/heads/main", "{rec}");
+        assert!(rec["policy"]["blob"].is_string(), "{rec}");
+        // A maintainer switches the default branch in the forge's settings.
+        server_git(&s, &["symbolic-ref", "HEAD", "refs/heads/weak"]);
+        let p = refused(&s, &["weak"], "policy-invalid");
+        assert!(
+            p.stderr
+                .contains("the policy moved from refs/heads/main to refs/heads/weak"),
+            "{}",
+            p.stderr
+        );
+        assert!(
+            p.stderr
+                .contains("git config reviewgate.policyBranch refs/heads/weak"),
+            "{}",
+            p.stderr
+        );
+        // Moving HEAD back restores the strict policy.
+        server_git(&s, &["symbolic-ref", "HEAD", "refs/heads/main"]);
+        s.client.git_ok(&["checkout", "-q", "main"]);
+        s.client.commit("More work\n");
+        refused(&s, &["main"], "unreviewed");
+        // An administrator who means it pins the branch: then it governs.
+        server_git(&s, &["symbolic-ref", "HEAD", "refs/heads/weak"]);
+        server_git(
+            &s,
+            &["config", "reviewgate.policyBranch", "refs/heads/weak"],
+        );
+        s.client.git_ok(&["checkout", "-q", "weak"]);
+        accepted(&s.client.push(&["weak"]));
+        assert_eq!(last_audit(&s)["policy"]["ref"], "refs/heads/weak");
+    }
+}
+
+#[test]
+fn switching_head_to_a_gated_branch_is_fine() {
+    // release/* is protected, so its policy changes were gated: moving HEAD
+    // there needs no administrator.
+    let policy = "[policy]\nowners = [\"ann@example.com\"]\n\n[[protect]]\nrefs = [\"@default\", \"refs/heads/release/*\"]\n";
+    let s = Setup::with_policy(Transport::Path, policy);
+    accepted(&s.client.push(&["HEAD:refs/heads/release/2"]));
+    server_git(&s, &["symbolic-ref", "HEAD", "refs/heads/release/2"]);
+    s.client.commit("Human work\n");
+    accepted(&s.client.push(&["HEAD:refs/heads/release/2"]));
+    assert_eq!(last_audit(&s)["policy"]["ref"], "refs/heads/release/2");
+}
+
+#[test]
+fn a_policy_is_trusted_only_from_a_branch_it_protects() {
+    let s = Setup::with_policy(
+        Transport::Path,
+        "[[protect]]\nrefs = [\"refs/heads/release/*\"]\n",
+    );
+    s.client.commit("Work\n");
+    let p = refused(&s, &["main"], "policy-invalid");
+    assert!(p.stderr.contains(".reviewgate.toml:1:1: this policy is read from refs/heads/main, which it does not protect"), "{}", p.stderr);
+}
+
+#[test]
+fn a_pinned_policy_branch_is_read_whatever_head_names() {
+    // `git init --bare` names master; the team pushes main.
+    let s = Setup::new(Transport::Path, Hooks::None);
+    server_git(&s, &["symbolic-ref", "HEAD", "refs/heads/master"]);
+    s.client.write_file(
+        ".reviewgate.toml",
+        STRICT.replace("@default", "refs/heads/main").as_str(),
+    );
+    s.client.commit("Policy\n");
+    accepted(&s.client.push(&["main"]));
+    s.server.install(Hooks::PreReceive);
+    server_git(
+        &s,
+        &["config", "reviewgate.policyBranch", "refs/heads/main"],
+    );
+    s.client.commit("Human work\n");
+    // review = "all" from main's file: an unreviewed human commit is refused.
+    refused(&s, &["main"], "unreviewed");
+    server_git(&s, &["config", "reviewgate.policyBranch", "main"]);
+    let p = refused(&s, &["main"], "policy-invalid");
+    assert!(
+        p.stderr.contains("must name a branch as a full ref"),
+        "{}",
+        p.stderr
+    );
+}
+
+#[test]
+fn policy_changes_are_gated_on_every_protected_branch() {
+    for t in [Transport::Path, Transport::Daemon] {
+        let s = Setup::with_policy(
+            t,
+            "[policy]\nowners = [\"ann@example.com\"]\n\n[[protect]]\nrefs = [\"@default\", \"refs/heads/release/*\"]\n",
+        );
+        // Cutting a release branch from main is not a policy change.
+        accepted(&s.client.push(&["HEAD:refs/heads/release/1"]));
+        // Changing the file there is, reviewed or not by an owner.
+        s.client.write_file(".reviewgate.toml", WEAK);
+        s.client.commit("Relax release policy\n");
+        refused(
+            &s,
+            &["HEAD:refs/heads/release/1"],
+            "policy-change-unreviewed",
+        );
+        // So is creating a new protected branch with a file nobody gated.
+        refused(
+            &s,
+            &["HEAD:refs/heads/release/2"],
+            "policy-change-unreviewed",
+        );
+        s.client.amend_trailer(REVIEW_ANN);
+        accepted(&s.client.push(&["HEAD:refs/heads/release/1"]));
+    }
+}
+
+fn big_policy() -> String {
+    let mut p = String::from("[[protect]]\nrefs = [\"@default\"]\n\n[review]\nreviewers = [\n");
+    while p.len() < 5 * 1024 * 1024 {
+        p.push_str("  \"someone-with-a-long-address@reviewers.example.com\",\n");
+    }
+    p.push_str("]\n");
+    p
+}
+
+#[test]
+fn oversized_policies_are_refused_before_parsing() {
+    // Pushed: the new file is refused with a located error.
+    let s = Setup::with_policy(Transport::Path, "[[protect]]\nrefs = [\"@default\"]\n");
+    s.client.write_file(".reviewgate.toml", &big_policy());
+    s.client.commit(&format!("Huge policy\n\n{REVIEW_ANN}\n"));
+    let p = refused(&s, &["main"], "policy-change-invalid");
+    assert!(
+        p.stderr
+            .contains(".reviewgate.toml:1:1: the policy file is larger than 256 KiB"),
+        "{}",
+        p.stderr
+    );
+    // Pinned on the server: every protected update fails closed (exit 78).
+    let file = s.server.dir.join("pinned.toml");
+    std::fs::write(&file, big_policy()).expect("write");
+    server_git(
+        &s,
+        &["config", "reviewgate.policy", &file.display().to_string()],
+    );
+    let p = refused(&s, &["main"], "policy-invalid");
+    assert!(
+        p.stderr
+            .contains("pinned.toml:1:1: the policy file is larger than 256 KiB"),
+        "{}",
+        p.stderr
+    );
+}
+
+#[test]
+fn too_many_patterns_and_empty_windows_are_located_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut many = String::from("[[protect]]\nrefs = [\"@default\"]\n\n[review]\nreviewers = [\n");
+    for i in 0..2100 {
+        many.push_str(&format!("  \"r{i}@example.com\",\n"));
+    }
+    many.push_str("]\n");
+    std::fs::write(dir.path().join("many.toml"), &many).expect("write");
+    let (code, out) = cli(dir.path(), &["policy", "check", "many.toml"]);
+    assert_eq!(code, 78, "{out}");
+    assert!(
+        out.contains("many.toml:2006:3: too many patterns: a policy may hold at most 2000"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("too many patterns"))
+            .count(),
+        1,
+        "{out}"
+    );
+
+    let empty = "[[protect]]\nrefs = [\"@default\"]\n\n[[protect.freeze]]\nfrom = \"Fri 16:00\"\nuntil = \"Fri 16:00\"\ntimezone = \"UTC\"\nreason = \"never\"\n";
+    std::fs::write(dir.path().join("empty.toml"), empty).expect("write");
+    let (code, out) = cli(dir.path(), &["policy", "check", "empty.toml"]);
+    assert_eq!(code, 78, "{out}");
+    assert!(
+        out.contains("empty.toml:6:9:") && out.contains("never active"),
+        "{out}"
+    );
+    // Pushed, the same file is refused by the gate.
+    let s = Setup::with_policy(Transport::Path, "[[protect]]\nrefs = [\"@default\"]\n");
+    s.client.write_file(".reviewgate.toml", empty);
+    s.client.commit(&format!("Freeze\n\n{REVIEW_ANN}\n"));
+    let p = refused(&s, &["main"], "policy-change-invalid");
+    assert!(p.stderr.contains("never active"), "{}", p.stderr);
+}

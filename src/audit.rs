@@ -129,15 +129,25 @@ impl<'a> Record<'a> {
     }
 }
 
-/// The last line of `file` (without its newline), or `None` if empty.
+/// Whether `line` is a record: a JSON object with a `prev` hash. Anything
+/// else in the log (a torn write, noise) is not part of the chain.
+fn is_record(line: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(line)
+        .ok()
+        .is_some_and(|v| v.get("prev").and_then(Value::as_str).is_some())
+}
+
+/// Where the chain continues: the SHA-256 of the last *complete* record (a
+/// newline-terminated line that is a record), and whether the file ends in a
+/// torn, unterminated line that the next record must not be glued onto.
 #[expect(
     clippy::indexing_slicing,
     reason = "offsets come from rposition on the same buffer"
 )]
-fn last_line(file: &mut File) -> Result<Option<Vec<u8>>> {
+fn chain_tail(file: &mut File) -> Result<(String, bool)> {
     let len = file.seek(SeekFrom::End(0))?;
     if len == 0 {
-        return Ok(None);
+        return Ok((GENESIS.to_string(), false));
     }
     let mut chunk = 4096u64;
     loop {
@@ -145,12 +155,50 @@ fn last_line(file: &mut File) -> Result<Option<Vec<u8>>> {
         file.seek(SeekFrom::Start(start))?;
         let mut buf = Vec::with_capacity((len - start) as usize);
         Read::by_ref(file).take(len - start).read_to_end(&mut buf)?;
-        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        if let Some(nl) = body.iter().rposition(|&c| c == b'\n') {
-            return Ok(Some(body[nl + 1..].to_vec()));
+        let torn_tail = buf.last() != Some(&b'\n');
+        let last_nl = buf.iter().rposition(|&c| c == b'\n');
+        // A write cut just before its newline left a whole record: it is the
+        // last record (the newline written first completes its line).
+        if torn_tail && (last_nl.is_some() || start == 0) {
+            let tail = &buf[last_nl.map_or(0, |p| p + 1)..];
+            if is_record(tail) {
+                return Ok((sha256_hex(tail), true));
+            }
+        }
+        // Complete lines only: up to the last newline.
+        let Some(last_nl) = last_nl else {
+            if start == 0 {
+                return Ok((GENESIS.to_string(), torn_tail));
+            }
+            chunk = chunk.saturating_mul(4);
+            continue;
+        };
+        let complete = &buf[..last_nl];
+        let mut end = complete.len();
+        loop {
+            let line_start = complete[..end]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map(|p| p + 1);
+            // A line is whole if a newline precedes it here, or the buffer
+            // starts at the file's start.
+            let Some(ls) = line_start.or((start == 0).then_some(0)) else {
+                break;
+            };
+            let line = &complete[ls..end];
+            if is_record(line) {
+                return Ok((sha256_hex(line), torn_tail));
+            }
+            if ls == 0 {
+                if start == 0 {
+                    return Ok((GENESIS.to_string(), torn_tail));
+                }
+                break;
+            }
+            end = ls - 1;
         }
         if start == 0 {
-            return Ok(Some(body.to_vec()));
+            return Ok((GENESIS.to_string(), torn_tail));
         }
         chunk = chunk.saturating_mul(4);
     }
@@ -182,12 +230,27 @@ pub fn last_policy_source(path: &Path) -> Option<(String, Option<String>)> {
 /// The git config key that makes every append wait for the disk (`fdatasync`).
 pub const AUDIT_SYNC_KEY: &str = "reviewgate.auditSync";
 
-/// Append `record` to the log at `path`, chained to the last record. With
-/// `sync`, wait until the record is on disk (survives a power cut; costs a few
-/// milliseconds per push).
+/// Append `record` to the log at `path`, chained to the last complete record.
+/// With `sync`, wait until the record is on disk (survives a power cut; costs
+/// a few milliseconds per push).
+///
+/// The log must be a regular file (a symlink to one is fine): a device such
+/// as `/dev/null` or `/dev/stdout` is refused like an unwritable log. A torn
+/// last line (a crash or kill mid-write) gets its newline first, so the new
+/// record is never glued onto it; a failed write (a full disk) is truncated
+/// away, leaving the log as it was.
 pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let not_regular = || {
+        anyhow::anyhow!(
+            "audit log {} is not a regular file (a device, pipe or directory cannot keep records)",
+            path.display()
+        )
+    };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(not_regular());
     }
     let mut file = OpenOptions::new()
         .read(true)
@@ -195,20 +258,29 @@ pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
         .create(true)
         .open(path)
         .with_context(|| format!("opening audit log {}", path.display()))?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
     file.lock()
         .with_context(|| format!("locking audit log {}", path.display()))?;
-    let prev = match last_line(&mut file)? {
-        Some(line) => sha256_hex(&line),
-        None => GENESIS.to_string(),
-    };
+    let (prev, torn_tail) =
+        chain_tail(&mut file).with_context(|| format!("reading audit log {}", path.display()))?;
     let mut value = serde_json::to_value(record).context("encoding the audit record")?;
     if let Value::Object(map) = &mut value {
         map.insert("prev".into(), Value::String(prev));
     }
-    let mut line = serde_json::to_vec(&value).context("encoding the audit record")?;
+    let mut line = Vec::new();
+    if torn_tail {
+        line.push(b'\n');
+    }
+    line.extend(serde_json::to_vec(&value).context("encoding the audit record")?);
     line.push(b'\n');
-    file.write_all(&line)
-        .with_context(|| format!("writing audit log {}", path.display()))?;
+    let before = file.seek(SeekFrom::End(0))?;
+    if let Err(e) = file.write_all(&line) {
+        // Leave no partial record behind (a full disk frees the space back).
+        let _ = file.set_len(before);
+        return Err(e).with_context(|| format!("writing audit log {}", path.display()));
+    }
     if sync {
         file.sync_data()
             .with_context(|| format!("syncing audit log {}", path.display()))?;
@@ -222,18 +294,28 @@ pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
 pub struct VerifyReport {
     /// Records read.
     pub records: usize,
+    /// Lines (1-based) that are not records but that the chain passes over
+    /// intact: torn writes (a crash, a kill), and why each is not a record.
+    pub torn: Vec<(usize, String)>,
     /// The first bad line (1-based) and why, if the chain is broken.
     pub first_bad: Option<(usize, String)>,
     /// SHA-256 of the last record: note it elsewhere to detect truncation.
     pub head: String,
 }
 
-/// Check every record's `prev` against the SHA-256 of the line before it.
+/// Check every record's `prev` against the SHA-256 of the record before it.
+/// A line that is not a record (a torn write) is reported and skipped: the
+/// chain continues from the last complete record, as [`append`] does; if the
+/// next record does not chain to that one, the chain is broken there.
 pub fn verify(path: &Path) -> Result<VerifyReport> {
     let file = File::open(path).with_context(|| format!("opening audit log {}", path.display()))?;
     let mut reader = BufReader::new(file);
-    let mut expected = GENESIS.to_string();
-    let mut records = 0;
+    let mut report = VerifyReport {
+        records: 0,
+        torn: Vec::new(),
+        first_bad: None,
+        head: GENESIS.to_string(),
+    };
     let mut line = Vec::new();
     let mut n = 0;
     loop {
@@ -245,53 +327,40 @@ pub fn verify(path: &Path) -> Result<VerifyReport> {
         n += 1;
         let complete = line.last() == Some(&b'\n');
         let body = line.strip_suffix(b"\n").unwrap_or(&line);
-        if !complete {
-            return Ok(bad(
-                records,
+        if !complete && !is_record(body) {
+            report.torn.push((
                 n,
-                "the last record is incomplete (no newline)",
-                &expected,
+                "torn tail: the last line is incomplete (an interrupted write)".into(),
             ));
+            break;
         }
         let value: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
-                return Ok(bad(
-                    records,
-                    n,
-                    &format!("not a JSON record: {e}"),
-                    &expected,
-                ))
+                report
+                    .torn
+                    .push((n, format!("not a JSON record ({e}): a torn write?")));
+                continue;
             }
         };
-        let prev = value.get("prev").and_then(Value::as_str).unwrap_or("");
-        if prev != expected {
-            let why = if prev.is_empty() {
-                "the record has no `prev` hash".to_string()
-            } else {
-                format!(
-                    "its `prev` hash does not match line {} (that line was edited, or records were deleted, inserted or reordered here)",
-                    n - 1
-                )
-            };
-            return Ok(bad(records, n, &why, &expected));
+        let Some(prev) = value.get("prev").and_then(Value::as_str) else {
+            report.torn.push((
+                n,
+                "a JSON line without a `prev` hash is not a record".into(),
+            ));
+            continue;
+        };
+        if prev != report.head {
+            report.first_bad = Some((
+                n,
+                "its `prev` hash does not match the record before it (that record was edited, or records were deleted, inserted or reordered here)".into(),
+            ));
+            return Ok(report);
         }
-        expected = sha256_hex(body);
-        records += 1;
+        report.head = sha256_hex(body);
+        report.records += 1;
     }
-    Ok(VerifyReport {
-        records,
-        first_bad: None,
-        head: expected,
-    })
-}
-
-fn bad(records: usize, line: usize, why: &str, head: &str) -> VerifyReport {
-    VerifyReport {
-        records,
-        first_bad: Some((line, why.to_string())),
-        head: head.to_string(),
-    }
+    Ok(report)
 }
 
 /// Read all records (for `reviewgate audit show`), skipping nothing: a line
@@ -342,6 +411,101 @@ mod tests {
             );
             append(path, &rec, false).expect("append");
         }
+    }
+
+    #[test]
+    fn a_torn_record_at_every_byte_is_skipped_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let log = dir.path().join("audit.jsonl");
+        write_lines(&log, 3);
+        let whole = std::fs::read(&log).expect("read");
+        let lines: Vec<&[u8]> = whole.split_inclusive(|&c| c == b'\n').collect();
+        let (kept, last) = (lines[..2].concat(), lines[2]);
+        for cut in 1..last.len() {
+            // A crash after `cut` bytes of the third record. Cut just before
+            // its newline, the record is whole: it counts.
+            let whole_record = cut == last.len() - 1;
+            std::fs::write(&log, [&kept[..], &last[..cut]].concat()).expect("w");
+            let r = verify(&log).expect("v");
+            let kept_records = if whole_record { 3 } else { 2 };
+            assert_eq!(
+                (r.records, r.first_bad.clone()),
+                (kept_records, None),
+                "cut {cut}"
+            );
+            if whole_record {
+                assert!(r.torn.is_empty());
+                write_lines(&log, 1);
+                let r = verify(&log).expect("v");
+                assert_eq!((r.records, r.first_bad, r.torn.len()), (4, None, 0));
+                continue;
+            }
+            assert_eq!(r.torn.len(), 1, "cut {cut}");
+            assert!(r.torn[0].1.starts_with("torn tail"), "cut {cut}");
+            // The next append is not glued onto it and chains to record 2.
+            write_lines(&log, 1);
+            let r = verify(&log).expect("v");
+            assert_eq!(r.first_bad, None, "cut {cut}: {:?}", r.first_bad);
+            assert_eq!(r.records, 3, "cut {cut}");
+            assert_eq!(r.torn.len(), 1, "cut {cut}: {:?}", r.torn);
+            let text = std::fs::read(&log).expect("read");
+            let new_last = text
+                .split(|&c| c == b'\n')
+                .rfind(|l| !l.is_empty())
+                .expect("line")
+                .to_vec();
+            let v: Value = serde_json::from_slice(&new_last).expect("the new record is whole");
+            let second = lines[1].strip_suffix(b"\n").expect("nl");
+            assert_eq!(v["prev"], sha256_hex(second), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn a_record_replaced_by_garbage_breaks_the_chain() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let log = dir.path().join("audit.jsonl");
+        write_lines(&log, 4);
+        let text = std::fs::read_to_string(&log).expect("read");
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[1] = "{\"torn";
+        std::fs::write(&log, lines.join("\n") + "\n").expect("w");
+        let r = verify(&log).expect("v");
+        assert_eq!(r.torn.iter().map(|t| t.0).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(
+            r.first_bad.map(|b| b.0),
+            Some(3),
+            "record 3 chained to the lost record 2"
+        );
+    }
+
+    #[test]
+    fn devices_are_not_logs() {
+        let verdict = Verdict::new(
+            &crate::config::PolicySource::Builtin,
+            "abc",
+            crate::config::Mode::Enforce,
+        );
+        let rec = Record::new(
+            chrono::Utc::now(),
+            Path::new("/r.git"),
+            "pre-receive",
+            None,
+            &[],
+            &verdict,
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let link = dir.path().join("audit.jsonl");
+        std::os::unix::fs::symlink("/dev/null", &link).expect("symlink");
+        let e = append(&link, &rec, false).expect_err("refused");
+        assert!(format!("{e:#}").contains("not a regular file"), "{e:#}");
+        let e = append(Path::new("/dev/null"), &rec, false).expect_err("refused");
+        assert!(format!("{e:#}").contains("not a regular file"), "{e:#}");
+        // A symlink to a regular file is fine.
+        let real = dir.path().join("real.jsonl");
+        let link2 = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&real, &link2).expect("symlink");
+        append(&link2, &rec, false).expect("appended");
+        assert_eq!(verify(&real).expect("v").records, 1);
     }
 
     #[test]

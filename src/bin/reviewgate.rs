@@ -174,13 +174,25 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         } => {
             let log = log_or_default(log)?;
             let r = audit::verify(&log)?;
+            for (line, why) in &r.torn {
+                writeln!(
+                    out,
+                    "{}:{line}: warning: skipped, not a record: {why}; the chain continues after it",
+                    log.display()
+                )?;
+            }
             match r.first_bad {
                 None => {
                     writeln!(
                         out,
-                        "{}: ok, {} record(s), chain intact",
+                        "{}: ok, {} record(s), chain intact{}",
                         log.display(),
-                        r.records
+                        r.records,
+                        if r.torn.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({} torn line(s) skipped)", r.torn.len())
+                        }
                     )?;
                     writeln!(
                         out,
@@ -202,13 +214,17 @@ fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             let log = log_or_default(log)?;
             let records = audit::read_all(&log)?;
             let skip = records.len().saturating_sub(last);
+            let mut unreadable = 0;
             for rec in records.iter().skip(skip) {
                 match rec {
-                    Err(e) => writeln!(out, "unreadable record: {e}")?,
+                    Err(e) => {
+                        unreadable += 1;
+                        writeln!(out, "unreadable record: {}", report::sanitize(e))?
+                    }
                     Ok(v) => writeln!(out, "{}", report::sanitize(&show_record(v)))?,
                 }
             }
-            Ok(0)
+            Ok(if unreadable > 0 { 1 } else { 0 })
         }
         Command::InstallClientHook { force } => {
             let repo = git2::Repository::discover(".")

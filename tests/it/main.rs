@@ -1,4 +1,5 @@
 //! One integration-test binary (links once): real pushes, git as oracle, CLI.
+mod audit_faults;
 mod battery;
 mod catalog;
 mod commit_oracle;

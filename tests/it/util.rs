@@ -526,3 +526,14 @@ impl Rng {
         items[self.below(items.len())]
     }
 }
+
+/// Say loudly that a test did not run, and why; in CI (`CI=true`) a missing
+/// prerequisite is a failure, never a skip.
+#[expect(clippy::print_stderr, reason = "a skipped test says so on stderr")]
+pub fn skip_or_fail(test: &str, why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: {why} (in CI this must run)"
+    );
+    eprintln!("\n*** SKIPPED {test}: {why} ***\n");
+}

@@ -58,6 +58,13 @@ done
 case "$layout" in ""|plain|gitea|gitlab|gitolite) ;; *) die "unknown layout '$layout' (plain, gitea, gitlab, gitolite)" ;; esac
 
 bin_dir_given=1
+# Paths are written single-quoted into the wrappers: refuse what would break that.
+case "$bin_dir" in
+  *\'*) die "--bin-dir must not contain a single quote: $bin_dir" ;;
+esac
+case "$bin_dir" in
+  *[[:cntrl:]]*) die "--bin-dir must not contain control characters (newlines, tabs)" ;;
+esac
 if [ -z "$bin_dir" ]; then
   bin_dir_given=0
   if [ "$(id -u)" = 0 ]; then bin_dir=/usr/local/libexec/reviewgate
@@ -113,16 +120,27 @@ detect_layout() {
 }
 
 # The wrapper text for hook $1 (pre-receive|update), chaining $2 if non-empty.
+# Every path in it is single-quoted ($bin_dir is checked to hold no quote or
+# control character); a chained pre-receive gets the ref list from a file, and
+# every step is checked, so no hook ever sees a truncated list. The third
+# line carries a checksum of the rest, so --uninstall can tell an edited
+# wrapper (kept as a backup) from its own.
 wrapper() {
+  local body sum
+  body=$(wrapper_body "$@")
+  sum=$(printf '%s\n' "$body" | checksum)
+  printf '#!/bin/sh\n%s (%s); installed by reviewgate install.sh, do not edit.\n# reviewgate-sum: %s\n%s' "$MARK" "$1" "$sum" "$body"
+}
+
+wrapper_body() {
   local kind=$1 chained=$2 bin="$bin_dir/reviewgate-$1"
-  printf '#!/bin/sh\n%s (%s); installed by reviewgate install.sh, do not edit.\n' "$MARK" "$kind"
   if [ -n "$chained" ]; then
     printf '# Runs the previous hook (%s) first; either can reject.\n' "$(basename "$chained")"
     if [ "$kind" = pre-receive ]; then
       cat <<EOF
-tmp=\$(mktemp) || exit 2
+tmp=\$(mktemp "\${TMPDIR:-/tmp}/reviewgate-refs.XXXXXX") || { echo "reviewgate: cannot create a temporary file in \\\$TMPDIR; push refused" >&2; exit 2; }
 trap 'rm -f "\$tmp"' EXIT
-cat >"\$tmp"
+cat >"\$tmp" || { echo "reviewgate: cannot save the pushed ref list (is \\\$TMPDIR full?); push refused" >&2; exit 2; }
 "\$(dirname "\$0")/$(basename "$chained")" "\$@" <"\$tmp" || exit \$?
 '$bin' "\$@" <"\$tmp"
 EOF
@@ -135,7 +153,23 @@ EOF
   fi
 }
 
+# sha256 of stdin, hex (sha256sum or shasum; "none" without either).
+checksum() {
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then shasum -a 256 | cut -d' ' -f1
+  else cat >/dev/null; echo none; fi
+}
+
 is_ours() { grep -qs "^$MARK" "$1"; }
+
+# Ours and exactly as we wrote it (its checksum line matches the rest).
+is_pristine() {
+  local path=$1 want got
+  want=$(sed -n '3s/^# reviewgate-sum: //p' "$path")
+  [ -n "$want" ] && [ "$want" != none ] || return 1
+  got=$(sed '1,3d' "$path" | checksum)
+  [ "$want" = "$got" ]
+}
 
 # Install hook $2 at path $1 (plain-style slot that may hold a foreign hook).
 install_slot() {
@@ -145,6 +179,9 @@ install_slot() {
       # Ours already: keep whatever it chains, refresh if the text changed.
       if [ -e "$path.reviewgate-orig" ]; then chained="$path.reviewgate-orig"; fi
     elif [ "$chain" = 1 ]; then
+      if [ -e "$path.reviewgate-orig" ] || [ -L "$path.reviewgate-orig" ]; then
+        die "$path.reviewgate-orig already exists (an earlier chain); move one of them away first"
+      fi
       run mv "$path" "$path.reviewgate-orig"
       chained="$path.reviewgate-orig"
       say "chaining existing $(basename "$path") (kept as $(basename "$path").reviewgate-orig)"
@@ -172,13 +209,26 @@ write_hook() {
 uninstall_slot() {
   local path=$1
   if is_ours "$path"; then
-    run rm -f "$path"
-    say "removed $path"
+    if is_pristine "$path"; then
+      run rm -f "$path"
+      say "removed $path"
+    else
+      # Edited since we wrote it: keep it, as found.
+      run mv "$path" "$path.reviewgate-edited"
+      say "$path was edited after install: kept as $(basename "$path").reviewgate-edited"
+    fi
     if [ -e "$path.reviewgate-orig" ] || [ -L "$path.reviewgate-orig" ]; then
       run mv "$path.reviewgate-orig" "$path"
       say "restored the previous $(basename "$path")"
     fi
   fi
+}
+
+# Every slot reviewgate can occupy in a repository, in any layout.
+all_slots() {
+  local repo=$1 hooks=$2
+  printf '%s\n' "$hooks/pre-receive" "$hooks/update" "$hooks/pre-receive.d/reviewgate" \
+    "$hooks/update.d/reviewgate" "$repo/custom_hooks/pre-receive.d/reviewgate"
 }
 
 do_repo() {
@@ -199,17 +249,31 @@ do_repo() {
     gitlab) slots=("$repo/custom_hooks/pre-receive.d/reviewgate:pre-receive") ;;
     gitolite) slots=("$hooks/pre-receive:pre-receive") ;; # gitolite owns `update`
   esac
+  if [ "$lay" = gitlab ] && [ -e "$repo/custom_hooks" ] && [ ! -d "$repo/custom_hooks" ]; then
+    die "$repo/custom_hooks exists and is not a directory; GitLab's server hooks go in custom_hooks/pre-receive.d/ (move the file away)"
+  fi
   local s
   if [ "$uninstall" = 1 ]; then
-    for s in "$hooks/pre-receive" "$hooks/update" "$hooks/pre-receive.d/reviewgate" "$hooks/update.d/reviewgate" "$repo/custom_hooks/pre-receive.d/reviewgate"; do
+    while IFS= read -r s; do
       uninstall_slot "$s"
-    done
+    done < <(all_slots "$repo" "$hooks")
     if [ "$(rgit "$repo" config --get reviewgate.installedAdvertise 2>/dev/null)" = true ]; then
       run rgit "$repo" config --unset receive.advertisePushOptions
       run rgit "$repo" config --unset reviewgate.installedAdvertise
     fi
     return
   fi
+  # Our hook in a slot of another layout (installed earlier with a different
+  # --layout) is replaced, not doubled.
+  local wanted other
+  while IFS= read -r other; do
+    wanted=0
+    for s in "${slots[@]}"; do [ "${s%%:*}" = "$other" ] && wanted=1; done
+    if [ "$wanted" = 0 ] && is_ours "$other"; then
+      say "removing our hook from $other (another layout)"
+      uninstall_slot "$other"
+    fi
+  done < <(all_slots "$repo" "$hooks")
   for s in "${slots[@]}"; do
     install_slot "${s%%:*}" "${s##*:}"
   done

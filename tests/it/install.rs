@@ -305,3 +305,203 @@ fn demo_runs_non_interactively() {
     assert!(text.matches("main -> main").count() >= 3, "{text}");
     assert!(text.contains("Sandbox: "), "{text}");
 }
+
+// --- Issue 11, item 4: the installer fails closed ----------------------------
+
+fn write_exec(path: &Path, text: &str) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+    let mut perms = std::fs::metadata(path).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(path, perms).expect("chmod");
+}
+
+/// A foreign pre-receive that records what it was given, chained by install.sh.
+fn chained_server(root: &Path) -> (Server, PathBuf) {
+    let srv = Server::new(root, "srv.git", Hooks::None);
+    let saw = root.join("foreign-saw");
+    write_exec(
+        &srv.dir.join("hooks/pre-receive"),
+        &format!(
+            "#!/bin/sh\necho ran >> '{0}'\ncat >> '{0}'\nexit 0\n",
+            saw.display()
+        ),
+    );
+    let (ok_, out) = install(root, &["--chain", srv.dir.to_str().expect("utf8")]);
+    assert!(ok_, "{out}");
+    (srv, saw)
+}
+
+#[test]
+fn the_chain_wrapper_refuses_when_it_cannot_keep_the_ref_list() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (srv, saw) = chained_server(root.path());
+    let mut client = Client::new(root.path(), "work", &srv.url());
+    client.commit("Initial\n");
+    // A $TMPDIR the wrapper cannot use (missing; as root, also a full one).
+    let mut tmpdirs = vec![root.path().join("no-such-dir")];
+    let full = root.path().join("full-tmp");
+    // SAFETY: geteuid has no preconditions.
+    let mounted = unsafe { libc::geteuid() } == 0 && {
+        std::fs::create_dir_all(&full).expect("mkdir");
+        let ok_ = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4k", "tmpfs"])
+            .arg(&full)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok_ {
+            // Fill it: the temporary file can be created, the refs not written.
+            let _ = std::fs::write(full.join("filler"), vec![0u8; 8192]);
+        }
+        ok_
+    };
+    if mounted {
+        tmpdirs.push(full.clone());
+    } else {
+        skip_or_fail(
+            "install::the_chain_wrapper_refuses_when_it_cannot_keep_the_ref_list (full $TMPDIR)",
+            "needs root to mount a full tmpfs",
+        );
+    }
+    for dir in &tmpdirs {
+        client.env = vec![("TMPDIR".into(), dir.display().to_string())];
+        let p = client.push(&["main"]);
+        assert!(!p.success, "{}", p.stderr);
+        assert!(p.stderr.contains("push refused"), "{}", p.stderr);
+        assert!(
+            !saw.exists(),
+            "the chained hook ran on a ref list it should never see"
+        );
+        assert_eq!(srv.rev("refs/heads/main"), None);
+    }
+    if mounted {
+        let _ = std::process::Command::new("umount").arg(&full).status();
+    }
+    client.env.clear();
+    assert!(client.push(&["main"]).success);
+    let saw_text = std::fs::read_to_string(&saw).expect("saw");
+    assert_eq!(saw_text.lines().count(), 2, "{saw_text}");
+    assert!(saw_text.ends_with(" refs/heads/main\n"), "{saw_text}");
+}
+
+#[test]
+fn bin_dir_paths_with_any_safe_character_work_and_quotes_are_refused() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let odd = root.path().join("bin dir $HOME `id` \"q\" ;&|*");
+    let mut c = Command::new("bash");
+    hermetic(&mut c, root.path());
+    c.arg(install_sh())
+        .arg("--from")
+        .arg(bin_src())
+        .arg("--bin-dir")
+        .arg(&odd)
+        .arg(&srv.dir);
+    let out = run(c);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The hook runs our binary through that path: an AI commit is judged.
+    push_ai_and_human(root.path(), &srv.dir);
+    for bad in ["with'quote", "with\nnewline"] {
+        let (ok_, out) = {
+            let mut c = Command::new("bash");
+            hermetic(&mut c, root.path());
+            c.arg(install_sh())
+                .arg("--from")
+                .arg(bin_src())
+                .arg("--bin-dir")
+                .arg(root.path().join(bad))
+                .arg(&srv.dir);
+            let o = run(c);
+            (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        };
+        assert!(!ok_, "{bad:?} must be refused");
+        assert!(out.contains("--bin-dir must not contain"), "{out}");
+    }
+}
+
+#[test]
+fn uninstall_keeps_an_edited_wrapper_as_found() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let (ok_, out) = install(root.path(), &[repo]);
+    assert!(ok_, "{out}");
+    let hook = srv.dir.join("hooks/pre-receive");
+    let edited = std::fs::read_to_string(&hook).expect("hook") + "# a local tweak\n";
+    std::fs::write(&hook, &edited).expect("edit");
+    let (ok_, out) = install(root.path(), &["--uninstall", repo]);
+    assert!(ok_, "{out}");
+    assert!(out.contains("was edited after install"), "{out}");
+    assert!(!hook.exists());
+    assert_eq!(
+        std::fs::read_to_string(srv.dir.join("hooks/pre-receive.reviewgate-edited")).expect("kept"),
+        edited
+    );
+    // An unedited one is simply removed.
+    let (ok_, _) = install(root.path(), &[repo]);
+    assert!(ok_);
+    let (ok_, out) = install(root.path(), &["--uninstall", repo]);
+    assert!(ok_ && out.contains("removed"), "{out}");
+    assert!(!hook.exists());
+}
+
+#[test]
+fn another_layout_replaces_our_hook_instead_of_adding_a_copy() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let (ok_, out) = install(root.path(), &["--layout", "plain", repo]);
+    assert!(ok_, "{out}");
+    // Later, the administrator learns this is a Gitea repository.
+    let (ok_, out) = install(root.path(), &["--layout", "gitea", repo]);
+    assert!(ok_, "{out}");
+    assert!(out.contains("removing our hook from"), "{out}");
+    assert!(!srv.dir.join("hooks/pre-receive").exists());
+    assert!(srv.dir.join("hooks/pre-receive.d/reviewgate").exists());
+    // Gitea's wrapper runs pre-receive.d/*; stand one in for it.
+    write_exec(
+        &srv.dir.join("hooks/pre-receive"),
+        "#!/bin/sh\n# gitea\ndata=$(cat)\nfor h in \"$(dirname \"$0\")\"/pre-receive.d/*; do printf '%s\\n' \"$data\" | \"$h\" || exit $?; done\n",
+    );
+    let client = Client::new(root.path(), "work", &srv.url());
+    client.commit("Initial\n");
+    assert!(client.push(&["main"]).success);
+    client.commit(&ai_message("AI work", &[]));
+    let p = client.push(&["main"]);
+    assert!(!p.success, "{}", p.stderr);
+    assert_eq!(
+        p.stderr.matches("error[ai-unreviewed]").count(),
+        1,
+        "judged once:\n{}",
+        p.stderr
+    );
+}
+
+#[test]
+fn a_custom_hooks_file_is_a_clear_error() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    std::fs::write(srv.dir.join("custom_hooks"), "not a directory").expect("write");
+    let (ok_, out) = install(
+        root.path(),
+        &["--layout", "gitlab", srv.dir.to_str().expect("utf8")],
+    );
+    assert!(!ok_);
+    assert!(
+        out.contains("custom_hooks exists and is not a directory"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Not a directory"),
+        "no raw shell error: {out}"
+    );
+}

@@ -207,7 +207,10 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     } else {
         Vec::new()
     };
-    if verdict.rejects() {
+    let bypassable = verdict.violations.iter().any(|v| {
+        v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass()
+    });
+    if verdict.rejects() && verdict.bypass.is_none() && bypassable {
         if let Some(advertised) = bypass_hint {
             lines.push("reviewgate: emergency? a pusher listed in [bypass] can break glass (audited): git push -o reviewgate.bypass=\"reason\"".into());
             if !advertised {

@@ -470,3 +470,26 @@ fn g18_eighty_thousand_distinct_reviewers_are_judged() {
         p.stderr.len()
     );
 }
+
+// --- Issue 11, item 5: namespaces cannot be bypassed by name ----------------
+
+#[test]
+fn g19_a_namespaced_ref_named_directly_is_refused() {
+    for t in TRANSPORTS {
+        let s = Setup::with_main(t, Hooks::PreReceive);
+        s.client.commit(&ai_message("Add parser", &[]));
+        // Would become another namespace's main, past its protections.
+        let p = refused(
+            &s,
+            &["HEAD:refs/namespaces/team/refs/heads/main"],
+            "namespaced-ref",
+        );
+        assert!(p.stderr.contains("GIT_NAMESPACE"), "{}", p.stderr);
+        s.client.commit("Human work\n");
+        refused(
+            &s,
+            &["HEAD:refs/namespaces/team/refs/heads/feature"],
+            "namespaced-ref",
+        );
+    }
+}

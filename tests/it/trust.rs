@@ -419,3 +419,47 @@ fn bad_freeze_windows_are_reported_with_locations() {
         "{out}"
     );
 }
+
+#[test]
+fn break_glass_never_deletes_or_moves_a_release_tag() {
+    // Issue 11, item 9: an emergency does not restore history. (Over a local
+    // path, where the test can play the server's authenticated login.)
+    let s = Setup::with_policy(
+        Transport::Path,
+        "[bypass]\npushers = [\"oncall-*\"]\n\n[[protect]]\nrefs = [\"@default\"]\n\n[[protect]]\nrefs = [\"refs/tags/v*\"]\nallow-update = false\n",
+    );
+    server_config(&s, "receive.advertisePushOptions", "true");
+    let oncall = client_as(&s, &[("GL_USERNAME", "oncall-eu")]);
+    assert!(s.client.push(&["HEAD:refs/tags/v1"]).success);
+    let bypass = "reviewgate.bypass=prod down";
+    // Deleting main: refused, break-glass or not.
+    let p = refused_by(&s, &oncall, &["-o", bypass, ":refs/heads/main"], "deletion");
+    assert!(
+        p.stderr.contains("BREAK-GLASS"),
+        "honoured for the rest: {}",
+        p.stderr
+    );
+    // Moving and deleting a protected tag: refused.
+    s.client.commit("Next\n");
+    refused_by(
+        &s,
+        &oncall,
+        &["-o", bypass, "--force", "HEAD:refs/tags/v1"],
+        "immutable-ref",
+    );
+    refused_by(&s, &oncall, &["-o", bypass, ":refs/tags/v1"], "deletion");
+    // A force-push of main is an emergency break-glass may allow (audited).
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.client
+        .git_ok(&["commit", "-q", "--amend", "-m", "Rewritten"]);
+    let p = oncall.push(&["-o", bypass, "--force", "main"]);
+    assert!(
+        p.success && p.stderr.contains("warning[force-push]"),
+        "{}",
+        p.stderr
+    );
+    assert_eq!(
+        audit_records(&s).last().expect("record")["decision"],
+        "accepted-by-bypass"
+    );
+}

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::sha256_hex;
+use crate::policy::sha256_hex;
 use crate::push::{Pusher, RefUpdate};
 use crate::verdict::{Bypass, ExitStatus, Severity, Verdict};
 
@@ -396,9 +396,9 @@ mod tests {
 
     fn write_lines(path: &Path, n: usize) {
         let verdict = Verdict::new(
-            &crate::config::PolicySource::Builtin,
+            &crate::policy::PolicySource::Builtin,
             "abc",
-            crate::config::Mode::Enforce,
+            crate::policy::Mode::Enforce,
         );
         for _ in 0..n {
             let rec = Record::new(
@@ -481,9 +481,9 @@ mod tests {
     #[test]
     fn devices_are_not_logs() {
         let verdict = Verdict::new(
-            &crate::config::PolicySource::Builtin,
+            &crate::policy::PolicySource::Builtin,
             "abc",
-            crate::config::Mode::Enforce,
+            crate::policy::Mode::Enforce,
         );
         let rec = Record::new(
             chrono::Utc::now(),

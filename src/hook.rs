@@ -1,6 +1,7 @@
 //! The two hooks as library calls: input in, [`Outcome`] out (lines to show the
 //! pusher and an exit status). The binaries in `hooks/` only wire stdin, argv,
-//! the environment and stderr to these functions.
+//! the environment and stderr to these functions. This module orchestrates
+//! and words nothing: [`crate::report`] does.
 //!
 //! Every failure is an outcome, never a panic or a silent accept: bad input and
 //! git errors reject with exit 2, a broken policy with exit 78.
@@ -11,12 +12,14 @@ use std::panic::{self, AssertUnwindSafe};
 use chrono::{DateTime, Utc};
 
 use crate::audit;
-use crate::config::{LoadedPolicy, Mode, Policy, PolicySource};
-use crate::push::{self, Env, InputError, PushOptions, Pusher, RefUpdate, IDENTITY_VARIABLES};
-use crate::repo::{HookRepo, OpenError, PolicyLoadError};
+use crate::policy::load::{self, PolicyLoadError};
+use crate::policy::LoadedPolicy;
+use crate::push::{self, Env, InputError, PushOptions, Pusher, RefUpdate};
+use crate::repo::{self, HookRepo, OpenError};
 use crate::report;
+use crate::rules::bypass::{self, Decision};
 use crate::rules::{self, CheckContext};
-use crate::verdict::{Bypass, ExitStatus, Rule, Severity, Verdict, Violation};
+use crate::verdict::{ExitStatus, Verdict};
 
 /// What a hook run decided.
 #[derive(Debug)]
@@ -29,6 +32,18 @@ pub struct Outcome {
     pub verdict: Option<Verdict>,
 }
 
+impl Outcome {
+    /// A push refused before it could be judged (exit 2), with the lines
+    /// [`report::failure`] words.
+    fn failed(headline: &str, detail: &str) -> Self {
+        Self {
+            status: ExitStatus::InternalError,
+            lines: report::failure(headline, detail),
+            verdict: None,
+        }
+    }
+}
+
 /// Which hook is running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HookKind {
@@ -38,31 +53,18 @@ pub enum HookKind {
     Update,
 }
 
-fn failure(status: ExitStatus, rule: Rule, headline: &str, detail: &str) -> Outcome {
-    let mut lines = vec![format!("reviewgate: push rejected: {headline}")];
-    lines.push(format!(
-        "error[{}]: {}",
-        rule.code(),
-        report::sanitize(headline)
-    ));
-    for l in detail.lines() {
-        lines.push(format!("  {}", report::sanitize(l)));
-    }
-    lines.push(format!(
-        "reviewgate: run `reviewgate explain {}` for details",
-        rule.code()
-    ));
-    Outcome {
-        status,
-        lines,
-        verdict: None,
+impl HookKind {
+    /// The hook's name, as git calls it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HookKind::PreReceive => "pre-receive",
+            HookKind::Update => "update",
+        }
     }
 }
 
 fn input_failure(e: &InputError) -> Outcome {
-    failure(
-        ExitStatus::InternalError,
-        Rule::InternalError,
+    Outcome::failed(
         "the hook's input could not be read (fail closed)",
         &e.to_string(),
     )
@@ -70,9 +72,7 @@ fn input_failure(e: &InputError) -> Outcome {
 
 /// The outcome when standard input cannot be read.
 pub fn stdin_failure(e: &std::io::Error) -> Outcome {
-    failure(
-        ExitStatus::InternalError,
-        Rule::InternalError,
+    Outcome::failed(
         "the hook's input could not be read (fail closed)",
         &e.to_string(),
     )
@@ -94,129 +94,72 @@ pub fn update(args: &[OsString], env: &Env) -> Outcome {
     }
 }
 
-/// The git config key that pins "now" for freeze windows (tests; server-side only).
-pub const NOW_KEY: &str = "reviewgate.now";
-
-/// The time to judge freeze windows at: `reviewgate.now` from the server's git
-/// config if set (for tests and drills), else the clock.
-pub fn now_for(repo: &HookRepo) -> DateTime<Utc> {
-    repo.repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_string(NOW_KEY).ok())
-        .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
-}
-
 /// Judge `updates` in the repository the environment names.
 pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     let repo = match HookRepo::open_for_hook(env) {
         Ok(r) => r,
         Err(e @ OpenError::Sha256) => {
-            return failure(
-                ExitStatus::InternalError,
-                Rule::InternalError,
-                "SHA-256 repositories are not supported",
-                &e.to_string(),
-            )
+            return Outcome::failed("SHA-256 repositories are not supported", &e.to_string())
         }
         Err(e) => {
-            return failure(
-                ExitStatus::InternalError,
-                Rule::InternalError,
-                "cannot open the repository (fail closed)",
-                &e.to_string(),
-            )
+            return Outcome::failed("cannot open the repository (fail closed)", &e.to_string())
         }
     };
     // With our pre-receive installed, it has judged (and audited) every ref of
     // this push already, with the push options the update hook cannot see.
-    if kind == HookKind::Update && pre_receive_is_ours(&repo) {
+    if kind == HookKind::Update && repo::runs_our_pre_receive(&repo) {
         return Outcome {
             status: ExitStatus::Accepted,
             lines: Vec::new(),
             verdict: None,
         };
     }
-    let now = now_for(&repo);
-    let default_branch = repo.default_branch();
+    let now = repo.settings.now.unwrap_or_else(Utc::now);
     let pusher = Pusher::from_env(env);
-    let options = PushOptions::from_env(env);
-    let mut bypass_hint = None;
-    let log = audit::log_path(&repo.repo);
-    let (mut verdict, protected) = match repo.load_policy_after(audit::last_policy_source(&log)) {
-        Ok(policy) => {
-            let mut verdict = judge(
-                &repo,
-                &policy,
-                pusher.as_ref(),
-                default_branch.as_deref(),
-                now,
-                updates,
-            );
-            if kind == HookKind::PreReceive {
-                apply_bypass(&mut verdict, &policy.policy, pusher.as_ref(), &options);
-            }
-            if !policy.policy.bypass_pushers.is_empty() {
-                bypass_hint = Some(options.advertised);
-            }
-            let protected = updates.iter().any(|u| {
-                policy
-                    .policy
-                    .is_protected(&u.name, default_branch.as_deref())
-            });
-            (verdict, protected)
-        }
-        Err(e) => (policy_failure(&e, updates), true),
+    // The update hook never sees push options, so it never breaks glass.
+    let options = match kind {
+        HookKind::PreReceive => PushOptions::from_env(env),
+        HookKind::Update => PushOptions::default(),
     };
-
-    let hook_name = match kind {
-        HookKind::PreReceive => "pre-receive",
-        HookKind::Update => "update",
-    };
+    let log = &repo.settings.audit_log;
+    let (mut verdict, protected, offer_bypass) =
+        match load::load(&repo, audit::last_policy_source(log)) {
+            Ok(policy) => {
+                let protected = updates.iter().any(|u| {
+                    policy
+                        .policy
+                        .is_protected(&u.name, repo.default_branch().as_deref())
+                });
+                let offer =
+                    (!policy.policy.bypass_pushers.is_empty()).then_some(options.advertised);
+                let verdict =
+                    judge_with_bypass(&repo, &policy, pusher.as_ref(), now, updates, &options);
+                (verdict, protected, offer)
+            }
+            Err(e) => (policy_failure(&e, updates), true, None),
+        };
     let record = audit::Record::new(
         now,
         repo.repo.path(),
-        hook_name,
+        kind.name(),
         pusher.as_ref(),
         updates,
         &verdict,
     );
-    let sync = repo
-        .repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_bool(audit::AUDIT_SYNC_KEY).ok())
-        .unwrap_or(false);
-    if let Err(e) = audit::append(&log, &record, sync) {
+    if let Err(e) = audit::append(log, &record, repo.settings.audit_sync) {
         // Documented choice: decisions on protected refs must be on the record.
         if protected {
-            verdict.push(Violation {
-                rule: Rule::AuditUnavailable,
-                severity: Severity::Error,
-                refname: updates.first().map(|u| u.name.clone()).unwrap_or_default(),
-                commit: None,
-                message: format!("cannot write the audit log: {e:#}"),
-                hint: format!("the server administrator must make the log writable or move it (git config {})", audit::AUDIT_LOG_KEY),
-            });
+            let first = updates.first().map(|u| u.name.as_str()).unwrap_or_default();
+            verdict.push(report::audit_unavailable(first, &e));
         }
     }
-
     let mut lines = if protected || !verdict.violations.is_empty() || verdict.bypass.is_some() {
         report::render(&verdict)
     } else {
         Vec::new()
     };
-    let bypassable = verdict.violations.iter().any(|v| {
-        v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass()
-    });
-    if verdict.rejects() && verdict.bypass.is_none() && bypassable {
-        if let Some(advertised) = bypass_hint {
-            lines.push("reviewgate: emergency? a pusher listed in [bypass] can break glass (audited): git push -o reviewgate.bypass=\"reason\"".into());
-            if !advertised {
-                lines.push("reviewgate: (push options need the server setting receive.advertisePushOptions=true)".into());
-            }
-        }
+    if let Some(advertised) = offer_bypass {
+        lines.extend(report::bypass_offer(&verdict, advertised));
     }
     Outcome {
         status: verdict.exit_status(),
@@ -225,66 +168,38 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     }
 }
 
-/// The push option that asks for break-glass.
-pub const BYPASS_OPTION: &str = "reviewgate.bypass";
-
-/// Honour or refuse a break-glass request: only for authenticated pushers
-/// listed in `[bypass] pushers`, only with a reason. Honoured, every policy
-/// violation becomes a warning (fail-closed ones stay errors).
-pub fn apply_bypass(
-    verdict: &mut Verdict,
-    policy: &Policy,
-    pusher: Option<&Pusher>,
-    options: &PushOptions,
-) {
-    let bare = options.options.iter().any(|o| o == BYPASS_OPTION);
-    let Some(reason) = options.value(BYPASS_OPTION).or(bare.then_some("")) else {
-        return;
-    };
-    let reason = reason.trim();
-    let denial = if reason.is_empty() {
-        Some(
-            "break-glass needs a reason: git push -o reviewgate.bypass=\"what is on fire\""
-                .to_string(),
-        )
-    } else {
-        match pusher {
-            None => Some(format!("break-glass needs an authenticated pusher, and the server gave none (looked for {IDENTITY_VARIABLES})")),
-            Some(p) if !crate::rules::pusher_listed(policy, p, &policy.bypass_pushers) => Some(
-                format!("pusher `{}` ({}) is not listed in [bypass] pushers", p.name(), p.source),
-            ),
-            Some(_) => None,
-        }
-    };
-    if let Some(message) = denial {
-        verdict.push(Violation {
-            rule: Rule::BypassDenied,
-            severity: Severity::Error,
-            refname: "(this push)".into(),
-            commit: None,
-            message,
-            hint: "push without the option to be judged normally, or ask a listed pusher".into(),
-        });
-        return;
-    }
-    for v in &mut verdict.violations {
-        if v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass() {
-            v.severity = Severity::Warning;
-        }
-    }
-    if let Some(p) = pusher {
-        verdict.bypass = Some(Bypass {
-            pusher: p.to_string(),
-            reason: reason.to_string(),
-        });
-    }
-}
-
-/// Judge updates against a loaded policy.
-pub fn judge(
+/// Decide break-glass, judge the push with it, and record a denial.
+fn judge_with_bypass(
     repo: &HookRepo,
     policy: &LoadedPolicy,
     pusher: Option<&Pusher>,
+    now: DateTime<Utc>,
+    updates: &[RefUpdate],
+    options: &PushOptions,
+) -> Verdict {
+    let decision = bypass::decide(&policy.policy, pusher, options);
+    let default_branch = repo.default_branch();
+    let ctx = CheckContext {
+        repo,
+        policy,
+        pusher,
+        default_branch: default_branch.as_deref(),
+        now,
+        bypass: matches!(decision, Decision::Honoured(_)),
+    };
+    let mut verdict = rules::check_push(&ctx, updates);
+    match decision {
+        Decision::NotAsked => {}
+        Decision::Denied(message) => verdict.push(report::bypass_denied(message)),
+        Decision::Honoured(b) => verdict.bypass = Some(b),
+    }
+    verdict
+}
+
+/// Judge updates against a loaded policy (no break-glass: the CLI's check).
+pub fn judge(
+    repo: &HookRepo,
+    policy: &LoadedPolicy,
     default_branch: Option<&str>,
     now: DateTime<Utc>,
     updates: &[RefUpdate],
@@ -292,9 +207,10 @@ pub fn judge(
     let ctx = CheckContext {
         repo,
         policy,
-        pusher,
+        pusher: None,
         default_branch,
         now,
+        bypass: false,
     };
     rules::check_push(&ctx, updates)
 }
@@ -304,74 +220,13 @@ fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate]) -> Verdict {
         PolicyLoadError::Invalid(pe) => format!("invalid policy: {}", pe.source_desc),
         PolicyLoadError::Read(_) => "unreadable policy".to_string(),
     };
-    let mut verdict = Verdict::new(&PolicySource::File(source), "-", Mode::Enforce);
-    let refs: Vec<&str> = updates.iter().map(|u| u.name.as_str()).take(5).collect();
-    verdict.push(Violation {
-        rule: Rule::PolicyInvalid,
-        severity: Severity::Error,
-        refname: refs.join(", "),
-        commit: None,
-        message: format!(
-            "the trusted policy cannot be used, so every update is refused (fail closed):\n{e}"
-        ),
-        hint: "an administrator can pin a known-good policy on the server:\n  git config reviewgate.policy /path/to/policy.toml\nthen push the fix and unset it (README: Recovering from a broken policy)".into(),
-    });
+    let mut verdict = Verdict::new(
+        &crate::policy::PolicySource::File(source),
+        "-",
+        crate::rule::Mode::Enforce,
+    );
+    verdict.push(report::policy_invalid(updates, &e.to_string()));
     verdict
-}
-
-/// Whether git will run our pre-receive for this push, so the update hook
-/// may stand down: the `pre-receive` in the hooks directory git uses
-/// (`core.hooksPath` aware) is executable and is either our binary, our
-/// installer's wrapper calling an executable binary of ours, or Gitea's
-/// wrapper with our wrapper in `pre-receive.d/`. Anything less (a file that
-/// merely mentions reviewgate, a hook that is not executable, a wrapper whose
-/// binary is gone) and the update hook judges for itself.
-fn pre_receive_is_ours(repo: &HookRepo) -> bool {
-    let dir = repo.hooks_dir();
-    let hook = dir.join("pre-receive");
-    if runs_our_pre_receive(&hook) {
-        return true;
-    }
-    // Gitea/Forgejo: their pre-receive runs every executable in pre-receive.d/.
-    let gitea_wrapper =
-        std::fs::read(&hook).is_ok_and(|t| is_executable(&hook) && contains(&t, b"pre-receive.d"));
-    gitea_wrapper && runs_our_pre_receive(&dir.join("pre-receive.d").join("reviewgate"))
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn is_executable(path: &std::path::Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-/// The hook file at `path` is executable and runs our pre-receive binary:
-/// it is that binary (by name, through any symlink), or our installer's
-/// wrapper naming an executable `reviewgate-pre-receive`.
-fn runs_our_pre_receive(path: &std::path::Path) -> bool {
-    const BINARY: &str = "reviewgate-pre-receive";
-    if !is_executable(path) {
-        return false;
-    }
-    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if resolved.file_name().is_some_and(|n| n == BINARY) {
-        return true;
-    }
-    let Ok(text) = std::fs::read(path) else {
-        return false;
-    };
-    if !text.starts_with(b"#!/bin/sh\n# reviewgate hook wrapper (pre-receive)") {
-        return false;
-    }
-    // The wrapper calls the binary by an absolute, single-quoted path.
-    String::from_utf8_lossy(&text).lines().any(|line| {
-        line.split('\'')
-            .skip(1)
-            .step_by(2)
-            .any(|p| p.ends_with(BINARY) && is_executable(std::path::Path::new(p)))
-    })
 }
 
 /// Run `f`, turning a panic into a rejecting outcome (fail closed) instead of
@@ -386,12 +241,7 @@ pub fn guarded(f: impl FnOnce() -> Outcome) -> Outcome {
                 .map(|s| (*s).to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            failure(
-                ExitStatus::InternalError,
-                Rule::InternalError,
-                "reviewgate hit an internal error (fail closed)",
-                &what,
-            )
+            Outcome::failed("reviewgate hit an internal error (fail closed)", &what)
         }
     }
 }

@@ -162,79 +162,6 @@ impl Person {
     }
 }
 
-/// A pattern over server logins (`[bypass] pushers`, `[[protect]] pushers`):
-/// case-sensitive, as htpasswd, ssh and most forges are; `*` matches a run of
-/// characters and `?` one character, never a space, `<`, `>` or `@`, so a
-/// wildcard stays within one login and never reaches into a `name <email>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginPattern {
-    text: String,
-}
-
-/// Characters a login wildcard never matches.
-fn outside_login(c: char) -> bool {
-    c.is_whitespace() || c == '<' || c == '>' || c == '@'
-}
-
-impl LoginPattern {
-    /// A pattern as written; empty patterns are refused.
-    pub fn new(text: &str) -> Result<Self, String> {
-        if text.is_empty() {
-            return Err("an empty login pattern matches nobody".into());
-        }
-        Ok(Self {
-            text: text.to_string(),
-        })
-    }
-
-    /// The pattern as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// Whether `login` matches (linear in practice: one backtrack point).
-    pub fn matches(&self, login: &str) -> bool {
-        let p: Vec<char> = self.text.chars().collect();
-        let s: Vec<char> = login.chars().collect();
-        let (mut pi, mut si) = (0usize, 0usize);
-        let mut star: Option<(usize, usize)> = None;
-        while let Some(&c) = s.get(si) {
-            match p.get(pi) {
-                Some('*') => {
-                    star = Some((pi, si));
-                    pi += 1;
-                    continue;
-                }
-                Some('?') if !outside_login(c) => {
-                    pi += 1;
-                    si += 1;
-                    continue;
-                }
-                Some(&q) if q == c && q != '?' => {
-                    pi += 1;
-                    si += 1;
-                    continue;
-                }
-                _ => {}
-            }
-            // Let the last `*` take one more character, if it may.
-            match star {
-                Some((sp, ss)) => match s.get(ss) {
-                    Some(&absorbed) if !outside_login(absorbed) => {
-                        star = Some((sp, ss + 1));
-                        pi = sp + 1;
-                        si = ss + 1;
-                    }
-                    _ => return false,
-                },
-                None => return false,
-            }
-        }
-        p.get(pi..)
-            .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
-    }
-}
-
 /// The `Name <email>` readings of any trailer value that identity patterns
 /// are matched against, for *detection*: a well-formed person's readings
 /// (see [`Person::readings`]), or, for a value that is not one, the value as
@@ -316,27 +243,6 @@ mod tests {
         assert!(r.contains(&"Ann <ann@x.org>".to_string()));
         let r = identity_readings("Claude <noreply@anthropic.com> (via CLI)");
         assert!(r.contains(&"Claude <noreply@anthropic.com>".to_string()));
-    }
-
-    #[test]
-    fn login_patterns_are_exact_and_stay_within_one_login() {
-        let m = |p: &str, l: &str| LoginPattern::new(p).expect("pattern").matches(l);
-        assert!(m("ann", "ann"));
-        assert!(!m("ann", "Ann"), "case-sensitive");
-        assert!(!m("ann", "ann "));
-        assert!(m("oncall-*", "oncall-eu"));
-        assert!(m("oncall-*", "oncall-"));
-        assert!(!m("oncall-*", "oncall-eu bob"), "no spaces");
-        assert!(!m("*", "Ann <ann@example.com>"));
-        assert!(!m("*", "ann@example.com"));
-        assert!(m("*", "ann.lee"));
-        assert!(m("a?n", "ann"));
-        assert!(!m("a?n", "a n"));
-        assert!(m("*-*", "on-call"));
-        assert!(!m("*ann", "bob ann"));
-        assert!(m("ann smith", "ann smith"), "a literal space is literal");
-        assert!(!m("ann*", "ANN"));
-        assert!(LoginPattern::new("").is_err());
     }
 
     #[test]

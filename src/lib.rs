@@ -14,7 +14,7 @@
 //!   stable rule codes, which [`report`] renders for the pusher.
 //!
 //! ```
-//! use reviewgate::config::{LoadedPolicy, Policy};
+//! use reviewgate::policy::{LoadedPolicy, Policy};
 //! let policy = LoadedPolicy::builtin().expect("the built-in policy parses");
 //! assert!(policy.policy.is_protected("refs/heads/main", None));
 //! assert!(!policy.policy.is_protected("refs/heads/feature", None));
@@ -39,12 +39,11 @@
 
 pub mod audit;
 pub mod commit;
-pub mod config;
 pub mod detect;
-pub mod freeze;
 pub mod hook;
 pub mod ident;
-pub mod local;
+pub mod local_check;
+pub mod policy;
 pub mod push;
 pub mod repo;
 pub mod report;

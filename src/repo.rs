@@ -1,13 +1,14 @@
 //! Git access for the hooks: opening the repository so that quarantined objects
-//! are visible, mapping ref names through `GIT_NAMESPACE`, and reading the
-//! trusted policy from the default branch as it is before the push.
+//! are visible, mapping ref names through `GIT_NAMESPACE`, reading refs, trees
+//! and blobs, and the server's own settings (git config), read once.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use git2::{ErrorCode, ObjectType, Oid, Repository};
 
-use crate::config::{LoadedPolicy, PolicyError, PolicySource, POLICY_FILE};
+use chrono::{DateTime, Utc};
+
 use crate::push::Env;
 
 /// Why the repository could not be opened.
@@ -26,55 +27,87 @@ pub enum OpenError {
     },
 }
 
-/// Why the trusted policy could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum PolicyLoadError {
-    /// The policy text is invalid.
-    #[error("{0}")]
-    Invalid(#[from] PolicyError),
-    /// It could not be read at all.
-    #[error("cannot read the policy: {0:#}")]
-    Read(anyhow::Error),
-}
-
 /// The repository a hook runs in.
 pub struct HookRepo {
     /// The libgit2 handle (sees quarantined objects).
     pub repo: Repository,
     /// `refs/namespaces/<ns>/` prefix, or empty.
     ns_prefix: String,
+    /// The server's settings for reviewgate, read once.
+    pub settings: Settings,
 }
 
-/// The git config key an admin sets to pin the policy to a server-side file.
-pub const PINNED_POLICY_KEY: &str = "reviewgate.policy";
-
-/// The git config key an admin sets to pin the branch the policy is read from.
-pub const POLICY_BRANCH_KEY: &str = "reviewgate.policyBranch";
-
-/// A policy file found in a commit's tree.
-#[derive(Debug, Clone)]
-pub struct PolicyBlob {
-    /// The commit whose tree holds it.
-    pub commit: Oid,
-    /// The blob.
-    pub blob: Oid,
-    /// Its content (capped: see [`HookRepo::policy_blob_at`]).
-    pub bytes: Vec<u8>,
+/// The server-side settings reviewgate reads from the repository's git config
+/// (never from pushed content), once per run. Relative paths are resolved
+/// against the git directory.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `reviewgate.policy`: a policy file pinned by the administrator.
+    pub pinned_policy: Option<PathBuf>,
+    /// `reviewgate.policyBranch`: the branch the policy is read from, as written.
+    pub policy_branch: Option<String>,
+    /// `reviewgate.auditLog`: the audit log (default `reviewgate/audit.jsonl`).
+    pub audit_log: PathBuf,
+    /// `reviewgate.auditSync`: wait for the disk on each record.
+    pub audit_sync: bool,
+    /// `reviewgate.now`: the time freeze windows are judged at (drills, tests).
+    pub now: Option<DateTime<Utc>>,
+    /// Where git runs hooks from (`core.hooksPath`, else `hooks/`).
+    pub hooks_dir: PathBuf,
 }
 
-/// Read a file, at most [`crate::config::MAX_POLICY_BYTES`] + 1 bytes (enough
-/// for the size check to refuse it) and only if it is a regular file.
-fn read_capped(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        anyhow::bail!("not a regular file");
+/// The git config keys of [`Settings`].
+pub mod keys {
+    /// A policy file pinned on the server.
+    pub const POLICY: &str = "reviewgate.policy";
+    /// The branch the policy is read from.
+    pub const POLICY_BRANCH: &str = "reviewgate.policyBranch";
+    /// The audit log's path.
+    pub const AUDIT_LOG: &str = "reviewgate.auditLog";
+    /// Wait for the disk on each audit record.
+    pub const AUDIT_SYNC: &str = "reviewgate.auditSync";
+    /// The clock for freeze windows.
+    pub const NOW: &str = "reviewgate.now";
+}
+
+/// The audit log's default path, relative to the git directory.
+pub const DEFAULT_AUDIT_LOG: &str = "reviewgate/audit.jsonl";
+
+impl Settings {
+    /// Read from `repo`'s git config (system and global files included, as git does).
+    pub fn read(repo: &Repository) -> Self {
+        let git_dir = repo.path().to_path_buf();
+        let resolve = |p: PathBuf| if p.is_absolute() { p } else { git_dir.join(p) };
+        let Ok(cfg) = repo.config() else {
+            return Self {
+                audit_log: git_dir.join(DEFAULT_AUDIT_LOG),
+                hooks_dir: git_dir.join("hooks"),
+                ..Self::default()
+            };
+        };
+        let path = |key: &str| {
+            cfg.get_path(key)
+                .ok()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(resolve)
+        };
+        let string = |key: &str| {
+            cfg.get_string(key)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        Self {
+            pinned_policy: path(keys::POLICY),
+            policy_branch: string(keys::POLICY_BRANCH),
+            audit_log: path(keys::AUDIT_LOG).unwrap_or_else(|| git_dir.join(DEFAULT_AUDIT_LOG)),
+            audit_sync: cfg.get_bool(keys::AUDIT_SYNC).unwrap_or(false),
+            now: string(keys::NOW)
+                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|t| t.with_timezone(&Utc)),
+            hooks_dir: path("core.hooksPath").unwrap_or_else(|| git_dir.join("hooks")),
+        }
     }
-    let mut bytes = Vec::new();
-    file.take(crate::config::MAX_POLICY_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 fn is_sha256_repo(git_dir: &Path) -> bool {
@@ -127,6 +160,7 @@ impl HookRepo {
             source,
         })?;
         Ok(Self {
+            settings: Settings::read(&repo),
             repo,
             ns_prefix: String::new(),
         })
@@ -136,6 +170,7 @@ impl HookRepo {
     pub fn from_repository(repo: Repository) -> Self {
         tune_libgit2();
         Self {
+            settings: Settings::read(&repo),
             repo,
             ns_prefix: String::new(),
         }
@@ -216,52 +251,6 @@ impl HookRepo {
             .with_context(|| format!("commit {commit} has no tree header git can read"))
     }
 
-    /// The refs `patterns` name and their current values peeled to commits.
-    /// Literal names are looked up directly and globs list only the refs
-    /// under their literal prefix, so the cost follows the protected refs, not
-    /// the repository's (possibly 100,000) others.
-    pub fn protected_tips(
-        &self,
-        patterns: &[&crate::config::RefPattern],
-        default_branch: Option<&str>,
-    ) -> Result<Vec<(String, Oid)>> {
-        use crate::config::RefPattern;
-        let mut names: Vec<String> = Vec::new();
-        for p in patterns {
-            match p {
-                RefPattern::DefaultBranch => names.extend(default_branch.map(String::from)),
-                RefPattern::Glob { pattern, matcher } => {
-                    let meta = pattern.find(['*', '?', '[', '{', '\\']);
-                    match meta.and_then(|i| pattern.get(..i)) {
-                        None => names.push(pattern.clone()),
-                        Some(prefix) => {
-                            let glob = format!("{}{prefix}*", self.ns_prefix);
-                            for r in self.repo.references_glob(&glob).context("listing refs")? {
-                                let r = r.context("reading a ref")?;
-                                if let Some(name) = r.name().and_then(|n| self.logical(n)) {
-                                    if matcher.is_match(name) {
-                                        names.push(name.to_string());
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        names.sort();
-        names.dedup();
-        let mut tips = Vec::new();
-        for name in names {
-            if let Some(target) = self.ref_target(&name)? {
-                if let Some(c) = self.peel_to_commit(target)? {
-                    tips.push((name, c));
-                }
-            }
-        }
-        Ok(tips)
-    }
-
     /// When `logical` is a symbolic ref on the server, the ref a push to it
     /// really writes (the end of the chain, client-visible); `None` for a
     /// direct ref or one that does not exist.
@@ -295,235 +284,120 @@ impl HookRepo {
         }
     }
 
-    /// The trusted policy: a file pinned in the server's git config
-    /// (`reviewgate.policy`), else `.reviewgate.toml` at the tip of the default
-    /// branch as it is now (before this push moves anything), else the built-in
-    /// default. Never read from pushed commits.
-    pub fn load_policy(&self) -> Result<LoadedPolicy, PolicyLoadError> {
-        self.load_policy_after(None)
-    }
-
-    /// [`HookRepo::load_policy`], knowing the repository policy the previous
-    /// decision was judged by (`(branch, blob)`, from the audit log). When the
-    /// policy has moved to another branch since (someone changed `HEAD`) and
-    /// that branch was not protected by the previous policy, its file was never
-    /// gated as a policy: refused until an administrator pins the branch
-    /// (`reviewgate.policyBranch`) or moves `HEAD` back.
-    pub fn load_policy_after(
-        &self,
-        previous: Option<(String, Option<String>)>,
-    ) -> Result<LoadedPolicy, PolicyLoadError> {
-        let loaded = self.load_policy_unchecked()?;
-        if matches!(loaded.source, PolicySource::File(_)) {
-            return Ok(loaded);
-        }
-        let Some(refname) = &loaded.branch else {
-            return Ok(loaded);
-        };
-        let blob = match &loaded.source {
-            PolicySource::Repository { blob, .. } => Some(blob.clone()),
-            _ => None,
-        };
-        let Some((old_ref, old_blob)) = previous else {
-            return Ok(loaded);
-        };
-        if *refname == old_ref || blob == old_blob || self.policy_branch().ok().flatten().is_some()
-        {
-            return Ok(loaded);
-        }
-        // Was the new branch protected (so its policy changes gated) under the
-        // policy in force before?
-        let old = match &old_blob {
-            None => LoadedPolicy::builtin().ok(),
-            Some(old_blob) => Oid::from_str(old_blob)
-                .ok()
-                .and_then(|id| self.repo.find_blob(id).ok())
-                .and_then(|b| {
-                    LoadedPolicy::from_bytes(
-                        b.content(),
-                        PolicySource::Repository {
-                            refname: old_ref.clone(),
-                            commit: String::new(),
-                            blob: old_blob.clone(),
-                        },
-                    )
-                    .ok()
-                }),
-        };
-        if old.is_some_and(|p| p.policy.is_protected(refname, Some(&old_ref))) {
-            return Ok(loaded);
-        }
-        Err(PolicyLoadError::Invalid(crate::config::PolicyError {
-            source_desc: loaded.source.clone(),
-            diagnostics: vec![crate::config::Diagnostic {
-                line: 1,
-                column: 1,
-                message: format!(
-                    "the policy moved from {old_ref} to {refname} since the last push (HEAD changed), and {refname} was not protected by the policy on {old_ref}, so this file was never reviewed as a policy; an administrator who means it runs `git config {POLICY_BRANCH_KEY} {refname}` (or moves HEAD back)"
-                ),
-            }],
-        }))
-    }
-
-    fn load_policy_unchecked(&self) -> Result<LoadedPolicy, PolicyLoadError> {
-        if let Some(path) = self.pinned_policy_path() {
-            let bytes = read_capped(&path)
-                .with_context(|| {
-                    format!(
-                        "reading pinned policy {} ({PINNED_POLICY_KEY})",
-                        path.display()
-                    )
-                })
-                .map_err(PolicyLoadError::Read)?;
-            return Ok(LoadedPolicy::from_bytes(
-                &bytes,
-                PolicySource::File(path.display().to_string()),
-            )?);
-        }
-        let default_branch = self.default_branch();
-        let branch = match self.policy_branch().map_err(PolicyLoadError::Read)? {
-            Some(b) => b,
-            None => match &default_branch {
-                Some(b) => b.clone(),
-                None => return Ok(LoadedPolicy::builtin()?),
-            },
-        };
-        let builtin_for = |branch: &str| -> Result<LoadedPolicy, PolicyLoadError> {
-            let mut p = LoadedPolicy::builtin()?;
-            p.branch = Some(branch.to_string());
-            Ok(p)
-        };
-        let Some(tip) = self.ref_target(&branch).map_err(PolicyLoadError::Read)? else {
-            return builtin_for(&branch);
-        };
-        let Some(found) = self.policy_blob_at(tip).map_err(PolicyLoadError::Read)? else {
-            return builtin_for(&branch);
-        };
-        let source = PolicySource::Repository {
-            refname: branch.clone(),
-            commit: found.commit.to_string(),
-            blob: found.blob.to_string(),
-        };
-        let loaded = LoadedPolicy::from_bytes(&found.bytes, source.clone())?;
-        // A policy is trusted only from a branch it protects itself: changes
-        // to the file are gated only on protected branches, so a policy read
-        // from an unprotected one could be replaced by anyone, unreviewed.
-        if !loaded
-            .policy
-            .is_protected(&branch, default_branch.as_deref())
-        {
-            return Err(PolicyLoadError::Invalid(crate::config::PolicyError {
-                source_desc: source,
-                diagnostics: vec![crate::config::Diagnostic {
-                    line: 1,
-                    column: 1,
-                    message: format!(
-                        "this policy is read from {branch}, which it does not protect, so anyone could change it unreviewed; add \"@default\" or \"{branch}\" to a [[protect]] entry's refs"
-                    ),
-                }],
-            }));
-        }
-        Ok(loaded)
-    }
-
-    /// The branch the policy is read from when an administrator pinned one
-    /// (`git config reviewgate.policyBranch refs/heads/main`).
-    fn policy_branch(&self) -> Result<Option<String>> {
-        let Ok(cfg) = self.repo.config() else {
-            return Ok(None);
-        };
-        match cfg.get_string(POLICY_BRANCH_KEY) {
-            Ok(b) if b.trim().is_empty() => Ok(None),
-            Ok(b) => {
-                let b = b.trim();
-                if !b.starts_with("refs/heads/") {
-                    anyhow::bail!(
-                        "git config {POLICY_BRANCH_KEY} must name a branch as a full ref (refs/heads/main), not \"{b}\""
-                    );
-                }
-                Ok(Some(b.to_string()))
+    /// The logical names of the refs under `prefix` (client-visible), in this
+    /// namespace. Only that prefix is listed: cost follows it, not the
+    /// repository's (possibly 100,000) other refs.
+    pub fn refs_under(&self, prefix: &str) -> Result<Vec<String>> {
+        let glob = format!("{}{prefix}*", self.ns_prefix);
+        let mut names = Vec::new();
+        for r in self.repo.references_glob(&glob).context("listing refs")? {
+            let r = r.context("reading a ref")?;
+            if let Some(name) = r.name().and_then(|n| self.logical(n)) {
+                names.push(name.to_string());
             }
-            Err(_) => Ok(None),
         }
+        Ok(names)
     }
 
-    fn pinned_policy_path(&self) -> Option<PathBuf> {
-        let cfg = self.repo.config().ok()?;
-        let path = cfg.get_path(PINNED_POLICY_KEY).ok()?;
-        if path.as_os_str().is_empty() {
-            return None;
-        }
-        if path.is_absolute() {
-            Some(path)
-        } else {
-            Some(self.repo.path().join(path))
-        }
-    }
-
-    /// The blob id of the policy file in the tree of commit `id`, if any.
-    pub fn policy_blob_id(&self, id: Oid) -> Result<Option<Oid>> {
-        self.policy_blob_in_tree(self.tree_of(id)?)
-    }
-
-    /// The blob id of the policy file in `tree`, if any.
-    pub fn policy_blob_in_tree(&self, tree: Oid) -> Result<Option<Oid>> {
+    /// The blob named `name` at the root of `tree`, if any (`Err` when the
+    /// entry is not a file).
+    pub fn blob_in_tree(&self, tree: Oid, name: &str) -> Result<Option<Oid>> {
         let tree = self
             .repo
             .find_tree(tree)
             .with_context(|| format!("reading tree {tree}"))?;
-        Ok(tree.get_name(POLICY_FILE).map(|e| e.id()))
+        let found = match tree.get_name(name) {
+            None => None,
+            Some(e) if e.kind() == Some(ObjectType::Blob) => Some(e.id()),
+            Some(_) => anyhow::bail!("{name} in tree {} is not a file", tree.id()),
+        };
+        Ok(found)
     }
 
-    /// The policy file in the tree of the commit `id` peels to: that commit,
-    /// the blob and its bytes (at most [`crate::config::MAX_POLICY_BYTES`] + 1,
-    /// so an oversized file is refused without being read whole).
-    pub fn policy_blob_at(&self, id: Oid) -> Result<Option<PolicyBlob>> {
-        let Some(commit_id) = self.peel_to_commit(id)? else {
-            return Ok(None);
-        };
-        let tree = self
-            .repo
-            .find_tree(self.tree_of(commit_id)?)
-            .context("reading the default branch's tree")?;
-        let Some(entry) = tree.get_name(POLICY_FILE) else {
-            return Ok(None);
-        };
-        if entry.kind() != Some(ObjectType::Blob) {
-            anyhow::bail!("{POLICY_FILE} at {commit_id} is not a file");
-        }
-        let blob = entry.id();
+    /// A blob's bytes, at most `cap` + 1 of them (sized from the object's
+    /// header first, so an oversized blob is never read whole).
+    pub fn read_blob_capped(&self, blob: Oid, cap: usize) -> Result<Vec<u8>> {
         let odb = self.repo.odb().context("opening the object database")?;
         let (size, _) = odb
             .read_header(blob)
-            .with_context(|| format!("reading {POLICY_FILE}"))?;
-        let bytes = if size > crate::config::MAX_POLICY_BYTES {
-            vec![b' '; crate::config::MAX_POLICY_BYTES + 1]
-        } else {
-            odb.read(blob)
-                .with_context(|| format!("reading {POLICY_FILE}"))?
-                .data()
-                .to_vec()
-        };
-        Ok(Some(PolicyBlob {
-            commit: commit_id,
-            blob,
-            bytes,
-        }))
-    }
-
-    /// Where hooks of this repository live (`core.hooksPath` aware).
-    pub fn hooks_dir(&self) -> PathBuf {
-        let configured = self
-            .repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_path("core.hooksPath").ok());
-        match configured {
-            Some(p) if p.is_absolute() => p,
-            Some(p) => self.repo.path().join(p),
-            None => self.repo.path().join("hooks"),
+            .with_context(|| format!("reading blob {blob}"))?;
+        if size > cap {
+            return Ok(vec![b' '; cap + 1]);
         }
+        let object = odb
+            .read(blob)
+            .with_context(|| format!("reading blob {blob}"))?;
+        let bytes = object.data().to_vec();
+        Ok(bytes)
     }
+}
+
+/// Read a file, at most `cap` + 1 bytes (enough for a size check to refuse
+/// it), and only if it is a regular file.
+pub fn read_file_capped(path: &Path, cap: usize) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        anyhow::bail!("not a regular file");
+    }
+    let mut bytes = Vec::new();
+    file.take(cap as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Whether git will run our pre-receive for this push, so the update hook
+/// may stand down: the `pre-receive` in the hooks directory git uses
+/// (`core.hooksPath` aware) is executable and is either our binary, our
+/// installer's wrapper calling an executable binary of ours, or Gitea's
+/// wrapper with our wrapper in `pre-receive.d/`. Anything less (a file that
+/// merely mentions reviewgate, a hook that is not executable, a wrapper whose
+/// binary is gone) and the update hook judges for itself.
+pub fn runs_our_pre_receive(repo: &HookRepo) -> bool {
+    let dir = &repo.settings.hooks_dir;
+    let hook = dir.join("pre-receive");
+    if is_our_pre_receive(&hook) {
+        return true;
+    }
+    // Gitea/Forgejo: their pre-receive runs every executable in pre-receive.d/.
+    let gitea_wrapper =
+        std::fs::read(&hook).is_ok_and(|t| is_executable(&hook) && contains(&t, b"pre-receive.d"));
+    gitea_wrapper && is_our_pre_receive(&dir.join("pre-receive.d").join("reviewgate"))
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The hook file at `path` is executable and runs our pre-receive binary:
+/// it is that binary (by name, through any symlink), or our installer's
+/// wrapper naming an executable `reviewgate-pre-receive`.
+fn is_our_pre_receive(path: &std::path::Path) -> bool {
+    const BINARY: &str = "reviewgate-pre-receive";
+    if !is_executable(path) {
+        return false;
+    }
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if resolved.file_name().is_some_and(|n| n == BINARY) {
+        return true;
+    }
+    let Ok(text) = std::fs::read(path) else {
+        return false;
+    };
+    if !text.starts_with(b"#!/bin/sh\n# reviewgate hook wrapper (pre-receive)") {
+        return false;
+    }
+    // The wrapper calls the binary by an absolute, single-quoted path.
+    String::from_utf8_lossy(&text).lines().any(|line| {
+        line.split('\'')
+            .skip(1)
+            .step_by(2)
+            .any(|p| p.ends_with(BINARY) && is_executable(std::path::Path::new(p)))
+    })
 }
 
 /// libgit2 settings for a hook that reads each commit exactly once (see

@@ -5,7 +5,10 @@
 
 use std::fmt::Write as _;
 
-use crate::verdict::{Severity, Verdict, Violation};
+use crate::push::RefUpdate;
+use crate::repo::keys;
+use crate::rule::Rule;
+use crate::verdict::{short_id, Severity, Verdict, Violation};
 
 /// How many violations are printed before the rest are summarised.
 pub const MAX_PRINTED: usize = 20;
@@ -39,10 +42,6 @@ fn truncate(text: &str, width: usize) -> String {
     s
 }
 
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
 /// Render one violation as lines.
 pub fn render_violation(v: &Violation) -> Vec<String> {
     let label = match v.severity {
@@ -55,7 +54,7 @@ pub fn render_violation(v: &Violation) -> Vec<String> {
         Some(c) => lines.push(format!(
             "{label}[{}]: {refname}: commit {} \"{}\"",
             v.rule.code(),
-            short(&c.id),
+            short_id(&c.id),
             truncate(&sanitize(&c.subject), SUBJECT_WIDTH)
         )),
         None => lines.push(format!("{label}[{}]: {refname}", v.rule.code())),
@@ -163,6 +162,83 @@ fn summary(verdict: &Verdict) -> String {
             .get(..12)
             .unwrap_or(&verdict.policy_sha256)
     )
+}
+
+/// The lines for a push refused before it could be judged (bad input, a
+/// repository that cannot be opened, a panic): always `internal-error`.
+pub fn failure(headline: &str, detail: &str) -> Vec<String> {
+    let rule = Rule::InternalError;
+    let mut lines = vec![format!("reviewgate: push rejected: {headline}")];
+    lines.push(format!("error[{}]: {}", rule.code(), sanitize(headline)));
+    for l in detail.lines() {
+        lines.push(format!("  {}", sanitize(l)));
+    }
+    lines.push(format!(
+        "reviewgate: run `reviewgate explain {}` for details",
+        rule.code()
+    ));
+    lines
+}
+
+/// The violation when the trusted policy cannot be used (fail closed).
+pub fn policy_invalid(updates: &[RefUpdate], detail: &str) -> Violation {
+    let refs: Vec<&str> = updates.iter().map(|u| u.name.as_str()).take(5).collect();
+    Violation {
+        rule: Rule::PolicyInvalid,
+        severity: Severity::Error,
+        refname: refs.join(", "),
+        commit: None,
+        message: format!(
+            "the trusted policy cannot be used, so every update is refused (fail closed):\n{detail}"
+        ),
+        hint: format!("an administrator can pin a known-good policy on the server:\n  git config {} /path/to/policy.toml\nthen push the fix and unset it (README: Recovering from a broken policy)", keys::POLICY),
+    }
+}
+
+/// The violation when the audit record could not be written.
+pub fn audit_unavailable(refname: &str, error: &anyhow::Error) -> Violation {
+    Violation {
+        rule: Rule::AuditUnavailable,
+        severity: Severity::Error,
+        refname: refname.to_string(),
+        commit: None,
+        message: format!("cannot write the audit log: {error:#}"),
+        hint: format!(
+            "the server administrator must make the log writable or move it (git config {})",
+            keys::AUDIT_LOG
+        ),
+    }
+}
+
+/// The violation for a break-glass request that is not honoured.
+pub fn bypass_denied(message: String) -> Violation {
+    Violation {
+        rule: Rule::BypassDenied,
+        severity: Severity::Error,
+        refname: "(this push)".into(),
+        commit: None,
+        message,
+        hint: "push without the option to be judged normally, or ask a listed pusher".into(),
+    }
+}
+
+/// When a rejection is one break-glass could lift, how to ask for it
+/// (`advertised`: whether the server passes push options at all).
+pub fn bypass_offer(verdict: &Verdict, advertised: bool) -> Vec<String> {
+    let liftable = verdict.violations.iter().any(|v| {
+        v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass()
+    });
+    if !verdict.rejects() || verdict.bypass.is_some() || !liftable {
+        return Vec::new();
+    }
+    let mut lines = vec!["reviewgate: emergency? a pusher listed in [bypass] can break glass (audited): git push -o reviewgate.bypass=\"reason\"".to_string()];
+    if !advertised {
+        lines.push(
+            "reviewgate: (push options need the server setting receive.advertisePushOptions=true)"
+                .into(),
+        );
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -1,7 +1,12 @@
 //! Verdicts: violations as data, each with a stable kebab-case rule code.
 
-use crate::config::PolicySource;
+use crate::policy::PolicySource;
 pub use crate::rule::{Mode, Rule, Severity};
+
+/// The first 12 hex digits of an object id (or the whole, if shorter).
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
 
 /// A commit a violation is about.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -111,7 +116,7 @@ pub const MAX_KEPT_VIOLATIONS: usize = 1000;
 impl Verdict {
     /// An empty verdict for a loaded policy (its origin includes the branch a
     /// built-in default stood in for).
-    pub fn for_policy(policy: &crate::config::LoadedPolicy) -> Self {
+    pub fn for_policy(policy: &crate::policy::LoadedPolicy) -> Self {
         let mut v = Self::new(&policy.source, &policy.sha256, policy.policy.mode);
         if v.policy_origin.refname.is_none() && !matches!(policy.source, PolicySource::File(_)) {
             v.policy_origin.refname = policy.branch.clone();

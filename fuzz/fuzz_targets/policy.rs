@@ -2,7 +2,7 @@
 //! location inside the text.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reviewgate::config::{LoadedPolicy, PolicySource};
+use reviewgate::policy::{LoadedPolicy, PolicySource};
 
 fuzz_target!(|data: &[u8]| {
     if let Err(e) = LoadedPolicy::from_bytes(data, PolicySource::File("fuzz.toml".into())) {

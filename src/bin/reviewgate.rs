@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use reviewgate::config::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML, POLICY_FILE};
+use reviewgate::policy::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML, POLICY_FILE};
+use reviewgate::repo::HookRepo;
 use reviewgate::verdict::{ExitStatus, Rule};
-use reviewgate::{audit, local, report};
+use reviewgate::{audit, local_check, report};
 
 #[derive(Parser)]
 #[command(
@@ -101,197 +102,225 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
     let status = match run(cli, &mut out) {
         Ok(s) => s,
+        // A closed pipe (`reviewgate explain | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
-            let _ = writeln!(err, "reviewgate: error: {e:#}");
+            let _ = writeln!(std::io::stderr().lock(), "reviewgate: error: {e:#}");
             ExitStatus::InternalError.code()
         }
     };
     ExitCode::from(status)
 }
 
-fn run(cli: Cli, out: &mut impl Write) -> anyhow::Result<u8> {
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+type Out<'a> = &'a mut dyn Write;
+
+fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
     match cli.command {
         Command::Policy {
             command: PolicyCommand::Template,
-        } => {
-            out.write_all(DEFAULT_POLICY_TOML.as_bytes())?;
-            Ok(0)
-        }
+        } => policy_template(out),
         Command::Policy {
             command: PolicyCommand::Check { file },
-        } => {
-            let path = file.unwrap_or_else(|| POLICY_FILE.to_string());
-            let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
-            match LoadedPolicy::from_bytes(&bytes, PolicySource::File(path.clone())) {
-                Ok(p) => {
-                    writeln!(out, "{path}: ok (sha256 {})", p.sha256)?;
-                    writeln!(out, "mode: {:?}", p.policy.mode)?;
-                    for (i, prot) in p.policy.protect.iter().enumerate() {
-                        let refs: Vec<&str> = prot.refs.iter().map(|r| r.as_str()).collect();
-                        writeln!(
-                            out,
-                            "protect[{i}]: {} (review {:?}, deletion {}, force-push {}, update {}, linear {})",
-                            refs.join(", "),
-                            prot.review,
-                            allowed(prot.allow_deletion),
-                            allowed(prot.allow_force_push),
-                            allowed(prot.allow_update),
-                            prot.linear_history
-                        )?;
-                    }
-                    Ok(0)
-                }
-                Err(e) => {
-                    writeln!(out, "{e}")?;
-                    Ok(ExitStatus::ConfigError.code())
-                }
-            }
-        }
-        Command::Explain { code: None } => {
-            for r in Rule::ALL {
-                writeln!(out, "{:<24} {}", r.code(), r.summary())?;
-            }
-            Ok(0)
-        }
-        Command::Explain { code: Some(code) } => match Rule::from_code(&code) {
-            Some(r) => {
-                writeln!(out, "{}: {}\n\n{}", r.code(), r.summary(), r.explanation())?;
-                Ok(0)
-            }
-            None => {
-                writeln!(
-                    out,
-                    "unknown rule code `{code}`; run `reviewgate explain` for the list"
-                )?;
-                Ok(ExitStatus::InternalError.code())
-            }
-        },
+        } => policy_check(out, file),
+        Command::Explain { code } => explain(out, code.as_deref()),
         Command::Audit {
             command: AuditCommand::Verify { log },
-        } => {
-            let log = log_or_default(log)?;
-            let r = audit::verify(&log)?;
-            for (line, why) in &r.torn {
-                writeln!(
-                    out,
-                    "{}:{line}: warning: skipped, not a record: {why}; the chain continues after it",
-                    log.display()
-                )?;
-            }
-            match r.first_bad {
-                None => {
-                    writeln!(
-                        out,
-                        "{}: ok, {} record(s), chain intact{}",
-                        log.display(),
-                        r.records,
-                        if r.torn.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({} torn line(s) skipped)", r.torn.len())
-                        }
-                    )?;
-                    writeln!(
-                        out,
-                        "head: {} (keep a copy elsewhere to detect truncation)",
-                        r.head
-                    )?;
-                    Ok(0)
-                }
-                Some((line, why)) => {
-                    writeln!(out, "{}:{line}: chain broken: {why}", log.display())?;
-                    writeln!(out, "{} record(s) before it verify", r.records)?;
-                    Ok(1)
-                }
-            }
-        }
+        } => audit_verify(out, log),
         Command::Audit {
             command: AuditCommand::Show { log, last },
-        } => {
-            let log = log_or_default(log)?;
-            let records = audit::read_all(&log)?;
-            let skip = records.len().saturating_sub(last);
-            let mut unreadable = 0;
-            for rec in records.iter().skip(skip) {
-                match rec {
-                    Err(e) => {
-                        unreadable += 1;
-                        writeln!(out, "unreadable record: {}", report::sanitize(e))?
-                    }
-                    Ok(v) => writeln!(out, "{}", report::sanitize(&show_record(v)))?,
-                }
-            }
-            Ok(if unreadable > 0 { 1 } else { 0 })
-        }
-        Command::InstallClientHook { force } => {
-            let repo = git2::Repository::discover(".")
-                .map_err(|e| anyhow::anyhow!("not in a git repository: {}", e.message()))?;
-            let exe = std::env::current_exe()
-                .map_err(|e| anyhow::anyhow!("cannot find the reviewgate binary: {e}"))?;
-            let hooks = reviewgate::repo::HookRepo::from_repository(repo).hooks_dir();
-            let path = hooks.join("pre-push");
-            let text = client_hook(&exe.display().to_string());
-            if let Ok(existing) = std::fs::read_to_string(&path) {
-                if existing == text {
-                    writeln!(out, "{}: already installed", path.display())?;
-                    return Ok(0);
-                }
-                if !existing.contains(CLIENT_HOOK_MARK) && !force {
-                    writeln!(
-                        out,
-                        "{} exists and is not reviewgate's; rerun with --force to replace it",
-                        path.display()
-                    )?;
-                    return Ok(ExitStatus::InternalError.code());
-                }
-            }
-            std::fs::create_dir_all(&hooks)?;
-            std::fs::write(&path, &text)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-            }
-            writeln!(out, "installed {}", path.display())?;
-            writeln!(
-                out,
-                "each push now runs `reviewgate check` first (advisory; skip with --no-verify)"
-            )?;
-            Ok(0)
-        }
+        } => audit_show(out, log, last),
+        Command::InstallClientHook { force } => install_client_hook(out, force),
         Command::Check {
             remote_ref,
             remote,
             policy,
             format,
             range,
-        } => {
-            let res = local::check(
-                std::path::Path::new("."),
-                &local::LocalCheck {
-                    remote_ref,
-                    range,
-                    remote,
-                    policy_file: policy,
-                },
-            )?;
-            match format {
-                Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &res.verdict)?;
-                    writeln!(out)?;
-                }
-                Format::Text => {
-                    for line in report::render(&res.verdict) {
-                        writeln!(out, "{line}")?;
-                    }
-                }
+        } => check(
+            out,
+            local_check::LocalCheck {
+                remote_ref,
+                range,
+                remote,
+                policy_file: policy,
+            },
+            format,
+        ),
+    }
+}
+
+fn policy_template(out: Out<'_>) -> anyhow::Result<u8> {
+    out.write_all(DEFAULT_POLICY_TOML.as_bytes())?;
+    Ok(0)
+}
+
+/// Validate a policy file (`-`: standard input) and print it in its own words.
+fn policy_check(out: Out<'_>, file: Option<String>) -> anyhow::Result<u8> {
+    let path = file.unwrap_or_else(|| POLICY_FILE.to_string());
+    let bytes = if path == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+            .map_err(|e| anyhow::anyhow!("reading standard input: {e}"))?;
+        b
+    } else {
+        std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?
+    };
+    let name = if path == "-" {
+        "<stdin>"
+    } else {
+        path.as_str()
+    };
+    match LoadedPolicy::from_bytes(&bytes, PolicySource::File(name.to_string())) {
+        Ok(p) => {
+            writeln!(out, "{name}: ok (sha256 {})", p.sha256)?;
+            for line in p.policy.describe() {
+                writeln!(out, "{line}")?;
             }
-            Ok(res.verdict.exit_status().code())
+            Ok(0)
+        }
+        Err(e) => {
+            writeln!(out, "{e}")?;
+            Ok(ExitStatus::ConfigError.code())
         }
     }
+}
+
+fn explain(out: Out<'_>, code: Option<&str>) -> anyhow::Result<u8> {
+    let Some(code) = code else {
+        for r in Rule::ALL {
+            writeln!(out, "{:<24} {}", r.code(), r.summary())?;
+        }
+        return Ok(0);
+    };
+    match Rule::from_code(code) {
+        Some(r) => {
+            writeln!(out, "{}: {}\n\n{}", r.code(), r.summary(), r.explanation())?;
+            Ok(0)
+        }
+        None => {
+            writeln!(
+                out,
+                "unknown rule code `{code}`; run `reviewgate explain` for the list"
+            )?;
+            Ok(ExitStatus::InternalError.code())
+        }
+    }
+}
+
+fn audit_verify(out: Out<'_>, log: Option<PathBuf>) -> anyhow::Result<u8> {
+    let log = log_or_default(log)?;
+    let r = audit::verify(&log)?;
+    for (line, why) in &r.torn {
+        writeln!(
+            out,
+            "{}:{line}: warning: skipped, not a record: {why}; the chain continues after it",
+            log.display()
+        )?;
+    }
+    let Some((line, why)) = r.first_bad else {
+        let torn = if r.torn.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} torn line(s) skipped)", r.torn.len())
+        };
+        writeln!(
+            out,
+            "{}: ok, {} record(s), chain intact{torn}",
+            log.display(),
+            r.records
+        )?;
+        writeln!(
+            out,
+            "head: {} (keep a copy elsewhere to detect truncation)",
+            r.head
+        )?;
+        return Ok(0);
+    };
+    writeln!(out, "{}:{line}: chain broken: {why}", log.display())?;
+    writeln!(out, "{} record(s) before it verify", r.records)?;
+    Ok(1)
+}
+
+fn audit_show(out: Out<'_>, log: Option<PathBuf>, last: usize) -> anyhow::Result<u8> {
+    let log = log_or_default(log)?;
+    let records = audit::read_all(&log)?;
+    let skip = records.len().saturating_sub(last);
+    let mut unreadable = 0;
+    for rec in records.iter().skip(skip) {
+        match rec {
+            Err(e) => {
+                unreadable += 1;
+                writeln!(out, "unreadable record: {}", report::sanitize(e))?
+            }
+            Ok(v) => writeln!(out, "{}", report::sanitize(&show_record(v)))?,
+        }
+    }
+    Ok(u8::from(unreadable > 0))
+}
+
+fn install_client_hook(out: Out<'_>, force: bool) -> anyhow::Result<u8> {
+    let repo = discover()?;
+    let exe = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the reviewgate binary: {e}"))?;
+    let hooks = HookRepo::from_repository(repo).settings.hooks_dir;
+    let path = hooks.join("pre-push");
+    let text = client_hook(&exe.display().to_string());
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing == text {
+            writeln!(out, "{}: already installed", path.display())?;
+            return Ok(0);
+        }
+        if !existing.contains(CLIENT_HOOK_MARK) && !force {
+            writeln!(
+                out,
+                "{} exists and is not reviewgate's; rerun with --force to replace it",
+                path.display()
+            )?;
+            return Ok(ExitStatus::InternalError.code());
+        }
+    }
+    std::fs::create_dir_all(&hooks)?;
+    std::fs::write(&path, &text)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    writeln!(out, "installed {}", path.display())?;
+    writeln!(
+        out,
+        "each push now runs `reviewgate check` first (advisory; skip with --no-verify)"
+    )?;
+    Ok(0)
+}
+
+fn check(out: Out<'_>, what: local_check::LocalCheck, format: Format) -> anyhow::Result<u8> {
+    let res = local_check::check(std::path::Path::new("."), &what)?;
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &res.verdict)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            for line in report::render(&res.verdict) {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    Ok(res.verdict.exit_status().code())
+}
+
+/// The repository around the working directory, or a plain-words error.
+fn discover() -> anyhow::Result<git2::Repository> {
+    git2::Repository::discover(".").map_err(|_| anyhow::anyhow!("not inside a git repository"))
 }
 
 const CLIENT_HOOK_MARK: &str = "# reviewgate client hook";
@@ -334,10 +363,8 @@ fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match log {
         Some(l) => Ok(l),
         None => {
-            let repo = git2::Repository::discover(".").map_err(|e| {
-                anyhow::anyhow!("no log given and not in a repository: {}", e.message())
-            })?;
-            Ok(audit::log_path(&repo))
+            let repo = discover().map_err(|e| anyhow::anyhow!("no log given and {e}"))?;
+            Ok(HookRepo::from_repository(repo).settings.audit_log)
         }
     }
 }
@@ -392,10 +419,13 @@ fn show_record(v: &serde_json::Value) -> String {
     line
 }
 
-fn allowed(b: bool) -> &'static str {
-    if b {
-        "allowed"
-    } else {
-        "denied"
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }

@@ -1,7 +1,7 @@
 //! The docs stay true to the code: README documents every rule code and exit
 //! code, shows the built-in template verbatim, and its examples parse.
 
-use reviewgate::config::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML};
+use reviewgate::policy::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML};
 use reviewgate::verdict::{ExitStatus, Rule};
 
 fn readme() -> String {

@@ -92,7 +92,7 @@ fn cli_policy_check() {
     insta::assert_snapshot!(out);
     let (code, template) = cli(dir.path(), &["policy", "template"]);
     assert_eq!(code, 0);
-    assert_eq!(template, reviewgate::config::DEFAULT_POLICY_TOML);
+    assert_eq!(template, reviewgate::policy::DEFAULT_POLICY_TOML);
     std::fs::write(dir.path().join("ok.toml"), &template).expect("write");
     let (code, out) = cli(dir.path(), &["policy", "check", "ok.toml"]);
     assert_eq!(code, 0);

@@ -34,6 +34,11 @@ impl WeekTime {
                 .num_minutes()
     }
 
+    /// `Fri 16:00`.
+    pub fn describe(self) -> String {
+        format!("{} {}", self.day, self.time.format("%H:%M"))
+    }
+
     /// Parse `Fri 16:00` (day names in English, 3 letters or full, any case).
     pub fn parse(text: &str) -> Result<WeekTime, String> {
         let mut parts = text.split_whitespace();
@@ -132,6 +137,32 @@ fn to_utc(naive: chrono::NaiveDateTime, zone: &Zone) -> DateTime<Utc> {
 }
 
 impl Window {
+    /// The window in words: `"Holiday freeze": 2026-12-20T00:00:00Z until
+    /// 2027-01-04T08:00:00Z`, or weekly `from Fri 16:00 until Mon 08:00 (Europe/Berlin)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Window::Absolute { start, end, reason } => format!(
+                "{reason:?}: {} until {}",
+                start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Window::Weekly {
+                from,
+                until,
+                zone,
+                reason,
+            } => format!(
+                "{reason:?}: every week from {} until {} ({})",
+                from.describe(),
+                until.describe(),
+                match zone {
+                    Zone::Named(tz) => tz.name().to_string(),
+                    Zone::Fixed(off) => off.to_string(),
+                }
+            ),
+        }
+    }
+
     /// The reason given in the policy.
     pub fn reason(&self) -> &str {
         match self {

@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository};
 
-use crate::config::LoadedPolicy;
 use crate::hook;
+use crate::policy::LoadedPolicy;
 use crate::push::RefUpdate;
 use crate::repo::HookRepo;
 use crate::verdict::Verdict;
@@ -95,7 +95,7 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     let policy = match &check.policy_file {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
-            LoadedPolicy::from_bytes(&bytes, crate::config::PolicySource::File(path.clone()))?
+            LoadedPolicy::from_bytes(&bytes, crate::policy::PolicySource::File(path.clone()))?
         }
         None => {
             let hr = HookRepo::from_repository(Repository::discover(repo_path)?);
@@ -103,10 +103,10 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
                 .as_deref()
                 .and_then(|d| tracking(&repo, remote, d));
             match tip {
-                Some(tip) => match hr.policy_blob_at(tip)? {
+                Some(tip) => match crate::policy::load::blob_at(&hr, tip)? {
                     Some(found) => LoadedPolicy::from_bytes(
                         &found.bytes,
-                        crate::config::PolicySource::Repository {
+                        crate::policy::PolicySource::Repository {
                             refname: format!(
                                 "refs/remotes/{remote}/{}",
                                 default_branch
@@ -139,7 +139,6 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     let verdict = hook::judge(
         &hr,
         &policy,
-        None,
         default_branch.as_deref(),
         chrono::Utc::now(),
         std::slice::from_ref(&update),

@@ -1,0 +1,198 @@
+//! Where a repository's policy comes from, in order: a file pinned by the
+//! administrator (`reviewgate.policy`); `.reviewgate.toml` at the tip, before
+//! the push, of the pinned policy branch (`reviewgate.policyBranch`) or of the
+//! branch `HEAD` names; else the built-in default. Never the pushed commits.
+//!
+//! A repository policy is trusted only from a branch it protects itself, and
+//! not when it moved since the previous decision to a branch the previous
+//! policy did not protect (someone changed `HEAD`): its file was never gated.
+
+use anyhow::{Context, Result};
+use git2::Oid;
+
+use super::{Diagnostic, LoadedPolicy, PolicyError, PolicySource, MAX_POLICY_BYTES, POLICY_FILE};
+use crate::repo::{keys, HookRepo};
+
+/// Why the trusted policy could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyLoadError {
+    /// The policy text is invalid, or not trustworthy where it was found.
+    #[error("{0}")]
+    Invalid(#[from] PolicyError),
+    /// It could not be read at all.
+    #[error("cannot read the policy: {0:#}")]
+    Read(anyhow::Error),
+}
+
+/// A policy file found in a commit's tree.
+#[derive(Debug, Clone)]
+pub struct PolicyBlob {
+    /// The commit whose tree holds it.
+    pub commit: Oid,
+    /// The blob.
+    pub blob: Oid,
+    /// Its content (at most [`MAX_POLICY_BYTES`] + 1 bytes, so an oversized
+    /// file is refused by the parser without being read whole).
+    pub bytes: Vec<u8>,
+}
+
+/// The policy file's blob in the tree of commit `id`, if any.
+pub fn blob_id(repo: &HookRepo, id: Oid) -> Result<Option<Oid>> {
+    repo.blob_in_tree(repo.tree_of(id)?, POLICY_FILE)
+}
+
+/// The policy file in the tree of the commit `id` peels to.
+pub fn blob_at(repo: &HookRepo, id: Oid) -> Result<Option<PolicyBlob>> {
+    let Some(commit) = repo.peel_to_commit(id)? else {
+        return Ok(None);
+    };
+    let Some(blob) = blob_id(repo, commit)? else {
+        return Ok(None);
+    };
+    let bytes = repo
+        .read_blob_capped(blob, MAX_POLICY_BYTES)
+        .with_context(|| format!("reading {POLICY_FILE}"))?;
+    Ok(Some(PolicyBlob {
+        commit,
+        blob,
+        bytes,
+    }))
+}
+
+/// The trusted policy (see the module docs), knowing the policy the previous
+/// decision was judged by: `(branch, blob)`, from the audit log (`None` blob:
+/// the built-in default stood in for that branch).
+pub fn load(
+    repo: &HookRepo,
+    previous: Option<(String, Option<String>)>,
+) -> Result<LoadedPolicy, PolicyLoadError> {
+    let loaded = load_unchecked(repo)?;
+    if matches!(loaded.source, PolicySource::File(_)) || repo.settings.policy_branch.is_some() {
+        return Ok(loaded);
+    }
+    match (&loaded.branch, previous) {
+        (Some(branch), Some((old_ref, old_blob))) => {
+            check_unmoved(repo, loaded.clone(), branch, &old_ref, old_blob.as_deref())
+        }
+        _ => Ok(loaded),
+    }
+}
+
+/// The policy read from `branch` now, after `old_ref` (whose policy had
+/// `old_blob`) judged the previous push: trusted if nothing moved, or if the
+/// previous policy protected `branch` (so changes to its file were gated).
+fn check_unmoved(
+    repo: &HookRepo,
+    loaded: LoadedPolicy,
+    branch: &str,
+    old_ref: &str,
+    old_blob: Option<&str>,
+) -> Result<LoadedPolicy, PolicyLoadError> {
+    let blob = match &loaded.source {
+        PolicySource::Repository { blob, .. } => Some(blob.as_str()),
+        _ => None,
+    };
+    if branch == old_ref || blob == old_blob {
+        return Ok(loaded);
+    }
+    let old = match old_blob {
+        None => LoadedPolicy::builtin().ok(),
+        Some(old_blob) => Oid::from_str(old_blob)
+            .ok()
+            .and_then(|id| repo.read_blob_capped(id, MAX_POLICY_BYTES).ok())
+            .and_then(|bytes| {
+                let source = PolicySource::Repository {
+                    refname: old_ref.to_string(),
+                    commit: String::new(),
+                    blob: old_blob.to_string(),
+                };
+                LoadedPolicy::from_bytes(&bytes, source).ok()
+            }),
+    };
+    if old.is_some_and(|p| p.policy.is_protected(branch, Some(old_ref))) {
+        return Ok(loaded);
+    }
+    Err(untrusted(
+        loaded.source,
+        format!(
+            "the policy moved from {old_ref} to {branch} since the last push (HEAD changed), and {branch} was not protected by the policy on {old_ref}, so this file was never reviewed as a policy; an administrator who means it runs `git config {} {branch}` (or moves HEAD back)",
+            keys::POLICY_BRANCH
+        ),
+    ))
+}
+
+fn untrusted(source: PolicySource, message: String) -> PolicyLoadError {
+    PolicyLoadError::Invalid(PolicyError {
+        source_desc: source,
+        diagnostics: vec![Diagnostic {
+            line: 1,
+            column: 1,
+            message,
+        }],
+    })
+}
+
+/// The branch the policy is read from: the pinned one, else `HEAD`'s.
+fn policy_branch(repo: &HookRepo) -> Result<Option<String>> {
+    match &repo.settings.policy_branch {
+        Some(b) if b.starts_with("refs/heads/") => Ok(Some(b.clone())),
+        Some(b) => anyhow::bail!(
+            "git config {} must name a branch as a full ref (refs/heads/main), not \"{b}\"",
+            keys::POLICY_BRANCH
+        ),
+        None => Ok(repo.default_branch()),
+    }
+}
+
+/// The policy as found, before the move check.
+fn load_unchecked(repo: &HookRepo) -> Result<LoadedPolicy, PolicyLoadError> {
+    if let Some(path) = &repo.settings.pinned_policy {
+        let bytes = crate::repo::read_file_capped(path, MAX_POLICY_BYTES)
+            .with_context(|| {
+                format!(
+                    "reading pinned policy {} ({})",
+                    path.display(),
+                    keys::POLICY
+                )
+            })
+            .map_err(PolicyLoadError::Read)?;
+        return Ok(LoadedPolicy::from_bytes(
+            &bytes,
+            PolicySource::File(path.display().to_string()),
+        )?);
+    }
+    let Some(branch) = policy_branch(repo).map_err(PolicyLoadError::Read)? else {
+        return Ok(LoadedPolicy::builtin()?);
+    };
+    let builtin_for = |branch: &str| -> Result<LoadedPolicy, PolicyLoadError> {
+        let mut p = LoadedPolicy::builtin()?;
+        p.branch = Some(branch.to_string());
+        Ok(p)
+    };
+    let Some(tip) = repo.ref_target(&branch).map_err(PolicyLoadError::Read)? else {
+        return builtin_for(&branch);
+    };
+    let Some(found) = blob_at(repo, tip).map_err(PolicyLoadError::Read)? else {
+        return builtin_for(&branch);
+    };
+    let source = PolicySource::Repository {
+        refname: branch.clone(),
+        commit: found.commit.to_string(),
+        blob: found.blob.to_string(),
+    };
+    let loaded = LoadedPolicy::from_bytes(&found.bytes, source.clone())?;
+    // Changes to the file are gated only on protected branches, so a policy
+    // read from an unprotected one could be replaced by anyone, unreviewed.
+    if !loaded
+        .policy
+        .is_protected(&branch, repo.default_branch().as_deref())
+    {
+        return Err(untrusted(
+            source,
+            format!(
+                "this policy is read from {branch}, which it does not protect, so anyone could change it unreviewed; add \"@default\" or \"{branch}\" to a [[protect]] entry's refs"
+            ),
+        ));
+    }
+    Ok(loaded)
+}

@@ -1,0 +1,51 @@
+//! Break-glass (pure): `git push -o reviewgate.bypass="reason"`, honoured only
+//! for authenticated pushers listed in `[bypass] pushers`, and only with a
+//! reason. It is decided before the push is judged, so that each finding's
+//! severity is decided once, where the finding is made ([`super::Judge`]).
+
+use super::pusher;
+use crate::policy::Policy;
+use crate::push::{PushOptions, Pusher, IDENTITY_VARIABLES};
+use crate::verdict::Bypass;
+
+/// The push option that asks for break-glass.
+pub const BYPASS_OPTION: &str = "reviewgate.bypass";
+
+/// What became of a break-glass request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// None was made.
+    NotAsked,
+    /// Refused, and why (the push is rejected with `bypass-denied`).
+    Denied(String),
+    /// Honoured: review, freeze and force-push findings become warnings.
+    Honoured(Bypass),
+}
+
+/// Decide a break-glass request from the push options.
+pub fn decide(policy: &Policy, who: Option<&Pusher>, options: &PushOptions) -> Decision {
+    let bare = options.options.iter().any(|o| o == BYPASS_OPTION);
+    let Some(reason) = options.value(BYPASS_OPTION).or(bare.then_some("")) else {
+        return Decision::NotAsked;
+    };
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Decision::Denied(
+            "break-glass needs a reason: git push -o reviewgate.bypass=\"what is on fire\"".into(),
+        );
+    }
+    match who {
+        None => Decision::Denied(format!(
+            "break-glass needs an authenticated pusher, and the server gave none (looked for {IDENTITY_VARIABLES})"
+        )),
+        Some(p) if !pusher::listed(policy, p, &policy.bypass_pushers) => Decision::Denied(format!(
+            "pusher `{}` ({}) is not listed in [bypass] pushers",
+            p.name(),
+            p.source
+        )),
+        Some(p) => Decision::Honoured(Bypass {
+            pusher: p.to_string(),
+            reason: reason.to_string(),
+        }),
+    }
+}

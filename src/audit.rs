@@ -7,7 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -19,12 +19,6 @@ use crate::verdict::{Bypass, ExitStatus, Severity, Verdict};
 
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// The git config key naming the log file (server-side; never in pushed content).
-pub const AUDIT_LOG_KEY: &str = "reviewgate.auditLog";
-
-/// Default log location, relative to the git directory.
-pub const DEFAULT_AUDIT_LOG: &str = "reviewgate/audit.jsonl";
 
 #[derive(Serialize)]
 struct RefRecord<'a> {
@@ -227,9 +221,6 @@ pub fn last_policy_source(path: &Path) -> Option<(String, Option<String>)> {
     })
 }
 
-/// The git config key that makes every append wait for the disk (`fdatasync`).
-pub const AUDIT_SYNC_KEY: &str = "reviewgate.auditSync";
-
 /// Append `record` to the log at `path`, chained to the last complete record.
 /// With `sync`, wait until the record is on disk (survives a power cut; costs
 /// a few milliseconds per push).
@@ -373,21 +364,6 @@ pub fn read_all(path: &Path) -> Result<Vec<Result<Value, String>>> {
         out.push(serde_json::from_slice(&line).map_err(|e| format!("line {}: {e}", i + 1)));
     }
     Ok(out)
-}
-
-/// Where a repository's log lives: `reviewgate.auditLog` from git config, else
-/// `<git dir>/reviewgate/audit.jsonl`.
-pub fn log_path(repo: &git2::Repository) -> PathBuf {
-    let configured = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path(AUDIT_LOG_KEY).ok())
-        .filter(|p| !p.as_os_str().is_empty());
-    match configured {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => repo.path().join(p),
-        None => repo.path().join(DEFAULT_AUDIT_LOG),
-    }
 }
 
 #[cfg(test)]

@@ -117,7 +117,7 @@ fn commit_date(rest: &[u8]) -> i64 {
     let Some(gt) = memchr::memchr(b'>', line) else {
         return 0;
     };
-    let digits = trim_start_space(line.get(gt + 1..).unwrap_or(&[]));
+    let digits = crate::ident::trim_git_space(line.get(gt + 1..).unwrap_or(&[]));
     let end = digits
         .iter()
         .position(|c| !c.is_ascii_digit())
@@ -144,21 +144,9 @@ pub fn time_of(data: &[u8]) -> i64 {
     commit_date(data.get(pos..).unwrap_or(&[]))
 }
 
-fn trim_start_space(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|&c| !crate::ident::is_git_space(c))
-        .unwrap_or(s.len());
-    s.get(start..).unwrap_or(&[])
-}
-
 impl<'a> CommitView<'a> {
     /// Parse a raw commit object (never fails: what git could not read is an
     /// [`Anomaly`], missing parts read as empty).
-    #[expect(
-        clippy::indexing_slicing,
-        reason = "offsets come from memchr scans and length checks on this same buffer; fuzzed (fuzz/commit) and checked against git"
-    )]
     pub fn parse(id: Oid, data: &'a [u8]) -> Self {
         let mut me = Self {
             id,
@@ -171,37 +159,60 @@ impl<'a> CommitView<'a> {
             time: 0,
             anomaly: None,
         };
-        let flag = |me: &mut Self, a: Anomaly| {
-            me.anomaly.get_or_insert(a);
-        };
         if memchr::memchr(0, data).is_some() {
-            flag(&mut me, Anomaly::Nul);
+            me.flag(Anomaly::Nul);
         }
-        // tree <hex>\n, then parent <hex>\n lines: git's parse_commit_buffer.
-        let mut pos = 0;
+        let pos = me.parse_tree_and_parents();
+        me.parse_headers(pos);
+        me
+    }
+
+    fn flag(&mut self, a: Anomaly) {
+        self.anomaly.get_or_insert(a);
+    }
+
+    /// `tree <hex>\n`, then `parent <hex>\n` lines, as git's
+    /// `parse_commit_buffer` reads them; where the other headers start.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "offsets come from length checks on this same buffer; fuzzed (fuzz/commit) and checked against git"
+    )]
+    fn parse_tree_and_parents(&mut self) -> usize {
+        let data = self.data;
         let tree_ok = data.len() > 5 + HEX
             && data.starts_with(b"tree ")
             && is_hex_id(&data[5..5 + HEX])
             && data[5 + HEX] == b'\n';
-        if tree_ok {
-            pos = 5 + HEX + 1;
-            let start = pos;
-            while pos + PARENT_LINE - 1 < data.len() && data[pos..].starts_with(b"parent ") {
-                if !(pos + PARENT_LINE <= data.len()
-                    && is_hex_id(&data[pos + 7..pos + 7 + HEX])
-                    && data[pos + PARENT_LINE - 1] == b'\n')
-                {
-                    flag(&mut me, Anomaly::BadTreeOrParent);
-                    break;
-                }
-                pos += PARENT_LINE;
-            }
-            me.parent_lines = &data[start..pos];
-            me.time = commit_date(&data[pos..]);
-        } else {
-            flag(&mut me, Anomaly::BadTreeOrParent);
+        if !tree_ok {
+            self.flag(Anomaly::BadTreeOrParent);
+            return 0;
         }
-        // The remaining headers, up to the first empty line.
+        let start = 5 + HEX + 1;
+        let mut pos = start;
+        while pos + PARENT_LINE - 1 < data.len() && data[pos..].starts_with(b"parent ") {
+            if !(pos + PARENT_LINE <= data.len()
+                && is_hex_id(&data[pos + 7..pos + 7 + HEX])
+                && data[pos + PARENT_LINE - 1] == b'\n')
+            {
+                self.flag(Anomaly::BadTreeOrParent);
+                break;
+            }
+            pos += PARENT_LINE;
+        }
+        self.parent_lines = &data[start..pos];
+        self.time = commit_date(&data[pos..]);
+        pos
+    }
+
+    /// The headers after the parents, up to the first empty line: exactly one
+    /// `author` line first, then exactly one `committer` line; no `tree` or
+    /// `parent` header after them; at most one `encoding`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "offsets come from memchr scans of this same buffer; fuzzed (fuzz/commit) and checked against git"
+    )]
+    fn parse_headers(&mut self, pos: usize) {
+        let data = self.data;
         let (mut authors, mut committers, mut encodings) = (0usize, 0usize, 0usize);
         // Index of the header line after the parents: 0 must be author, 1 committer.
         let mut index = 0usize;
@@ -211,43 +222,42 @@ impl<'a> CommitView<'a> {
                 memchr::memchr(b'\n', &data[line_start..]).map_or(data.len(), |p| line_start + p);
             let line = &data[line_start..end];
             if line.is_empty() {
-                me.message_start = (end + 1).min(data.len());
+                self.message_start = (end + 1).min(data.len());
                 break;
             }
             if let Some(v) = line.strip_prefix(b"author ") {
                 authors += 1;
-                me.author = v;
+                self.author = v;
                 if index != 0 {
-                    flag(&mut me, Anomaly::AuthorCommitter);
+                    self.flag(Anomaly::AuthorCommitter);
                 }
             } else if let Some(v) = line.strip_prefix(b"committer ") {
                 committers += 1;
-                me.committer = v;
+                self.committer = v;
                 if index != 1 {
-                    flag(&mut me, Anomaly::AuthorCommitter);
+                    self.flag(Anomaly::AuthorCommitter);
                 }
             } else if let Some(v) = line.strip_prefix(b"encoding ") {
                 encodings += 1;
-                me.encoding.get_or_insert(v);
+                self.encoding.get_or_insert(v);
             } else if line.starts_with(b"parent ") {
-                flag(&mut me, Anomaly::MisplacedHeader("parent"));
+                self.flag(Anomaly::MisplacedHeader("parent"));
             } else if line.starts_with(b"tree ") {
-                flag(&mut me, Anomaly::MisplacedHeader("tree"));
+                self.flag(Anomaly::MisplacedHeader("tree"));
             } else if index < 2 {
                 // Something else (a continuation, an unknown header) where
                 // git expects `author` then `committer`.
-                flag(&mut me, Anomaly::AuthorCommitter);
+                self.flag(Anomaly::AuthorCommitter);
             }
             index += 1;
             line_start = end + 1;
         }
         if authors != 1 || committers != 1 {
-            flag(&mut me, Anomaly::AuthorCommitter);
+            self.flag(Anomaly::AuthorCommitter);
         }
         if encodings > 1 {
-            flag(&mut me, Anomaly::DuplicateEncoding);
+            self.flag(Anomaly::DuplicateEncoding);
         }
-        me
     }
 
     /// The commit id.

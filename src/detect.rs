@@ -9,14 +9,7 @@
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
-/// How a catalog row was confirmed (see `ai-agents.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confidence {
-    /// Seen in the vendor's own source or docs.
-    Verified,
-    /// Observed in real commits or third-party detector lists.
-    Observed,
-}
+use crate::ident::trim_git_space as trim;
 
 /// What a catalog row looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,176 +34,132 @@ pub struct CatalogEntry {
     pub tool: &'static str,
     /// The signal to look for.
     pub signal: Signal,
-    /// How sure the reference is of it.
-    pub confidence: Confidence,
 }
 
-const fn row(tool: &'static str, signal: Signal, confidence: Confidence) -> CatalogEntry {
-    CatalogEntry {
-        tool,
-        signal,
-        confidence,
-    }
+const fn row(tool: &'static str, signal: Signal) -> CatalogEntry {
+    CatalogEntry { tool, signal }
 }
 
-use Confidence::{Observed as O, Verified as V};
 use Signal::{Identity, Marker, Subject, TrailerKey, TrailerValue};
 
 /// The built-in catalog. Globs: `*` matches anything, `\[` a literal bracket.
 pub const CATALOG: &[CatalogEntry] = &[
     // Claude Code (CLI, web/remote) and claude-code-action
-    row("Claude Code", Identity("* <noreply@anthropic.com>"), V),
-    row(
-        "Claude Code",
-        Marker("*Generated with \\[Claude Code\\]*"),
-        O,
-    ),
-    row("Claude Code", TrailerKey("Claude-Session"), V),
+    row("Claude Code", Identity("* <noreply@anthropic.com>")),
+    row("Claude Code", Marker("*Generated with \\[Claude Code\\]*")),
+    row("Claude Code", TrailerKey("Claude-Session")),
     row(
         "claude-code-action",
         Identity("* <*+claude\\[bot\\]@users.noreply.github.com>"),
-        V,
     ),
-    row("claude-code-action", Identity("claude\\[bot\\] <*>"), V),
+    row("claude-code-action", Identity("claude\\[bot\\] <*>")),
     // Aider
-    row("Aider", Identity("* <aider@aider.chat>"), V),
-    row("Aider", Identity("* <noreply@aider.chat>"), V),
-    row("Aider", Identity("* (aider) <*>"), V),
-    row("Aider", Subject("aider: *"), V),
+    row("Aider", Identity("* <aider@aider.chat>")),
+    row("Aider", Identity("* <noreply@aider.chat>")),
+    row("Aider", Identity("* (aider) <*>")),
+    row("Aider", Subject("aider: *")),
     // GitHub Copilot (coding agent, CLI, VS Code, Autofix)
     row(
         "GitHub Copilot coding agent",
         Identity("copilot-swe-agent\\[bot\\] <*>"),
-        O,
     ),
     row(
         "GitHub Copilot coding agent",
         Identity("* <198982749+copilot@users.noreply.github.com>"),
-        O,
     ),
-    row(
-        "GitHub Copilot coding agent",
-        TrailerKey("Agent-Logs-Url"),
-        O,
-    ),
+    row("GitHub Copilot coding agent", TrailerKey("Agent-Logs-Url")),
     row(
         "GitHub Copilot CLI",
         Identity("* <223556219+copilot@users.noreply.github.com>"),
-        O,
     ),
     row(
         "GitHub Copilot",
         Identity("* <175728472+copilot@users.noreply.github.com>"),
-        O,
     ),
     row(
         "GitHub Copilot in VS Code",
         Identity("* <copilot@github.com>"),
-        V,
     ),
     row(
         "GitHub Copilot Autofix",
         Identity("* <62310815+github-advanced-security\\[bot\\]@users.noreply.github.com>"),
-        O,
     ),
     row(
         "GitHub Copilot Autofix",
         Subject("Potential fix for code scanning alert no. *"),
-        O,
     ),
     // Cursor
-    row("Cursor", Identity("* <cursoragent@cursor.com>"), O),
-    row("Cursor", TrailerValue("Made-with: Cursor"), O),
+    row("Cursor", Identity("* <cursoragent@cursor.com>")),
+    row("Cursor", TrailerValue("Made-with: Cursor")),
     // Devin
     row(
         "Devin",
         Identity("* <*+devin-ai-integration\\[bot\\]@users.noreply.github.com>"),
-        O,
     ),
-    row("Devin", Identity("devin-ai-integration\\[bot\\] <*>"), O),
-    row("Devin", Marker("*Generated with \\[Devin\\]*"), O),
+    row("Devin", Identity("devin-ai-integration\\[bot\\] <*>")),
+    row("Devin", Marker("*Generated with \\[Devin\\]*")),
     // Google Jules
     row(
         "Google Jules",
         Identity("* <*+google-labs-jules\\[bot\\]@users.noreply.github.com>"),
-        O,
     ),
-    row(
-        "Google Jules",
-        Identity("google-labs-jules\\[bot\\] <*>"),
-        V,
-    ),
+    row("Google Jules", Identity("google-labs-jules\\[bot\\] <*>")),
     // OpenAI Codex
-    row("OpenAI Codex CLI", Identity("* <noreply@openai.com>"), V),
+    row("OpenAI Codex CLI", Identity("* <noreply@openai.com>")),
     row(
         "OpenAI Codex cloud",
         Identity("chatgpt-codex-connector\\[bot\\] <*>"),
-        O,
     ),
     row(
         "OpenAI Codex cloud",
         Identity("* <*+chatgpt-codex-connector\\[bot\\]@users.noreply.github.com>"),
-        O,
     ),
     // Gemini Code Assist
     row(
         "Gemini Code Assist",
         Identity("* <*+gemini-code-assist\\[bot\\]@users.noreply.github.com>"),
-        O,
     ),
     // Amazon Q Developer, Kiro
     row(
         "Amazon Q Developer",
         Identity("amazon-q-developer\\[bot\\] <*>"),
-        O,
     ),
     row(
         "Amazon Q Developer",
         Identity("* <*+amazon-q-developer\\[bot\\]@users.noreply.github.com>"),
-        O,
     ),
     row(
         "Amazon Kiro",
         Identity("* <244629292+kiro-agent@users.noreply.github.com>"),
-        O,
     ),
-    row("Amazon Kiro", Identity("Kiro Agent <*>"), V),
-    row("Amazon Kiro", Identity("kiro-agent\\[bot\\] <*>"), O),
+    row("Amazon Kiro", Identity("Kiro Agent <*>")),
+    row("Amazon Kiro", Identity("kiro-agent\\[bot\\] <*>")),
     // OpenHands
-    row("OpenHands", Identity("* <openhands@all-hands.dev>"), V),
+    row("OpenHands", Identity("* <openhands@all-hands.dev>")),
     // Continue
-    row("Continue", Identity("* <noreply@continue.dev>"), O),
-    row("Continue", Identity("continue\\[bot\\] <*>"), O),
-    row("Continue", Marker("*Generated with \\[Continue\\]*"), O),
+    row("Continue", Identity("* <noreply@continue.dev>")),
+    row("Continue", Identity("continue\\[bot\\] <*>")),
+    row("Continue", Marker("*Generated with \\[Continue\\]*")),
     // OpenCode
-    row("OpenCode", Identity("* <noreply@opencode.ai>"), V),
-    row("OpenCode", Marker("*Generated with \\[opencode\\]*"), V),
+    row("OpenCode", Identity("* <noreply@opencode.ai>")),
+    row("OpenCode", Marker("*Generated with \\[opencode\\]*")),
     // Amp
-    row("Amp", Identity("* <amp@ampcode.com>"), O),
-    row("Amp", TrailerKey("Amp-Thread-ID"), O),
+    row("Amp", Identity("* <amp@ampcode.com>")),
+    row("Amp", TrailerKey("Amp-Thread-ID")),
     // Replit Agent
-    row(
-        "Replit Agent",
-        TrailerValue("Replit-Commit-Author: Agent"),
-        O,
-    ),
+    row("Replit Agent", TrailerValue("Replit-Commit-Author: Agent")),
     row(
         "Replit Agent",
         TrailerValue("Replit-Commit-Author: Assistant"),
-        O,
     ),
-    row("Replit Agent", TrailerKey("Replit-Commit-Session-Id"), O),
+    row("Replit Agent", TrailerKey("Replit-Commit-Session-Id")),
     // Cline, Sweep (bot identities)
-    row("Cline", Identity("cline\\[bot\\] <*>"), O),
-    row("Sweep", Identity("sweep-ai\\[bot\\] <*>"), V),
+    row("Cline", Identity("cline\\[bot\\] <*>")),
+    row("Sweep", Identity("sweep-ai\\[bot\\] <*>")),
     // Disclosure trailers that projects ask humans to write
-    row("Assisted-by trailer", TrailerKey("Assisted-by"), V),
-    row("Generated-by trailer", TrailerKey("Generated-by"), V),
-    row(
-        "Co-authored-by-AI trailer",
-        TrailerKey("Co-authored-by-AI"),
-        V,
-    ),
+    row("Assisted-by trailer", TrailerKey("Assisted-by")),
+    row("Generated-by trailer", TrailerKey("Generated-by")),
+    row("Co-authored-by-AI trailer", TrailerKey("Co-authored-by-AI")),
 ];
 
 /// Whether `identity` (`Name <email>`) is a bot account: automation, which is
@@ -573,23 +522,6 @@ impl Detector {
         }
         None
     }
-}
-
-/// Trim git's whitespace (space, tab, CR, LF) from both ends.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "separator and trim offsets come from scans of the same line"
-)]
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        .map_or(start, |e| e + 1);
-    &s[start..end]
 }
 
 /// `Key: value`, normalised.

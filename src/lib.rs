@@ -2,16 +2,30 @@
 //! off protected branches.
 //!
 //! The library decides and never prints; the hook binaries in `hooks/` and the
-//! `reviewgate` CLI wire input and output to it. The flow of a push:
+//! `reviewgate` CLI wire input and output to it. The modules, in the order a
+//! push flows through them (each uses only modules above it; a test in
+//! `tests/it/docs.rs` holds the code to this list):
 //!
-//! - [`push`] parses the ref updates, push options and pusher identity;
-//! - [`repo`] opens the repository (quarantine and namespace aware) and reads
-//!   the trusted [`config`] policy from the default branch before the push;
-//! - [`commits`] finds the commits each protected update brings;
-//! - [`trailers`] parses their trailer blocks with git's exact rules and
-//!   [`detect`] decides which are AI-tagged;
-//! - [`rules`] turns all that into a [`verdict::Verdict`] of violations with
-//!   stable rule codes, which [`report`] renders for the pusher.
+//! 1. [`rule`]: the rule codes, and the [`rule::Mode`] and
+//!    [`rule::Severity`] every finding carries;
+//! 2. [`ident`]: identities, as git splits an author line and as a trailer
+//!    value names a person;
+//! 3. [`trailers`]: git's trailer rules, exactly (and `%s`);
+//! 4. [`detect`]: which commits are AI-assisted (the catalog);
+//! 5. [`push`]: what a push asks for: ref updates, push options, the pusher;
+//! 6. [`commit`]: the commit object as git reads it (parents, idents,
+//!    encodings, anomalies);
+//! 7. [`walk`]: the commits an update brings;
+//! 8. [`repo`]: git access (quarantine and namespace aware) and the server's
+//!    settings;
+//! 9. [`policy`]: the policy file, its patterns, and where the trusted one
+//!    comes from (never the pushed commits);
+//! 10. [`verdict`]: violations and the exit status;
+//! 11. [`rules`]: for each update, the checks (pure) and the I/O around them;
+//! 12. [`report`]: every word a pusher reads;
+//! 13. [`audit`]: the hash-chained log of decisions;
+//! 14. [`hook`]: the two hooks, orchestrated;
+//! 15. [`local_check`]: the same engine on a developer's machine.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};

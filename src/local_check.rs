@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository};
 
 use crate::hook;
-use crate::policy::LoadedPolicy;
+use crate::policy::{LoadedPolicy, PolicySource};
 use crate::push::RefUpdate;
 use crate::repo::HookRepo;
 use crate::verdict::Verdict;
@@ -73,58 +73,17 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
             "cannot tell the remote's default branch: run `git remote set-head {remote} --auto` or pass --remote-ref"
         ),
     };
-    let (old, new) = match check.range.as_deref() {
-        Some(r) if r.contains("..") => {
-            let spec = repo
-                .revparse(r)
-                .with_context(|| format!("resolving range {r}"))?;
-            let from = spec.from().map(|o| o.id());
-            let to = spec.to().map(|o| o.id()).context("the range has no end")?;
-            (from, to)
-        }
-        other => {
-            let rev = other.unwrap_or("HEAD");
-            let new = repo
-                .revparse_single(rev)
-                .with_context(|| format!("resolving {rev}"))?
-                .id();
-            (tracking(&repo, remote, &remote_ref), new)
-        }
-    };
-
+    let (old, new) = resolve_range(&repo, check.range.as_deref(), || {
+        tracking(&repo, remote, &remote_ref)
+    })?;
+    let hr = HookRepo::from_repository(Repository::discover(repo_path)?);
     let policy = match &check.policy_file {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
-            LoadedPolicy::from_bytes(&bytes, crate::policy::PolicySource::File(path.clone()))?
+            LoadedPolicy::from_bytes(&bytes, PolicySource::File(path.clone()))?
         }
-        None => {
-            let hr = HookRepo::from_repository(Repository::discover(repo_path)?);
-            let tip = default_branch
-                .as_deref()
-                .and_then(|d| tracking(&repo, remote, d));
-            match tip {
-                Some(tip) => match crate::policy::load::blob_at(&hr, tip)? {
-                    Some(found) => LoadedPolicy::from_bytes(
-                        &found.bytes,
-                        crate::policy::PolicySource::Repository {
-                            refname: format!(
-                                "refs/remotes/{remote}/{}",
-                                default_branch
-                                    .as_deref()
-                                    .and_then(|d| d.strip_prefix("refs/heads/"))
-                                    .unwrap_or("HEAD")
-                            ),
-                            commit: found.commit.to_string(),
-                            blob: found.blob.to_string(),
-                        },
-                    )?,
-                    None => LoadedPolicy::builtin()?,
-                },
-                None => LoadedPolicy::builtin()?,
-            }
-        }
+        None => remote_policy(&hr, &repo, remote, default_branch.as_deref())?,
     };
-
     let update = RefUpdate {
         name: remote_ref,
         old: old.filter(|o| *o != new),
@@ -135,7 +94,6 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
         let verdict = Verdict::for_policy(&policy);
         return Ok(LocalResult { verdict, update });
     }
-    let hr = HookRepo::from_repository(repo);
     let verdict = hook::judge(
         &hr,
         &policy,
@@ -144,4 +102,57 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
         std::slice::from_ref(&update),
     );
     Ok(LocalResult { verdict, update })
+}
+
+/// `OLD..NEW`, or a single revision (default `HEAD`) against `old`.
+fn resolve_range(
+    repo: &Repository,
+    range: Option<&str>,
+    old: impl FnOnce() -> Option<Oid>,
+) -> Result<(Option<Oid>, Oid)> {
+    match range {
+        Some(r) if r.contains("..") => {
+            let spec = repo
+                .revparse(r)
+                .with_context(|| format!("resolving range {r}"))?;
+            let from = spec.from().map(|o| o.id());
+            let to = spec.to().map(|o| o.id()).context("the range has no end")?;
+            Ok((from, to))
+        }
+        other => {
+            let rev = other.unwrap_or("HEAD");
+            let new = repo
+                .revparse_single(rev)
+                .with_context(|| format!("resolving {rev}"))?
+                .id();
+            Ok((old(), new))
+        }
+    }
+}
+
+/// The policy on the remote-tracking default branch, else the built-in one.
+fn remote_policy(
+    hr: &HookRepo,
+    repo: &Repository,
+    remote: &str,
+    default_branch: Option<&str>,
+) -> Result<LoadedPolicy> {
+    let Some(branch) = default_branch else {
+        return Ok(LoadedPolicy::builtin()?);
+    };
+    let Some(tip) = tracking(repo, remote, branch) else {
+        return Ok(LoadedPolicy::builtin()?);
+    };
+    let Some(found) = crate::policy::load::blob_at(hr, tip)? else {
+        return Ok(LoadedPolicy::builtin()?);
+    };
+    let short = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+    Ok(LoadedPolicy::from_bytes(
+        &found.bytes,
+        PolicySource::Repository {
+            refname: format!("refs/remotes/{remote}/{short}"),
+            commit: found.commit.to_string(),
+            blob: found.blob.to_string(),
+        },
+    )?)
 }

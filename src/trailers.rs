@@ -39,10 +39,7 @@ const COMMENT: u8 = b'#';
 /// it with its `\n`, so a CRLF scissors line does not cut).
 const CUT_LINE: &[u8] = b"# ------------------------ >8 ------------------------\n";
 
-/// git's `isspace`: only space, tab, LF and CR (not VT or FF).
-fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
-}
+use crate::ident::is_git_space as is_space;
 
 /// Start of the line after the one starting at `pos` (or `buf.len()`).
 #[expect(
@@ -274,19 +271,7 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
     len
 }
 
-/// git's `strbuf_trim` on a byte slice.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|&c| !is_space(c))
-        .map_or(start, |e| e + 1);
-    &s[start..end.max(start)]
-}
+use crate::ident::trim_git_space as trim;
 
 /// git's `unfold_value`: each newline and the whitespace after it become one space.
 #[expect(

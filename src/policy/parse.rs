@@ -274,33 +274,7 @@ fn parse_protection(
             span,
             format!("{what}: `refs` is required (e.g. refs = [\"refs/heads/main\"])"),
         ),
-        Some(v) => {
-            let list = w.strings(v, &format!("{what}.refs"));
-            if list.is_empty() && v.get_ref().as_array().is_some() {
-                w.error(
-                    v.span(),
-                    format!("{what}.refs is empty: list at least one ref pattern"),
-                );
-            }
-            for (pat, span) in list {
-                if pat == "@default" {
-                    p.refs.push(RefPattern::DefaultBranch);
-                } else if !pat.starts_with("refs/") {
-                    let hint = if pat.starts_with('v') {
-                        format!("refs/tags/{pat}")
-                    } else {
-                        format!("refs/heads/{pat}")
-                    };
-                    w.error(
-                        span,
-                        format!("ref pattern \"{pat}\" must be a full ref name starting with `refs/` or `@default` (did you mean \"{hint}\"?)"),
-                    );
-                } else {
-                    p.refs
-                        .extend(ref_pattern(w, pat, span, &format!("{what}.refs")));
-                }
-            }
-        }
+        Some(v) => p.refs = parse_refs(w, v, what),
     }
     for (key, slot) in [
         ("allow-deletion", &mut p.allow_deletion),
@@ -317,45 +291,82 @@ fn parse_protection(
     }
     if let Some(v) = t.get("pushers") {
         for (pat, span) in w.strings(v, &format!("{what}.pushers")) {
-            if let Some(m) = w.login(&pat, span, &format!("{what}.pushers")) {
-                p.pushers.push(m);
-            }
+            p.pushers
+                .extend(w.login(&pat, span, &format!("{what}.pushers")));
         }
     }
     if let Some(v) = t.get("review") {
-        if let Some(s) = w.string(v, &format!("{what}.review")) {
-            match s.as_str() {
-                "ai" => p.review = ReviewScope::Ai,
-                "all" => p.review = ReviewScope::All,
-                "none" => p.review = ReviewScope::None,
-                other => w.error(
-                    v.span(),
-                    format!(
-                        "`{what}.review` must be \"ai\", \"all\" or \"none\", found \"{other}\""
-                    ),
-                ),
-            }
-        }
+        p.review = review_scope(w, v, what).unwrap_or(p.review);
     }
     if let Some(v) = t.get("mode") {
         p.mode = w.mode(v, &format!("{what}.mode"));
     }
     if let Some(v) = t.get("freeze") {
-        match v.get_ref().as_array() {
-            Some(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let fwhat = format!("{what}.freeze[{i}]");
-                    if let Some(ft) = w.table(item, &fwhat) {
-                        if let Some(win) = parse_window(w, ft, item.span(), &fwhat) {
-                            p.freeze.push(win);
-                        }
-                    }
-                }
-            }
-            None => w.error(v.span(), format!("`{what}.freeze` must be an array of tables: write each window as [[protect.freeze]]")),
-        }
+        p.freeze = parse_freeze(w, v, what);
     }
     Some(p)
+}
+
+/// A `[[protect]]` entry's `refs`: full ref-name globs or `@default`.
+fn parse_refs(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Vec<RefPattern> {
+    let list = w.strings(v, &format!("{what}.refs"));
+    if list.is_empty() && v.get_ref().as_array().is_some() {
+        w.error(
+            v.span(),
+            format!("{what}.refs is empty: list at least one ref pattern"),
+        );
+    }
+    let mut refs = Vec::new();
+    for (pat, span) in list {
+        if pat == "@default" {
+            refs.push(RefPattern::DefaultBranch);
+        } else if !pat.starts_with("refs/") {
+            let hint = if pat.starts_with('v') {
+                format!("refs/tags/{pat}")
+            } else {
+                format!("refs/heads/{pat}")
+            };
+            w.error(
+                span,
+                format!("ref pattern \"{pat}\" must be a full ref name starting with `refs/` or `@default` (did you mean \"{hint}\"?)"),
+            );
+        } else {
+            refs.extend(ref_pattern(w, pat, span, &format!("{what}.refs")));
+        }
+    }
+    refs
+}
+
+/// `review = "ai" | "all" | "none"`.
+fn review_scope(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Option<ReviewScope> {
+    match w.string(v, &format!("{what}.review"))?.as_str() {
+        "ai" => Some(ReviewScope::Ai),
+        "all" => Some(ReviewScope::All),
+        "none" => Some(ReviewScope::None),
+        other => {
+            w.error(
+                v.span(),
+                format!("`{what}.review` must be \"ai\", \"all\" or \"none\", found \"{other}\""),
+            );
+            None
+        }
+    }
+}
+
+/// `[[protect.freeze]]` windows.
+fn parse_freeze(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Vec<Window> {
+    let Some(items) = v.get_ref().as_array() else {
+        w.error(v.span(), format!("`{what}.freeze` must be an array of tables: write each window as [[protect.freeze]]"));
+        return Vec::new();
+    };
+    let mut windows = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let fwhat = format!("{what}.freeze[{i}]");
+        if let Some(ft) = w.table(item, &fwhat) {
+            windows.extend(parse_window(w, ft, item.span(), &fwhat));
+        }
+    }
+    windows
 }
 
 /// A date-time value: a TOML offset date-time or an RFC 3339 string.

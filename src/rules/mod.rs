@@ -679,3 +679,633 @@ fn touches_policy(repo: &HookRepo, c: &CommitView<'_>, cache: &mut TreeBlobs) ->
     }
     Ok(false)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The pure checks, table-driven, without a repository.
+    use super::*;
+    use crate::commit::ShownIdent;
+    use crate::policy::PolicySource;
+    use std::borrow::Cow;
+
+    fn policy(text: &str) -> Policy {
+        Policy::parse(text, &PolicySource::Builtin).expect("test policy parses")
+    }
+
+    const MAIN: &str = "[[protect]]\nrefs = [\"refs/heads/main\"]\n";
+    const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+
+    fn facts<'a>(author: &'a str, message: &'a str) -> review::CommitFacts<'a> {
+        let (name, email) = author.split_once(" <").expect("Name <email>");
+        review::CommitFacts {
+            author: ShownIdent {
+                name: Cow::Borrowed(name),
+                email: Cow::Borrowed(email.trim_end_matches('>')),
+            },
+            committer: ShownIdent {
+                name: Cow::Borrowed(name),
+                email: Cow::Borrowed(email.trim_end_matches('>')),
+            },
+            message: Cow::Borrowed(message.as_bytes()),
+            undecodable: None,
+        }
+    }
+
+    fn pusher(login: &str) -> Pusher {
+        Pusher {
+            login: Some(login.into()),
+            email: None,
+            source: crate::push::IdentitySource::Gitlab,
+            signer: None,
+        }
+    }
+
+    /// (name, extra policy, scope, mode, author, message, pusher, expected rule and severity)
+    type ReviewCase = (
+        &'static str,
+        &'static str,
+        ReviewScope,
+        Mode,
+        &'static str,
+        String,
+        Option<&'static str>,
+        Option<(Rule, Severity)>,
+    );
+
+    fn review_cases() -> Vec<ReviewCase> {
+        use ReviewScope::{Ai, All, None as No};
+        use Severity::{Error as E, Warning as W};
+        let ai = |t: &str| format!("Add parser\n\nBody.\n\n{CLAUDE}\n{t}\n");
+        let dev = "Dev <dev@example.com>";
+        vec![
+            (
+                "human commit, review ai",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                "Fix\n".into(),
+                None,
+                None,
+            ),
+            (
+                "human commit, review all",
+                "",
+                All,
+                Mode::Enforce,
+                dev,
+                "Fix\n".into(),
+                None,
+                Some((Rule::Unreviewed, E)),
+            ),
+            (
+                "ai commit, review none",
+                "",
+                No,
+                Mode::Enforce,
+                dev,
+                ai(""),
+                None,
+                None,
+            ),
+            (
+                "ai commit unreviewed",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai(""),
+                None,
+                Some((Rule::AiUnreviewed, E)),
+            ),
+            (
+                "ai commit unreviewed, warn",
+                "",
+                Ai,
+                Mode::Warn,
+                dev,
+                ai(""),
+                None,
+                Some((Rule::AiUnreviewed, W)),
+            ),
+            (
+                "ai commit reviewed",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>"),
+                None,
+                None,
+            ),
+            (
+                "self review",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: D <DEV@example.com>"),
+                None,
+                Some((Rule::SelfReview, E)),
+            ),
+            (
+                "ai reviewer",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Claude <noreply@anthropic.com> via CLI"),
+                None,
+                Some((Rule::AiReviewer, E)),
+            ),
+            (
+                "bot reviewer",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: x[bot] <1+x[bot]@users.noreply.github.com>"),
+                None,
+                Some((Rule::BotReviewer, E)),
+            ),
+            (
+                "no email",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann Lee"),
+                None,
+                Some((Rule::ReviewerWithoutEmail, E)),
+            ),
+            (
+                "two emails",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <a@x.org> <b@x.org>"),
+                None,
+                Some((Rule::ReviewerWithoutEmail, E)),
+            ),
+            (
+                "not listed",
+                "[review]\nreviewers = [\"*@seniors.example.com\"]\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>"),
+                None,
+                Some((Rule::ReviewerNotAllowed, E)),
+            ),
+            (
+                "listed",
+                "[review]\nreviewers = [\"*@seniors.example.com\"]\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@SENIORS.example.com>"),
+                None,
+                None,
+            ),
+            (
+                "too few",
+                "[review]\nmin-reviewers = 2\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>\nReviewed-by: Ann L <ANN@example.com>"),
+                None,
+                Some((Rule::TooFewReviewers, E)),
+            ),
+            (
+                "two reviewers",
+                "[review]\nmin-reviewers = 2\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>\nReviewed-by: Bo <bo@example.com>"),
+                None,
+                None,
+            ),
+            (
+                "per-rule warn",
+                "[modes]\nai-unreviewed = \"warn\"\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai(""),
+                None,
+                Some((Rule::AiUnreviewed, W)),
+            ),
+            (
+                "per-rule enforce in a warn ref",
+                "[modes]\nai-unreviewed = \"enforce\"\n",
+                Ai,
+                Mode::Warn,
+                dev,
+                ai(""),
+                None,
+                Some((Rule::AiUnreviewed, E)),
+            ),
+            (
+                "review key case",
+                "",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("reviewed-BY: Ann <ann@example.com>"),
+                None,
+                None,
+            ),
+            (
+                "pusher unauthenticated",
+                "[review]\nrequire-pusher = true\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>"),
+                None,
+                Some((Rule::PusherUnauthenticated, E)),
+            ),
+            (
+                "pusher not reviewer",
+                "[review]\nrequire-pusher = true\n[identities]\nbo = [\"bo@example.com\"]\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>"),
+                Some("bo"),
+                Some((Rule::PusherNotReviewer, E)),
+            ),
+            (
+                "pusher is reviewer",
+                "[review]\nrequire-pusher = true\n[identities]\nann = [\"ann@example.com\"]\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>"),
+                Some("ann"),
+                None,
+            ),
+            (
+                "pusher login case",
+                "[review]\nrequire-pusher = true\n[identities]\nann = [\"ann@example.com\"]\n",
+                Ai,
+                Mode::Enforce,
+                dev,
+                ai("Reviewed-by: Ann <ann@example.com>"),
+                Some("Ann"),
+                Some((Rule::PusherNotReviewer, E)),
+            ),
+        ]
+    }
+
+    #[test]
+    fn review_rules() {
+        let cases = review_cases();
+        assert!(cases.len() >= 20);
+        for (name, extra, scope, mode, author, message, who, want) in cases {
+            let p = policy(&format!("{extra}{MAIN}"));
+            let judge = Judge {
+                policy: &p,
+                mode,
+                bypass: false,
+            };
+            let pusher = who.map(pusher);
+            let got = review::check(&judge, scope, &facts(author, &message), pusher.as_ref());
+            assert_eq!(got.map(|f| (f.rule, f.severity)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_undecodable_message_needs_review_where_review_is_required() {
+        let p = policy(MAIN);
+        let judge = Judge {
+            policy: &p,
+            mode: Mode::Enforce,
+            bypass: false,
+        };
+        let mut f = facts("Dev <dev@example.com>", "Fix\n");
+        f.undecodable = Some("UTF-7".into());
+        let got = review::check(&judge, ReviewScope::Ai, &f, None).map(|f| f.rule);
+        assert_eq!(got, Some(Rule::UndecodableMessage));
+        assert_eq!(review::check(&judge, ReviewScope::None, &f, None), None);
+    }
+
+    fn eff_of<'p>(p: &'p Policy, refname: &str) -> Effective<'p> {
+        Effective::for_ref(p, refname, Some("refs/heads/main")).expect("protected")
+    }
+
+    #[test]
+    fn ref_rules() {
+        let p = policy("[bypass]\npushers = [\"oncall\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\nlinear-history = true\n[[protect]]\nrefs = [\"refs/tags/v*\"]\nallow-update = false\n[[protect]]\nrefs = [\"refs/heads/release/*\"]\npushers = [\"rel-*\"]\nmode = \"warn\"\n");
+        let (main, tags, release) = (
+            eff_of(&p, "refs/heads/main"),
+            eff_of(&p, "refs/tags/v1"),
+            eff_of(&p, "refs/heads/release/1"),
+        );
+        let j = |mode, bypass| Judge {
+            policy: &p,
+            mode,
+            bypass,
+        };
+        let enforce = j(Mode::Enforce, false);
+        let code = |f: Option<Finding>| f.map(|f| (f.rule, f.severity));
+        use Severity::{Error as E, Warning as W};
+        type Got = Option<(Rule, Severity)>;
+        let table: Vec<(&str, Got, Got)> = vec![
+            (
+                "delete main",
+                code(refs::kind(&enforce, &main, UpdateKind::Delete)),
+                Some((Rule::Deletion, E)),
+            ),
+            (
+                "delete main, break-glass",
+                code(refs::kind(
+                    &j(Mode::Enforce, true),
+                    &main,
+                    UpdateKind::Delete,
+                )),
+                Some((Rule::Deletion, E)),
+            ),
+            (
+                "move main",
+                code(refs::kind(&enforce, &main, UpdateKind::Update)),
+                None,
+            ),
+            (
+                "move a tag",
+                code(refs::kind(&enforce, &tags, UpdateKind::Update)),
+                Some((Rule::ImmutableRef, E)),
+            ),
+            (
+                "move a tag, break-glass",
+                code(refs::kind(
+                    &j(Mode::Enforce, true),
+                    &tags,
+                    UpdateKind::Update,
+                )),
+                Some((Rule::ImmutableRef, E)),
+            ),
+            (
+                "create a tag",
+                code(refs::kind(&enforce, &tags, UpdateKind::Create)),
+                None,
+            ),
+            (
+                "merge on linear main",
+                code(refs::linear(&enforce, &main, 2)),
+                Some((Rule::MergeCommit, E)),
+            ),
+            (
+                "plain commit on linear main",
+                code(refs::linear(&enforce, &main, 1)),
+                None,
+            ),
+            (
+                "merge on a tag",
+                code(refs::linear(&enforce, &tags, 2)),
+                None,
+            ),
+            (
+                "release, no pusher",
+                code(refs::pushers(&j(Mode::Warn, false), &release, None)),
+                Some((Rule::PusherUnauthenticated, W)),
+            ),
+            (
+                "release, listed",
+                code(refs::pushers(&enforce, &release, Some(&pusher("rel-bot")))),
+                None,
+            ),
+            (
+                "release, not listed",
+                code(refs::pushers(&enforce, &release, Some(&pusher("Rel-bot")))),
+                Some((Rule::PusherNotAllowed, E)),
+            ),
+            (
+                "main, anyone",
+                code(refs::pushers(&enforce, &main, None)),
+                None,
+            ),
+            (
+                "force-push",
+                code(Some(refs::force_push(&enforce, "a", "b"))),
+                Some((Rule::ForcePush, E)),
+            ),
+            (
+                "force-push, break-glass",
+                code(Some(refs::force_push(&j(Mode::Enforce, true), "a", "b"))),
+                Some((Rule::ForcePush, W)),
+            ),
+            (
+                "malformed, warn and break-glass",
+                code(Some(refs::malformed(
+                    &j(Mode::Warn, true),
+                    crate::commit::Anomaly::Nul,
+                ))),
+                Some((Rule::MalformedCommit, E)),
+            ),
+            (
+                "namespaced",
+                code(Some(refs::namespaced(&enforce))),
+                Some((Rule::NamespacedRef, E)),
+            ),
+            (
+                "replace",
+                code(Some(refs::replace(&j(Mode::Warn, false)))),
+                Some((Rule::ReplaceRef, W)),
+            ),
+        ];
+        for (name, got, want) in table {
+            assert_eq!(got, want, "{name}");
+        }
+        assert!(refs::needs_fast_forward(&main, "a", "b"));
+        assert!(!refs::needs_fast_forward(&main, "a", "a"));
+        assert!(
+            !refs::needs_fast_forward(&tags, "a", "b"),
+            "tags never move anyway"
+        );
+    }
+
+    #[test]
+    fn freeze_windows() {
+        let p = policy("[[protect]]\nrefs = [\"refs/heads/main\"]\n[[protect.freeze]]\nfrom = \"Fri 16:00\"\nuntil = \"Mon 08:00\"\ntimezone = \"UTC\"\nreason = \"weekend\"\n");
+        let main = eff_of(&p, "refs/heads/main");
+        let judge = Judge {
+            policy: &p,
+            mode: Mode::Enforce,
+            bypass: false,
+        };
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        let saturday = refs::freeze(&judge, &main, at("2026-12-05T10:00:00Z"));
+        assert_eq!(
+            saturday.iter().map(|f| f.rule).collect::<Vec<_>>(),
+            vec![Rule::FreezeWindow]
+        );
+        assert!(
+            saturday[0].message.contains("until 2026-12-07T08:00:00Z"),
+            "{}",
+            saturday[0].message
+        );
+        assert!(refs::freeze(&judge, &main, at("2026-12-08T10:00:00Z")).is_empty());
+    }
+
+    #[test]
+    fn policy_change_rules() {
+        let owned = policy(
+            "[policy]\nowners = [\"ann@example.com\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\n",
+        );
+        let any = policy(MAIN);
+        let judge = |p| Judge {
+            policy: p,
+            mode: Mode::Enforce,
+            bypass: false,
+        };
+        let dev = "Dev <dev@example.com>";
+        let cases = [
+            (
+                &owned,
+                "Change\n\nReviewed-by: Ann <ann@example.com>\n",
+                true,
+            ),
+            (
+                &owned,
+                "Change\n\nReviewed-by: Bo <bo@example.com>\n",
+                false,
+            ),
+            (&owned, "Change\n", false),
+            (&any, "Change\n\nReviewed-by: Bo <bo@example.com>\n", true),
+            (
+                &any,
+                "Change\n\nReviewed-by: Dev <dev@example.com>\n",
+                false,
+            ),
+        ];
+        for (p, msg, want) in cases {
+            assert_eq!(
+                policy_change::owner_reviewed(&judge(p), &facts(dev, msg)),
+                want,
+                "{msg}"
+            );
+        }
+        let f = policy_change::unreviewed(&judge(&owned));
+        assert_eq!(
+            (f.rule, f.severity),
+            (Rule::PolicyChangeUnreviewed, Severity::Error)
+        );
+        assert!(
+            f.message.contains("a policy owner (ann@example.com)"),
+            "{}",
+            f.message
+        );
+        let warn = Judge {
+            policy: &owned,
+            mode: Mode::Warn,
+            bypass: false,
+        };
+        assert_eq!(policy_change::unreviewed(&warn).severity, Severity::Warning);
+    }
+
+    #[test]
+    fn break_glass_decisions() {
+        let p = policy("[bypass]\npushers = [\"oncall-*\"]\n[identities]\nann = [\"ann@example.com\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\n");
+        let opts = |o: &[&str]| crate::push::PushOptions {
+            options: o.iter().map(|s| s.to_string()).collect(),
+            advertised: true,
+        };
+        let who = pusher("oncall-eu");
+        let stranger = pusher("dev");
+        let honoured = |d: &bypass::Decision| matches!(d, bypass::Decision::Honoured(_));
+        let denied = |d: &bypass::Decision| matches!(d, bypass::Decision::Denied(_));
+        assert_eq!(
+            bypass::decide(&p, Some(&who), &opts(&[])),
+            bypass::Decision::NotAsked
+        );
+        assert!(honoured(&bypass::decide(
+            &p,
+            Some(&who),
+            &opts(&["reviewgate.bypass=fire"])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            Some(&who),
+            &opts(&["reviewgate.bypass="])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            Some(&who),
+            &opts(&["reviewgate.bypass"])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            Some(&stranger),
+            &opts(&["reviewgate.bypass=fire"])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            None,
+            &opts(&["reviewgate.bypass=fire"])
+        )));
+    }
+
+    #[test]
+    fn severity_is_decided_once() {
+        let p =
+            policy("[modes]\nforce-push = \"warn\"\n[[protect]]\nrefs = [\"refs/heads/main\"]\n");
+        let j = |mode, bypass| Judge {
+            policy: &p,
+            mode,
+            bypass,
+        };
+        use Severity::{Error as E, Warning as W};
+        let table = [
+            (j(Mode::Enforce, false), Rule::AiUnreviewed, E),
+            (j(Mode::Warn, false), Rule::AiUnreviewed, W),
+            (j(Mode::Enforce, false), Rule::ForcePush, W),
+            (j(Mode::Enforce, true), Rule::AiUnreviewed, W),
+            (j(Mode::Enforce, true), Rule::Deletion, E),
+            (j(Mode::Warn, true), Rule::InternalError, E),
+            (j(Mode::Warn, false), Rule::MalformedCommit, E),
+            (j(Mode::Warn, false), Rule::AuditUnavailable, E),
+        ];
+        for (judge, rule, want) in table {
+            assert_eq!(
+                judge.severity(rule),
+                want,
+                "{rule} in {:?}, bypass {}",
+                judge.mode,
+                judge.bypass
+            );
+        }
+    }
+
+    #[test]
+    fn new_refs_trust_only_refs_at_least_as_strict() {
+        let p = policy("[[protect]]\nrefs = [\"refs/heads/main\"]\n[[protect]]\nrefs = [\"refs/heads/scratch\"]\nreview = \"none\"\n[[protect]]\nrefs = [\"refs/heads/exp\"]\nmode = \"warn\"\n[[protect]]\nrefs = [\"refs/heads/audited\"]\nreview = \"all\"\n");
+        let main = eff_of(&p, "refs/heads/main");
+        let other = |r: &str| {
+            let e = eff_of(&p, r);
+            (e.review, e.mode)
+        };
+        let table = [
+            ("refs/heads/main", true),
+            ("refs/heads/scratch", false),
+            ("refs/heads/exp", false),
+            ("refs/heads/audited", true),
+        ];
+        for (r, want) in table {
+            let (review, mode) = other(r);
+            assert_eq!(trusts(&main, review, mode), want, "{r}");
+        }
+        let exp = eff_of(&p, "refs/heads/exp");
+        assert!(
+            trusts(&exp, ReviewScope::Ai, Mode::Warn),
+            "a warn ref trusts a warn ref"
+        );
+    }
+}

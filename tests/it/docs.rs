@@ -95,3 +95,70 @@ fn readme_attack_table_names_real_tests() {
     }
     assert!(checked > 40, "only {checked} test names checked");
 }
+
+/// The library's modules in pipeline order, as the crate docs list them
+/// (`N. [`module`]: ...`), and the modules `lib.rs` declares.
+fn pipeline() -> (Vec<String>, Vec<String>) {
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs"))
+        .expect("lib.rs");
+    let listed = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//! ").and_then(|l| l.split_once(". [`")))
+        .filter_map(|(_, rest)| rest.split('`').next())
+        .map(String::from)
+        .collect();
+    let declared = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|m| m.trim_end_matches(';').to_string())
+        .collect();
+    (listed, declared)
+}
+
+#[test]
+fn modules_use_only_earlier_layers() {
+    let (order, mut declared) = pipeline();
+    let mut sorted = order.clone();
+    sorted.sort();
+    declared.sort();
+    assert_eq!(
+        sorted, declared,
+        "the crate docs must list every module once"
+    );
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut checked = 0;
+    for (i, module) in order.iter().enumerate() {
+        let mut files = Vec::new();
+        let single = src.join(format!("{module}.rs"));
+        if single.exists() {
+            files.push(single);
+        } else {
+            for e in std::fs::read_dir(src.join(module)).expect("module dir") {
+                let p = e.expect("entry").path();
+                if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read");
+            let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+            for (pos, _) in code.match_indices("crate::") {
+                let used: String = code[pos + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let Some(j) = order.iter().position(|m| *m == used) else {
+                    continue;
+                };
+                assert!(
+                    j <= i,
+                    "{} uses crate::{used}, a later layer than {module}",
+                    file.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} uses checked");
+}

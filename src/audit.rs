@@ -59,6 +59,15 @@ pub struct Record<'a> {
     violations_not_itemised: usize,
     policy: PolicyRecord<'a>,
     bypass: Option<&'a Bypass>,
+    /// Commits a reviewed merge covered, with the merge (capped; the count is whole).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    covered: &'a [crate::verdict::Covered],
+    #[serde(skip_serializing_if = "is_zero")]
+    covered_count: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn oid_text(o: Option<git2::Oid>) -> String {
@@ -119,6 +128,8 @@ impl<'a> Record<'a> {
                 origin: &verdict.policy_origin,
             },
             bypass: verdict.bypass.as_ref(),
+            covered: &verdict.covered,
+            covered_count: verdict.covered_count,
         }
     }
 }

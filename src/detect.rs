@@ -465,8 +465,12 @@ impl Detector {
         if let Some(tool) = self.ai_identity(commit.committer) {
             return found(tool, format!("committer {}", commit.committer));
         }
-        // Trailer-like lines first: they make the most precise evidence.
+        // Trailer-like lines first: they make the most precise evidence. A
+        // disclosure on a line of its own counts wherever it stands (a squash
+        // merge keeps the merged commits' trailers in its body, indented or
+        // as list items), not only in git's trailer block.
         for raw in commit.message.split(|&c| c == b'\n') {
+            let raw = disclosure_line(raw);
             let Some(sep) = crate::trailers::find_separator(raw).filter(|&p| p >= 1) else {
                 continue;
             };
@@ -522,6 +526,27 @@ impl Detector {
         }
         None
     }
+}
+
+/// A message line as a possible `Key: value` disclosure: leading whitespace
+/// and list or quote markers (`* `, `- `, `+ `, `> `) removed.
+fn disclosure_line(raw: &[u8]) -> &[u8] {
+    let mut line = trim_start(raw);
+    for _ in 0..3 {
+        match line {
+            [b'*' | b'-' | b'+' | b'>', b' ' | b'\t', rest @ ..] => line = trim_start(rest),
+            _ => break,
+        }
+    }
+    line
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s
+        .iter()
+        .take_while(|c| crate::ident::is_git_space(**c))
+        .count();
+    s.get(n..).unwrap_or(&[])
 }
 
 /// `Key: value`, normalised.
@@ -675,6 +700,37 @@ mod tests {
         assert!(
             hits > n / 4 && hits < n,
             "{hits} of {n}: exercise both answers"
+        );
+    }
+
+    #[test]
+    fn disclosures_anywhere_on_a_line_of_their_own() {
+        let d = builtin();
+        let detect = |msg: &str| {
+            d.detect(&CommitText {
+                author: "Ann <ann@example.com>",
+                committer: "Ann <ann@example.com>",
+                message: msg.as_bytes(),
+            })
+            .map(|e| e.tool)
+        };
+        // A squash body: the merged commits' trailers are list items or indented.
+        for body in [
+            "Add parser (#7)\n\n* Add parser\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n\n* Fix\n",
+            "Add parser (#7)\n\n* Add parser\n  Co-Authored-By: Claude <noreply@anthropic.com>\n",
+            "Add parser (#7)\n\n- Co-authored-by: Claude <noreply@anthropic.com>\n\nReviewed-by: Ann <ann@example.com>\n",
+            "Squash\n\n> Assisted-by: Claude:claude-opus-4\n",
+        ] {
+            assert_eq!(detect(body).as_deref(), Some(if body.contains("Assisted") { "Assisted-by trailer" } else { "Claude Code" }), "{body:?}");
+        }
+        // A person named in prose is not a marker.
+        assert_eq!(
+            detect("Fix\n\nThanks to Claude <noreply@anthropic.com> for the idea.\n"),
+            None
+        );
+        assert_eq!(
+            detect("Fix\n\n* Co-authored-by: Ann Lee <ann@example.com>\n"),
+            None
         );
     }
 

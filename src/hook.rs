@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::audit;
 use crate::policy::load::{self, PolicyLoadError};
 use crate::policy::LoadedPolicy;
-use crate::push::{self, Env, InputError, PushOptions, Pusher, RefUpdate};
+use crate::push::{self, Env, ForgePush, InputError, PushOptions, Pusher, RefUpdate};
 use crate::repo::{self, HookRepo, OpenError};
 use crate::report;
 use crate::rules::bypass::{self, Decision};
@@ -116,6 +116,7 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     }
     let now = repo.settings.now.unwrap_or_else(Utc::now);
     let pusher = Pusher::from_env(env);
+    let forge = ForgePush::from_env(env);
     // The update hook never sees push options, so it never breaks glass.
     let options = match kind {
         HookKind::PreReceive => PushOptions::from_env(env),
@@ -132,8 +133,17 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
                 });
                 let offer =
                     (!policy.policy.bypass_pushers.is_empty()).then_some(options.advertised);
-                let verdict =
-                    judge_with_bypass(&repo, &policy, pusher.as_ref(), now, updates, &options);
+                let verdict = judge_with_bypass(
+                    &repo,
+                    &policy,
+                    Who {
+                        pusher: pusher.as_ref(),
+                        forge: forge.as_ref(),
+                    },
+                    now,
+                    updates,
+                    &options,
+                );
                 (verdict, protected, offer)
             }
             Err(e) => (policy_failure(&e, updates), true, None),
@@ -161,6 +171,9 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     if let Some(advertised) = offer_bypass {
         lines.extend(report::bypass_offer(&verdict, advertised));
     }
+    if forge.as_ref().is_some_and(|f| f.web) {
+        lines = report::for_gitlab_web(lines);
+    }
     Outcome {
         status: verdict.exit_status(),
         lines,
@@ -168,15 +181,23 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     }
 }
 
+/// Who made a push: the authenticated pusher, and the forge if it made it.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    pusher: Option<&'a Pusher>,
+    forge: Option<&'a ForgePush>,
+}
+
 /// Decide break-glass, judge the push with it, and record a denial.
 fn judge_with_bypass(
     repo: &HookRepo,
     policy: &LoadedPolicy,
-    pusher: Option<&Pusher>,
+    who: Who<'_>,
     now: DateTime<Utc>,
     updates: &[RefUpdate],
     options: &PushOptions,
 ) -> Verdict {
+    let Who { pusher, forge } = who;
     let decision = bypass::decide(&policy.policy, pusher, options);
     let default_branch = repo.default_branch();
     let ctx = CheckContext {
@@ -186,6 +207,7 @@ fn judge_with_bypass(
         default_branch: default_branch.as_deref(),
         now,
         bypass: matches!(decision, Decision::Honoured(_)),
+        forge,
     };
     let mut verdict = rules::check_push(&ctx, updates);
     match decision {
@@ -211,6 +233,7 @@ pub fn judge(
         default_branch,
         now,
         bypass: false,
+        forge: None,
     };
     rules::check_push(&ctx, updates)
 }

@@ -349,6 +349,73 @@ impl Pusher {
     }
 }
 
+/// The forge that made a push, when a forge did (its environment says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Forge {
+    /// Gitea or Forgejo.
+    Gitea,
+    /// GitLab.
+    Gitlab,
+    /// GitHub Enterprise Server.
+    Github,
+}
+
+/// What the forge's environment says about a push.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ForgePush {
+    /// Which forge.
+    pub forge: Forge,
+    /// Whether the forge itself made this push merging a pull request
+    /// (Gitea/Forgejo `GITEA_PUSH_TRIGGER=pr-merge-to-base`, GitLab
+    /// `GL_PROTOCOL=web`, GHES `GITHUB_VIA` naming a merge).
+    pub merge: bool,
+    /// The pull request's number people see (Gitea/Forgejo `GITEA_PR_INDEX`;
+    /// `0` means none).
+    pub pull_request: Option<u64>,
+    /// Whether the push came through the web UI (GitLab `GL_PROTOCOL=web`),
+    /// which shows a hook's output only on `GL-HOOK-ERR:` lines.
+    pub web: bool,
+}
+
+impl ForgePush {
+    /// Read the forge's variables; `None` for a push no forge made.
+    pub fn from_env(env: &Env) -> Option<ForgePush> {
+        if env.non_empty("GITEA_PUSHER_NAME").is_some()
+            || env.non_empty("GITEA_PUSH_TRIGGER").is_some()
+        {
+            return Some(ForgePush {
+                forge: Forge::Gitea,
+                merge: env.get("GITEA_PUSH_TRIGGER") == Some("pr-merge-to-base"),
+                pull_request: env
+                    .get("GITEA_PR_INDEX")
+                    .and_then(|i| i.trim().parse().ok())
+                    .filter(|&i| i != 0),
+                web: false,
+            });
+        }
+        if let Some(protocol) = env.non_empty("GL_PROTOCOL") {
+            let web = protocol == "web";
+            return Some(ForgePush {
+                forge: Forge::Gitlab,
+                merge: web,
+                pull_request: None,
+                web,
+            });
+        }
+        if env.non_empty("GITHUB_USER_LOGIN").is_some() {
+            let via = env.get("GITHUB_VIA").unwrap_or("").to_ascii_lowercase();
+            return Some(ForgePush {
+                forge: Forge::Github,
+                merge: via.contains("merge"),
+                pull_request: None,
+                web: false,
+            });
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,6 +490,37 @@ mod tests {
             Pusher::from_env(&env).map(|p| p.source),
             Some(IdentitySource::Gitlab)
         );
+    }
+
+    #[test]
+    fn forge_pushes() {
+        let mut env = Env::default();
+        assert_eq!(ForgePush::from_env(&env), None);
+        env.set("GITEA_PUSHER_NAME", "ann");
+        env.set("GITEA_PUSH_TRIGGER", "pr-merge-to-base");
+        env.set("GITEA_PR_INDEX", "7");
+        let f = ForgePush::from_env(&env).expect("gitea");
+        assert_eq!(
+            (f.forge, f.merge, f.pull_request),
+            (Forge::Gitea, true, Some(7))
+        );
+        env.set("GITEA_PR_INDEX", "0");
+        env.set("GITEA_PUSH_TRIGGER", "");
+        let f = ForgePush::from_env(&env).expect("gitea");
+        assert_eq!((f.merge, f.pull_request), (false, None));
+        let mut env = Env::default();
+        env.set("GL_USERNAME", "ann");
+        env.set("GL_PROTOCOL", "web");
+        let f = ForgePush::from_env(&env).expect("gitlab");
+        assert_eq!((f.forge, f.merge, f.web), (Forge::Gitlab, true, true));
+        env.set("GL_PROTOCOL", "ssh");
+        assert!(!ForgePush::from_env(&env).expect("gitlab").merge);
+        let mut env = Env::default();
+        env.set("GITHUB_USER_LOGIN", "ann");
+        env.set("GITHUB_VIA", "pull request merge button");
+        assert!(ForgePush::from_env(&env).expect("ghes").merge);
+        env.set("GITHUB_VIA", "blob#save");
+        assert!(!ForgePush::from_env(&env).expect("ghes").merge);
     }
 
     #[test]

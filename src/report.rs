@@ -82,6 +82,7 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
     let total = verdict.violations.len() + verdict.violations_dropped;
     if total == 0 && verdict.bypass.is_none() {
         lines.push(summary(verdict));
+        lines.extend(coverage_lines(verdict));
         return lines;
     }
     if let Some(b) = &verdict.bypass {
@@ -96,13 +97,13 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
         );
     }
     let head = if verdict.rejects() {
-        "reviewgate: push rejected"
+        rejection_headline(verdict)
     } else if verdict.bypass.is_some() {
-        "reviewgate: push accepted by break-glass"
+        "reviewgate: push accepted by break-glass".into()
     } else {
-        "reviewgate: push accepted with warnings (warn mode)"
+        "reviewgate: push accepted with warnings (warn mode)".into()
     };
-    lines.push(head.to_string());
+    lines.push(head);
     lines.push(String::new());
     // Errors first, then warnings, in the order found.
     let mut ordered: Vec<&Violation> = verdict
@@ -128,10 +129,67 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
         lines.push(String::new());
     }
     lines.push(summary(verdict));
+    lines.extend(coverage_lines(verdict));
     if let Some(first) = ordered.first() {
         lines.push(format!(
             "reviewgate: run `reviewgate explain {}` for details",
             first.rule.code()
+        ));
+    }
+    lines
+}
+
+/// The first line of a rejection: the first error's rule, how many times it
+/// broke on that ref, the ref, and how many other violations follow.
+fn rejection_headline(verdict: &Verdict) -> String {
+    let errors: Vec<&Violation> = verdict
+        .violations
+        .iter()
+        .filter(|v| v.severity == Severity::Error)
+        .collect();
+    let Some(first) = errors.first() else {
+        return "reviewgate: push rejected".into();
+    };
+    let same = errors
+        .iter()
+        .filter(|v| v.rule == first.rule && v.refname == first.refname)
+        .count();
+    let others = errors.len() - same + verdict.violations_dropped;
+    let mut line = format!(
+        "reviewgate: push rejected: {} ({same}) on {}",
+        first.rule.code(),
+        sanitize(&first.refname)
+    );
+    if others > 0 {
+        let _ = write!(line, ", and {others} other violation(s)");
+    }
+    line
+}
+
+/// Which merges' reviews covered the commits they merge.
+fn coverage_lines(verdict: &Verdict) -> Vec<String> {
+    let mut merges: Vec<(&str, usize)> = Vec::new();
+    for c in &verdict.covered {
+        match merges.iter_mut().find(|(m, _)| *m == c.merge) {
+            Some((_, n)) => *n += 1,
+            None => merges.push((&c.merge, 1)),
+        }
+    }
+    let mut lines: Vec<String> = merges
+        .iter()
+        .take(MAX_PRINTED)
+        .map(|(m, n)| {
+            format!(
+                "reviewgate: the review on merge {} covers {n} commit(s) it merges",
+                short_id(m)
+            )
+        })
+        .collect();
+    let listed: usize = merges.iter().take(MAX_PRINTED).map(|(_, n)| n).sum();
+    if verdict.covered_count > listed {
+        lines.push(format!(
+            "reviewgate: ... and {} more commit(s) covered by merges",
+            verdict.covered_count - listed
         ));
     }
     lines
@@ -220,6 +278,15 @@ pub fn bypass_denied(message: String) -> Violation {
         message,
         hint: "push without the option to be judged normally, or ask a listed pusher".into(),
     }
+}
+
+/// GitLab's web UI shows a hook's output only on lines that begin with
+/// `GL-HOOK-ERR: `: prefix every line (pushes made through the UI).
+pub fn for_gitlab_web(lines: Vec<String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .map(|l| format!("GL-HOOK-ERR: {l}"))
+        .collect()
 }
 
 /// When a rejection is one break-glass could lift, how to ask for it

@@ -68,6 +68,22 @@ pub struct Verdict {
     pub mode: Mode,
     /// Set when a break-glass push turned violations into warnings.
     pub bypass: Option<Bypass>,
+    /// Commits whose review came from a merge that merged them (capped).
+    pub covered: Vec<Covered>,
+    /// How many commits a merge's review covered in all.
+    pub covered_count: usize,
+}
+
+/// A commit a reviewed merge covered.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Covered {
+    /// The ref the commit reached.
+    #[serde(rename = "ref")]
+    pub refname: String,
+    /// The commit.
+    pub commit: String,
+    /// The merge whose review covered it.
+    pub merge: String,
 }
 
 /// Where a verdict's policy came from, field by field.
@@ -135,6 +151,20 @@ impl Verdict {
             policy_sha256: sha256.to_string(),
             mode,
             bypass: None,
+            covered: Vec::new(),
+            covered_count: 0,
+        }
+    }
+
+    /// Record that `merge`'s review covered `commit` on `refname`.
+    pub fn cover(&mut self, refname: &str, commit: String, merge: String) {
+        self.covered_count += 1;
+        if self.covered.len() < MAX_KEPT_VIOLATIONS {
+            self.covered.push(Covered {
+                refname: refname.to_string(),
+                commit,
+                merge,
+            });
         }
     }
 

@@ -292,6 +292,17 @@ impl<'o> Walk<'o> {
         new: Oid,
         mut visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
     ) -> Result<()> {
+        self.from_with(new, |c, _| visit(c))
+    }
+
+    /// [`Walk::from`], where `visit` can also ask which commits the walk has
+    /// visited so far (to carry information to ancestors visited early,
+    /// under clock skew).
+    pub fn from_with(
+        &mut self,
+        new: Oid,
+        mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool>,
+    ) -> Result<()> {
         let w = &mut self.w;
         if w.table.get(&key(new)) == 0 {
             w.enqueue(new, 0)?;
@@ -318,11 +329,29 @@ impl<'o> Walk<'o> {
                     w.push(p, 0, object, time);
                 }
             }
-            if !visit(&view)? {
+            if !visit(&view, &Visited { table: &w.table })? {
                 break;
             }
         }
         Ok(())
+    }
+}
+
+/// Which commits a walk has visited so far.
+pub struct Visited<'t> {
+    table: &'t IdTable,
+}
+
+impl Visited<'_> {
+    /// Whether `id` was visited (brought, and already passed to `visit`).
+    pub fn contains(&self, id: Oid) -> bool {
+        let f = self.table.get(&key(id));
+        f & SEEN != 0 && f & (QUEUED | UNINTERESTING) == 0
+    }
+
+    /// Whether `id` is known to be reachable from a hidden tip (so not brought).
+    pub fn is_hidden(&self, id: Oid) -> bool {
+        self.table.get(&key(id)) & UNINTERESTING != 0
     }
 }
 

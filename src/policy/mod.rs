@@ -113,11 +113,53 @@ pub struct Protection {
     pub freeze: Vec<Window>,
 }
 
+/// Whether a reviewed merge commit's reviews count for the commits it brings
+/// in through its non-first parents (a pull request's approval).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergesCover {
+    /// Never: each commit needs its own review.
+    Never,
+    /// Always (the default).
+    Always,
+    /// Only when the forge made the merge (a web merge of a pull request).
+    Forge,
+}
+
+impl MergesCover {
+    /// The policy file's word for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            MergesCover::Never => "false",
+            MergesCover::Always => "true",
+            MergesCover::Forge => "\"forge\"",
+        }
+    }
+}
+
+impl ReviewRules {
+    /// The first review key: the one fix advice names.
+    pub fn trailer(&self) -> &str {
+        self.trailers.first().map_or("Reviewed-by", String::as_str)
+    }
+
+    /// Whether `key` is one of the review keys (case-insensitively, as git compares keys).
+    pub fn is_review_key(&self, key: &str) -> bool {
+        self.trailers.iter().any(|k| k.eq_ignore_ascii_case(key))
+    }
+
+    /// The keys for messages: `Reviewed-by or Approved-by`.
+    pub fn keys_text(&self) -> String {
+        self.trailers.join(" or ")
+    }
+}
+
 /// The `[review]` table: what counts as a human review.
 #[derive(Debug, Clone)]
 pub struct ReviewRules {
     /// The trailer key (compared case-insensitively).
-    pub trailer: String,
+    pub trailers: Vec<String>,
+    /// Whether a merge commit's reviews count for the commits it merges.
+    pub merges_cover: MergesCover,
     /// Minimum number of distinct valid reviewers.
     pub min_reviewers: u32,
     /// Allowed reviewer emails (globs, case-insensitive); empty means any human.
@@ -375,12 +417,13 @@ impl Policy {
         let mut lines = vec![
             format!("mode = {:?}", self.mode.word()),
             format!(
-                "[review] trailer = {:?}, min-reviewers = {}, reviewers = {}{}, require-pusher = {}",
-                r.trailer,
+                "[review] trailer = {}, min-reviewers = {}, reviewers = {}{}, require-pusher = {}, merges-cover = {}",
+                toml_list(r.trailers.iter().map(String::as_str)),
                 r.min_reviewers,
                 toml_list(r.reviewers.iter().map(EmailPattern::as_str)),
                 if r.reviewers.is_empty() { " (any human)" } else { "" },
-                r.require_pusher
+                r.require_pusher,
+                r.merges_cover.word()
             ),
             format!(
                 "[detect] builtin = {}, trailer-keys = {}, trailer-values = {}, identities = {}, markers = {}",
@@ -462,7 +505,8 @@ impl Protection {
 impl Default for ReviewRules {
     fn default() -> Self {
         Self {
-            trailer: "Reviewed-by".into(),
+            trailers: vec!["Reviewed-by".into(), "Approved-by".into()],
+            merges_cover: MergesCover::Always,
             min_reviewers: 1,
             reviewers: Vec::new(),
             require_pusher: false,

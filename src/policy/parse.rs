@@ -13,8 +13,8 @@ use toml::Spanned;
 use super::freeze::{self, WeekTime, Window};
 use super::glob::{ref_glob, EmailPattern, LoginPattern};
 use super::{
-    Diagnostic, Policy, PolicyError, PolicySource, Protection, RefPattern, ReviewRules,
-    ReviewScope, MAX_POLICY_PATTERNS,
+    Diagnostic, MergesCover, Policy, PolicyError, PolicySource, Protection, RefPattern,
+    ReviewRules, ReviewScope, MAX_POLICY_PATTERNS,
 };
 use crate::detect::{self, DetectConfig, Detector};
 use crate::rule::{Mode, Rule};
@@ -110,15 +110,20 @@ fn parse_review(w: &mut Walker<'_>, t: &DeTable<'_>) -> ReviewRules {
         review.require_pusher = w.boolean(v, "review.require-pusher").unwrap_or(false);
     }
     if let Some(v) = t.get("trailer") {
-        if let Some(s) = w.string(v, "review.trailer") {
-            if is_trailer_key(&s) {
-                review.trailer = s;
-            } else {
-                w.error(
-                    v.span(),
-                    format!("`review.trailer` must be a trailer key (letters, digits and `-`), found \"{s}\""),
-                );
-            }
+        review.trailers = review_keys(w, v);
+    }
+    if let Some(v) = t.get("merges-cover") {
+        match v.get_ref() {
+            DeValue::Boolean(true) => review.merges_cover = MergesCover::Always,
+            DeValue::Boolean(false) => review.merges_cover = MergesCover::Never,
+            DeValue::String(s) if s == "forge" => review.merges_cover = MergesCover::Forge,
+            other => w.error(
+                v.span(),
+                format!(
+                    "`review.merges-cover` must be true, false or \"forge\", found {}",
+                    show(other)
+                ),
+            ),
         }
     }
     if let Some(v) = t.get("min-reviewers") {
@@ -134,6 +139,40 @@ fn parse_review(w: &mut Walker<'_>, t: &DeTable<'_>) -> ReviewRules {
         }
     }
     review
+}
+
+/// `[review] trailer`: one key or a list of keys.
+fn review_keys(w: &mut Walker<'_>, v: &Value<'_>) -> Vec<String> {
+    let keys: Vec<(String, Range<usize>)> = match v.get_ref() {
+        DeValue::String(s) => vec![(s.to_string(), v.span())],
+        _ => w.strings(v, "review.trailer"),
+    };
+    if keys.is_empty() && v.get_ref().as_array().is_some() {
+        w.error(v.span(), "`review.trailer` is empty: list at least one key");
+    }
+    let mut out = Vec::new();
+    for (k, span) in keys {
+        if is_trailer_key(&k) {
+            out.push(k);
+        } else {
+            w.error(
+                span,
+                format!("`review.trailer` must be trailer keys (letters, digits and `-`), found \"{k}\""),
+            );
+        }
+    }
+    if out.is_empty() {
+        return ReviewRules::default().trailers;
+    }
+    out
+}
+
+/// A TOML value as a message shows it.
+fn show(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("\"{s}\""),
+        other => other.type_str().to_string(),
+    }
 }
 
 /// `[detect]`.
@@ -475,7 +514,13 @@ const TOP_KEYS: &[&str] = &[
     "bypass",
     "modes",
 ];
-const REVIEW_KEYS: &[&str] = &["trailer", "min-reviewers", "reviewers", "require-pusher"];
+const REVIEW_KEYS: &[&str] = &[
+    "trailer",
+    "min-reviewers",
+    "reviewers",
+    "require-pusher",
+    "merges-cover",
+];
 const FREEZE_KEYS: &[&str] = &["from", "until", "timezone", "reason"];
 const DETECT_KEYS: &[&str] = &[
     "builtin",

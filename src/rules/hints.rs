@@ -3,6 +3,7 @@
 //! how to add a review.
 
 use super::{Ask, Fix};
+use crate::push::{Forge, ForgePush};
 
 /// What the advice for one ref's findings depends on.
 #[derive(Debug, Clone)]
@@ -13,6 +14,9 @@ pub struct HintContext<'a> {
     pub only_tip: bool,
     /// The last commit before the ones needing review (short id), or `BASE`.
     pub base: String,
+    /// The forge that made this push as a pull-request merge, if one did:
+    /// the fix is then in the forge, not in `git commit --amend`.
+    pub forge_merge: Option<&'a ForgePush>,
 }
 
 /// The words of a fix.
@@ -24,6 +28,9 @@ pub fn hint(fix: &Fix, ctx: &HintContext<'_>) -> String {
 }
 
 fn review(ask: Ask, ctx: &HintContext<'_>) -> String {
+    if let Some(f) = ctx.forge_merge {
+        return forge_review(ask, f, ctx.trailer);
+    }
     let ask = match ask {
         Ask::NotTheAuthor => "ask someone other than the author to review, then",
         Ask::Human => "ask a human to review, then",
@@ -40,5 +47,29 @@ fn review(ask: Ask, ctx: &HintContext<'_>) -> String {
             "{ask} add the trailer to each commit (BASE = last commit before them):\n  git rebase --exec 'git commit --amend --no-edit --trailer \"{trailer}: Name <email>\"' {}",
             ctx.base
         )
+    }
+}
+
+/// The fix in the forge's words, for a pull-request merge the forge made.
+fn forge_review(ask: Ask, f: &ForgePush, trailer: &str) -> String {
+    let who = match ask {
+        Ask::NotTheAuthor => "someone who did not write these commits",
+        Ask::Human => "a person (not an AI or a bot)",
+        Ask::Listed => "a reviewer the policy lists",
+        Ask::AnyHuman => "a human reviewer",
+    };
+    match (f.forge, f.pull_request) {
+        (Forge::Gitea, Some(n)) => format!(
+            "ask {who} to approve pull request #{n} (an official approval), then merge it with a merge commit: Gitea and Forgejo write each approval as {trailer} on the merge, which covers the commits it merges"
+        ),
+        (Forge::Gitea, None) => format!(
+            "ask {who} to approve the pull request, then merge it with a merge commit: Gitea and Forgejo write each approval as {trailer} on the merge"
+        ),
+        (Forge::Gitlab, _) => format!(
+            "ask {who} to approve the merge request, and add %{{approved_by}} to the project's merge commit template (Settings > Merge requests) so the merge carries Approved-by; then merge again"
+        ),
+        (Forge::Github, _) => format!(
+            "GitHub Enterprise Server writes no review trailers on a merge: ask {who} to review, then merge locally with their {trailer} on the merge commit (git merge --no-ff, git commit --amend --trailer), or add it to each commit"
+        ),
     }
 }

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use git2::Oid;
 
 use crate::commit::CommitView;
-use crate::policy::{Effective, LoadedPolicy, Mode, Policy, PolicySource, RefPattern, ReviewScope};
+use crate::policy::{
+    Effective, LoadedPolicy, MergesCover, Mode, Policy, PolicySource, RefPattern, ReviewScope,
+};
 use crate::push::{Pusher, RefUpdate, UpdateKind};
 use crate::repo::HookRepo;
 use crate::rule::{Rule, Severity};
@@ -23,6 +25,7 @@ use crate::verdict::{short_id, CommitRef, Verdict, Violation, MAX_KEPT_VIOLATION
 use crate::walk::Walk;
 
 pub mod bypass;
+pub mod coverage;
 pub mod hints;
 pub mod policy_change;
 pub mod pusher;
@@ -121,6 +124,8 @@ pub struct CheckContext<'a> {
     pub now: DateTime<Utc>,
     /// Whether a break-glass request was honoured ([`bypass::decide`]).
     pub bypass: bool,
+    /// What the forge's environment says about the push, if a forge made it.
+    pub forge: Option<&'a crate::push::ForgePush>,
 }
 
 /// Judge a whole push.
@@ -216,7 +221,8 @@ fn check_update(
     };
     let mut found = RefFindings::default();
     check_ref(ctx, &judge, &eff, &written_update, state, &mut found)?;
-    found.emit(&display, &policy.review.trailer, verdict);
+    let forge_merge = ctx.forge.filter(|f| f.merge);
+    found.emit(&display, policy.review.trailer(), forge_merge, verdict);
     Ok(())
 }
 
@@ -249,32 +255,139 @@ struct RefFindings {
     tip_needs_review: bool,
     /// The base the rebase advice names.
     base: Option<String>,
+    /// Commits lacking their own reviews, until coverage is known.
+    pending: Vec<Pending>,
+    /// Commits a reviewed merge covered: (commit, merge).
+    covered: Vec<(String, String)>,
+}
+
+/// A commit lacking its own reviews, waiting for the walk to end.
+struct Pending {
+    /// Where its finding goes among the commit findings (walk order).
+    at: usize,
+    id: Oid,
+    cref: CommitRef,
+    need: review::Need,
+}
+
+/// Why no merge covered a commit that lacks reviews, for its message.
+fn coverage_note(
+    cov: &coverage::Coverage,
+    applies: bool,
+    covering: &[&coverage::MergeReview],
+    counted: &[(&coverage::MergeReview, &crate::ident::Person)],
+    id: Oid,
+) -> Option<String> {
+    let short = |m: &coverage::MergeReview| short_id(&m.id.to_string()).to_string();
+    if let Some(m) = covering.first() {
+        if !applies {
+            return Some(format!(
+                "merge {} would cover it, but merges-cover = \"forge\" and the forge did not make this merge",
+                short(m)
+            ));
+        }
+        if counted.is_empty() {
+            let who: Vec<&str> = m.reviewers.iter().map(|p| p.email.as_str()).collect();
+            return Some(format!(
+                "merge {} covers it, but its reviewer(s) ({}) wrote this commit",
+                short(m),
+                who.join(", ")
+            ));
+        }
+        return None;
+    }
+    if let Some(m) = cov.on_first_parent_side(id) {
+        return Some(format!(
+            "it is on the first-parent side of the reviewed merge {}, which covers only what it merges",
+            short(m)
+        ));
+    }
+    cov.overflow.then(|| {
+        "merge coverage was not computed for all of this push (too many merges)".to_string()
+    })
 }
 
 impl RefFindings {
     fn commit(&mut self, f: Finding, c: &CommitView<'_>, tip: Oid) {
+        let cref = CommitRef {
+            id: c.id().to_string(),
+            subject: c.subject(),
+        };
+        self.push_commit(self.commits.len(), f, cref, c.id() == tip);
+    }
+
+    fn push_commit(&mut self, at: usize, f: Finding, cref: CommitRef, is_tip: bool) {
         if matches!(f.fix, Fix::Review(_)) {
             self.needing_review += 1;
-            self.tip_needs_review |= c.id() == tip;
+            self.tip_needs_review |= is_tip;
         }
         if self.commits.len() >= MAX_KEPT_VIOLATIONS {
             self.dropped += 1;
             return;
         }
-        let cref = CommitRef {
-            id: c.id().to_string(),
-            subject: c.subject(),
-        };
-        self.commits.push((f, cref));
+        self.commits.insert(at.min(self.commits.len()), (f, cref));
+    }
+
+    /// A commit lacking its own reviews, decided once the walk knows which
+    /// reviewed merges cover it.
+    fn defer(&mut self, need: review::Need, c: &CommitView<'_>) {
+        self.pending.push(Pending {
+            at: self.commits.len(),
+            id: c.id(),
+            cref: CommitRef {
+                id: c.id().to_string(),
+                subject: c.subject(),
+            },
+            need,
+        });
+    }
+
+    /// Decide the deferred commits, in walk order.
+    fn resolve(
+        &mut self,
+        judge: &Judge<'_>,
+        cov: &coverage::Coverage,
+        applies: bool,
+        pusher: Option<&Pusher>,
+        tip: Oid,
+    ) {
+        let mut inserted = 0;
+        for p in std::mem::take(&mut self.pending) {
+            let covering = cov.covering(p.id);
+            let merges = if applies {
+                review::merge_reviewers(&p.need, &covering)
+            } else {
+                Vec::new()
+            };
+            let note = coverage_note(cov, applies, &covering, &merges, p.id);
+            match review::decide(judge, &p.need, &merges, pusher, note) {
+                (Some(f), _) => {
+                    self.push_commit(p.at + inserted, f, p.cref, p.id == tip);
+                    inserted += 1;
+                }
+                (None, through) => {
+                    if let Some(m) = through {
+                        self.covered.push((p.cref.id, m.id.to_string()));
+                    }
+                }
+            }
+        }
     }
 
     /// Turn the findings into violations, with their fixes worded.
-    fn emit(self, refname: &str, trailer: &str, verdict: &mut Verdict) {
+    fn emit(
+        self,
+        refname: &str,
+        trailer: &str,
+        forge_merge: Option<&crate::push::ForgePush>,
+        verdict: &mut Verdict,
+    ) {
         verdict.commits_checked += self.commits_checked;
         let ctx = hints::HintContext {
             trailer,
             only_tip: self.needing_review == 1 && self.tip_needs_review,
             base: self.base.unwrap_or_else(|| "BASE".into()),
+            forge_merge,
         };
         let all = self
             .update
@@ -293,6 +406,9 @@ impl RefFindings {
             });
         }
         verdict.violations_dropped += self.dropped;
+        for (commit, merge) in self.covered {
+            verdict.cover(refname, commit, merge);
+        }
     }
 }
 
@@ -379,6 +495,7 @@ fn walk_commits(
     found: &mut RefFindings,
 ) -> Result<WalkOutcome> {
     let Span { old, new, gate, .. } = *span;
+    let odb = state.odb;
     let mut update_walk;
     let walk = match (span.kind, old) {
         (UpdateKind::Update, Some(old)) => {
@@ -392,7 +509,17 @@ fn walk_commits(
         policy_changes: PolicyChanges::default(),
     };
     let mut tree_blobs = TreeBlobs::default();
-    walk.from(new, |c| {
+    let policy = judge.policy;
+    let pull_request = match ctx.forge {
+        Some(f) if f.merge => match f.pull_request {
+            Some(n) => pull_request_evidence(ctx, odb, old, n)?,
+            None => None,
+        },
+        _ => None,
+    };
+    let cover = policy.review.merges_cover;
+    let mut coverage = (cover != MergesCover::Never).then(coverage::Coverage::default);
+    walk.from_with(new, |c, visited| {
         found.commits_checked += 1;
         if !outcome.old_is_parent {
             outcome.old_is_parent = old.is_some_and(|o| c.parents().any(|p| p == o));
@@ -401,30 +528,124 @@ fn walk_commits(
             found.commit(refs::malformed(judge, anomaly), c, new);
         }
         let facts = review::CommitFacts::from(c.shown());
+        if let Some(cov) = coverage.as_mut() {
+            cov.visit(c, &facts, policy, visited, odb)?;
+        }
         if gate && touches_policy(ctx.repo, c, &mut tree_blobs)? {
-            let changes = &mut outcome.policy_changes;
-            changes.changing += 1;
-            if !policy_change::owner_reviewed(judge, &facts)
-                && changes.unreviewed.len() < MAX_KEPT_VIOLATIONS
-            {
-                let cref = CommitRef {
-                    id: c.id().to_string(),
-                    subject: c.subject(),
-                };
-                changes
-                    .unreviewed
-                    .push((policy_change::unreviewed(judge), cref));
-            }
+            outcome.policy_changes.record(judge, &facts, c);
         }
         if let Some(f) = refs::linear(judge, eff, c.parent_count()) {
             found.commit(f, c, new);
         }
-        if let Some(f) = review::check(judge, eff.review, &facts, ctx.pusher) {
-            found.commit(f, c, new);
+        // The squashed or rebased copies of the pull request's commits (not
+        // its own commits, not a merge, which its reviews judge) inherit its
+        // AI evidence.
+        let inherited = pull_request
+            .as_ref()
+            .filter(|pr| c.parent_count() < 2 && !pr.commits.contains(&c.id()))
+            .map(|pr| &pr.evidence);
+        match review::need(judge, eff.review, &facts, inherited) {
+            Err(f) => found.commit(f, c, new),
+            Ok(None) => {}
+            Ok(Some(need)) => {
+                if let (Some(f), _) = review::decide(judge, &need, &[], ctx.pusher, None) {
+                    if coverage.is_some() {
+                        // A merge may still cover it: decided after the walk.
+                        found.defer(need, c);
+                    } else {
+                        found.commit(f, c, new);
+                    }
+                }
+            }
         }
         Ok(true)
     })?;
+    if let Some(cov) = coverage {
+        let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
+        found.resolve(judge, &cov, applies, ctx.pusher, new);
+    }
     Ok(outcome)
+}
+
+impl PolicyChanges {
+    /// A commit that changes the policy file: unreviewed by an owner, it is a finding.
+    fn record(&mut self, judge: &Judge<'_>, facts: &review::CommitFacts<'_>, c: &CommitView<'_>) {
+        self.changing += 1;
+        if !policy_change::owner_reviewed(judge, facts)
+            && self.unreviewed.len() < MAX_KEPT_VIOLATIONS
+        {
+            let cref = CommitRef {
+                id: c.id().to_string(),
+                subject: c.subject(),
+            };
+            self.unreviewed
+                .push((policy_change::unreviewed(judge), cref));
+        }
+    }
+}
+
+/// A forge's pull request, examined: AI evidence among its own commits, and
+/// which commits are its own.
+struct PullRequestEvidence {
+    evidence: crate::detect::AiEvidence,
+    commits: std::collections::HashSet<Oid>,
+}
+
+/// The most commits of a pull request examined (beyond, the pushed commits
+/// count as AI-assisted: the safe side).
+const MAX_PR_COMMITS: usize = 10_000;
+
+/// On a Gitea/Forgejo pull-request merge, the pull request's own commits
+/// (`refs/pull/<n>/head`, those not already on the target ref): if any is
+/// AI-assisted, the pushed squash or rebased commits (single-parent commits
+/// that are not the pull request's own) count as AI-assisted too, with
+/// evidence naming the pull request's commit. Cost: that range.
+fn pull_request_evidence(
+    ctx: &CheckContext<'_>,
+    odb: &git2::Odb<'_>,
+    target: Option<Oid>,
+    number: u64,
+) -> Result<Option<PullRequestEvidence>> {
+    let head_ref = format!("refs/pull/{number}/head");
+    let unread = |why: String| crate::detect::AiEvidence {
+        tool: format!("pull request #{number}"),
+        evidence: why,
+    };
+    let Some(head) = ctx.repo.ref_target(&head_ref)? else {
+        return Ok(Some(PullRequestEvidence {
+            evidence: unread(format!(
+                "its commits could not be read ({head_ref} is missing), so they may be AI-assisted"
+            )),
+            commits: std::collections::HashSet::new(),
+        }));
+    };
+    let hide: Vec<Oid> = target.into_iter().collect();
+    let mut commits = std::collections::HashSet::new();
+    let mut evidence = None;
+    let mut walk = Walk::new(odb, &hide)?;
+    walk.from(head, |c| {
+        commits.insert(c.id());
+        if evidence.is_none() {
+            let facts = review::CommitFacts::from(c.shown());
+            evidence = facts
+                .ai_evidence(&ctx.policy.policy)
+                .map(|e| crate::detect::AiEvidence {
+                    tool: e.tool,
+                    evidence: format!(
+                        "pull request #{number} commit {}: {}",
+                        short_id(&c.id().to_string()),
+                        e.evidence
+                    ),
+                });
+        }
+        Ok(commits.len() < MAX_PR_COMMITS)
+    })?;
+    if commits.len() >= MAX_PR_COMMITS && evidence.is_none() {
+        evidence = Some(unread(format!(
+            "it has more than {MAX_PR_COMMITS} commits not on this ref, not all examined"
+        )));
+    }
+    Ok(evidence.map(|evidence| PullRequestEvidence { evidence, commits }))
 }
 
 /// Whether the update changes the policy file on a protected branch: for an
@@ -975,6 +1196,144 @@ mod tests {
             let pusher = who.map(pusher);
             let got = review::check(&judge, scope, &facts(author, &message), pusher.as_ref());
             assert_eq!(got.map(|f| (f.rule, f.severity)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn merge_coverage() {
+        use crate::ident::Person;
+        let merge = |emails: &[&str]| coverage::MergeReview {
+            id: Oid::zero(),
+            reviewers: emails
+                .iter()
+                .map(|e| Person::parse(&format!("R <{e}>")).expect("person"))
+                .collect(),
+        };
+        let ai = format!("Add parser\n\n{CLAUDE}\n");
+        let own_ann = format!("Add parser\n\n{CLAUDE}\nReviewed-by: Ann <ann@example.com>\n");
+        let dev = "Dev <dev@example.com>";
+        let ann_wrote = "Ann <ann@example.com>";
+        // (name, extra policy, author, message, merge reviewers, pusher, expected rule, covered)
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            Vec<&'a str>,
+            Option<&'a str>,
+            Option<Rule>,
+            bool,
+        );
+        let cases: Vec<Case<'_>> = vec![
+            (
+                "merge review covers",
+                "",
+                dev,
+                &ai,
+                vec!["ann@example.com"],
+                None,
+                None,
+                true,
+            ),
+            (
+                "no merge",
+                "",
+                dev,
+                &ai,
+                vec![],
+                None,
+                Some(Rule::AiUnreviewed),
+                false,
+            ),
+            (
+                "the reviewer wrote it",
+                "",
+                ann_wrote,
+                &ai,
+                vec!["ann@example.com"],
+                None,
+                Some(Rule::AiUnreviewed),
+                false,
+            ),
+            (
+                "another merge reviewer counts",
+                "",
+                ann_wrote,
+                &ai,
+                vec!["ann@example.com", "bo@example.com"],
+                None,
+                None,
+                true,
+            ),
+            (
+                "own and merge, min 2, distinct",
+                "[review]\nmin-reviewers = 2\n",
+                dev,
+                &own_ann,
+                vec!["bo@example.com"],
+                None,
+                None,
+                true,
+            ),
+            (
+                "own and merge, min 2, same person",
+                "[review]\nmin-reviewers = 2\n",
+                dev,
+                &own_ann,
+                vec!["ann@example.com"],
+                None,
+                Some(Rule::TooFewReviewers),
+                false,
+            ),
+            (
+                "merge alone, min 2",
+                "[review]\nmin-reviewers = 2\n",
+                dev,
+                &ai,
+                vec!["ann@example.com"],
+                None,
+                Some(Rule::TooFewReviewers),
+                false,
+            ),
+            ("own suffices", "", dev, &own_ann, vec![], None, None, false),
+            (
+                "require-pusher: the merge reviewer pushes",
+                "[review]\nrequire-pusher = true\n[identities]\nann = [\"ann@example.com\"]\n",
+                dev,
+                &ai,
+                vec!["ann@example.com"],
+                Some("ann"),
+                None,
+                true,
+            ),
+            (
+                "require-pusher: someone else pushes",
+                "[review]\nrequire-pusher = true\n[identities]\nbo = [\"bo@example.com\"]\n",
+                dev,
+                &ai,
+                vec!["ann@example.com"],
+                Some("bo"),
+                Some(Rule::PusherNotReviewer),
+                false,
+            ),
+        ];
+        for (name, extra, author, message, reviewers, who, want, covered) in cases {
+            let p = policy(&format!("{extra}{MAIN}"));
+            let judge = Judge {
+                policy: &p,
+                mode: Mode::Enforce,
+                bypass: false,
+            };
+            let need = review::need(&judge, ReviewScope::Ai, &facts(author, message), None)
+                .expect("judged")
+                .expect("needs review");
+            let m = merge(&reviewers);
+            let covering = [&m];
+            let counted = review::merge_reviewers(&need, &covering);
+            let who = who.map(pusher);
+            let (f, through) = review::decide(&judge, &need, &counted, who.as_ref(), None);
+            assert_eq!(f.map(|f| f.rule), want, "{name}");
+            assert_eq!(through.is_some(), covered, "{name}");
         }
     }
 

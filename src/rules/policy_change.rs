@@ -31,7 +31,7 @@ pub fn unreviewed(judge: &Judge<'_>) -> Finding {
         format!("this commit changes {POLICY_FILE} and has no valid review by {who}"),
         Fix::Advice(format!(
             "ask a policy owner to review it, then add their trailer:\n  git commit --amend --trailer \"{}: Name <email>\"",
-            policy.review.trailer
+            policy.review.trailer()
         )),
     )
 }

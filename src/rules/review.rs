@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::coverage::MergeReview;
 use super::{pusher, Ask, Finding, Fix, Judge};
 use crate::commit::ShownIdent;
 use crate::detect::{AiEvidence, CommitText};
@@ -137,7 +138,7 @@ pub fn assess_reviews(
     let mut seen = std::collections::HashSet::new();
     let mut valid_emails = Vec::new();
     for t in trailers::parse(message) {
-        if !t.key_is(&policy.review.trailer) {
+        if !policy.review.is_review_key(&t.key) {
             continue;
         }
         let (status, email) = reviewer_status(policy, &t.value, author_email, committer_email);
@@ -157,65 +158,152 @@ pub fn assess_reviews(
 /// How many reviewer problems a message lists before it counts the rest.
 pub const MAX_LISTED_REVIEWS: usize = 5;
 
-/// The review finding for one commit on a ref whose `scope` requires review
-/// of some commits, if it needs a review and lacks one.
-pub fn check(
+/// A commit that needs a review: why, and the reviews it carries itself.
+#[derive(Debug, Clone)]
+pub struct Need {
+    /// How messages name it: `AI-assisted commit (Claude Code: ...)` or `commit`.
+    pub what: String,
+    /// Whether it is AI-assisted (`ai-unreviewed`) or all commits need review
+    /// (`unreviewed`).
+    pub ai: bool,
+    /// Its own review trailers, judged.
+    pub own: ReviewAssessment,
+    /// Its author's and committer's emails (lowercase): they never review it.
+    pub author: String,
+    /// See `author`.
+    pub committer: String,
+}
+
+/// Whether the commit needs a review on a ref with `scope`: `Ok(None)` when
+/// not, `Err` with a finding when it cannot be judged at all (a message git
+/// shows re-encoded from an encoding reviewgate cannot decode).
+pub fn need(
     judge: &Judge<'_>,
     scope: ReviewScope,
     facts: &CommitFacts<'_>,
-    pusher: Option<&Pusher>,
-) -> Option<Finding> {
+    inherited: Option<&AiEvidence>,
+) -> Result<Option<Need>, Finding> {
     if scope == ReviewScope::None {
-        return None;
+        return Ok(None);
     }
     if let Some(encoding) = &facts.undecodable {
-        return Some(judge.finding(
+        return Err(judge.finding(
             Rule::UndecodableMessage,
             format!("git shows this commit re-encoded from `{encoding}`, which reviewgate cannot decode exactly as git does, so its markers and reviews cannot be judged"),
             Fix::Advice("recreate the commit with a UTF-8 message (git config i18n.commitEncoding UTF-8; git commit --amend), then push again".into()),
         ));
     }
     let policy = judge.policy;
-    let evidence = facts.ai_evidence(policy);
+    let evidence = facts.ai_evidence(policy).or_else(|| inherited.cloned());
     if scope == ReviewScope::Ai && evidence.is_none() {
-        return None;
+        return Ok(None);
     }
-    let a = facts.reviews(policy);
-    let what = match &evidence {
-        Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
-        None => "commit".to_string(),
-    };
-    if a.distinct_valid() >= policy.review.min_reviewers as usize {
-        if !policy.review.require_pusher {
-            return None;
+    Ok(Some(Need {
+        what: match &evidence {
+            Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
+            None => "commit".to_string(),
+        },
+        ai: evidence.is_some(),
+        own: facts.reviews(policy),
+        author: facts.author.email_lower(),
+        committer: facts.committer.email_lower(),
+    }))
+}
+
+/// The review finding for one commit on a ref whose `scope` requires review
+/// of some commits, if it needs a review and lacks one (no merge covers it).
+pub fn check(
+    judge: &Judge<'_>,
+    scope: ReviewScope,
+    facts: &CommitFacts<'_>,
+    pusher: Option<&Pusher>,
+) -> Option<Finding> {
+    match need(judge, scope, facts, None) {
+        Err(f) => Some(f),
+        Ok(None) => None,
+        Ok(Some(n)) => decide(judge, &n, &[], pusher, None).0,
+    }
+}
+
+/// The reviewers of merges covering a commit that count for it: not its
+/// author or committer (the allow-list was applied to the merge's reviews).
+pub fn merge_reviewers<'m>(
+    need: &Need,
+    merges: &[&'m MergeReview],
+) -> Vec<(&'m MergeReview, &'m Person)> {
+    merges
+        .iter()
+        .flat_map(|m| m.reviewers.iter().map(move |p| (*m, p)))
+        .filter(|(_, p)| p.email != need.author && p.email != need.committer)
+        .collect()
+}
+
+/// Decide a commit that needs review: its own valid reviews plus those of
+/// the merges covering it (`covering`), distinct people counted once.
+/// Returns the finding, if any, and the merge whose review made it pass.
+/// `note` explains, in a rejection, why no merge covered it.
+pub fn decide<'m>(
+    judge: &Judge<'_>,
+    need: &Need,
+    covering: &[(&'m MergeReview, &'m Person)],
+    pusher: Option<&Pusher>,
+    note: Option<String>,
+) -> (Option<Finding>, Option<&'m MergeReview>) {
+    let policy = judge.policy;
+    let mut valid = need.own.valid_emails.clone();
+    let mut through = None;
+    for (m, p) in covering {
+        if !valid.contains(&p.email) {
+            valid.push(p.email.clone());
+            through.get_or_insert(*m);
         }
-        return pusher_binding(judge, pusher, &a, &what);
     }
-    Some(missing_review(judge, &a, &what, evidence.is_some()))
+    if valid.len() < policy.review.min_reviewers as usize {
+        let mut f = missing_review(judge, &need.own, &need.what, need.ai, valid.len());
+        if let Some(note) = note {
+            f.message.push_str(&format!("; {note}"));
+        }
+        return (Some(f), None);
+    }
+    let all = ReviewAssessment {
+        reviews: Vec::new(),
+        valid_emails: valid,
+    };
+    if policy.review.require_pusher {
+        if let Some(f) = pusher_binding(judge, pusher, &all, &need.what) {
+            return (Some(f), None);
+        }
+    }
+    (None, through)
 }
 
 /// The finding for a commit without enough valid reviews.
-fn missing_review(judge: &Judge<'_>, a: &ReviewAssessment, what: &str, ai: bool) -> Finding {
+fn missing_review(
+    judge: &Judge<'_>,
+    a: &ReviewAssessment,
+    what: &str,
+    ai: bool,
+    valid: usize,
+) -> Finding {
     let policy = judge.policy;
-    let trailer = &policy.review.trailer;
+    let trailer = policy.review.keys_text();
     let base_rule = if ai {
         Rule::AiUnreviewed
     } else {
         Rule::Unreviewed
     };
-    let (rule, message) = if a.reviews.is_empty() {
-        (
-            base_rule,
-            format!("{what} has no {trailer} trailer from a human"),
-        )
-    } else if a.distinct_valid() > 0 {
+    let (rule, message) = if valid > 0 {
         (
             Rule::TooFewReviewers,
             format!(
-                "{what} has {} distinct valid reviewer(s); the policy requires {}",
-                a.distinct_valid(),
+                "{what} has {valid} distinct valid reviewer(s); the policy requires {}",
                 policy.review.min_reviewers
             ),
+        )
+    } else if a.reviews.is_empty() {
+        (
+            base_rule,
+            format!("{what} has no {trailer} trailer from a human"),
         )
     } else {
         let rule = match a.reviews.first().map(|r| &r.1) {

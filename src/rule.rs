@@ -104,12 +104,18 @@ For several commits at once, from the commit before the first one:
 
     git rebase --exec 'git commit --amend --no-edit --trailer \"Reviewed-by: Ann Lee <ann@example.com>\"' BASE
 
+Through a forge, a reviewed merge covers the commits it merges: approve the
+pull request, so that the forge writes the approval on the merge commit
+(Reviewed-by on Gitea and Forgejo; Approved-by on GitLab with %{approved_by}
+in the merge commit template).
+
 The trailer only counts in the last paragraph of the message, written as
-`Key: value`, with git's own rules: a Reviewed-by line in the subject, in the
-middle of the body, or in a paragraph of prose does not count. Commits are
-AI-tagged by trailers such as Assisted-by:, Co-authored-by: an AI identity,
-AI author or committer identities, and marker lines such as
-\"Generated with [Claude Code]\" (see the README for the catalog).";
+`Key: value` (Reviewed-by or Approved-by by default), with git's own rules: a
+Reviewed-by line in the subject, in the middle of the body, or in a paragraph
+of prose does not count. Commits are AI-tagged by trailers such as
+Assisted-by:, Co-authored-by: an AI identity, AI author or committer
+identities, and marker lines such as \"Generated with [Claude Code]\" (see the
+README for the catalog).";
     /// A commit on a `review = "all"` ref without a valid human review.
     Unreviewed = "unreviewed", fail_closed: false,
         summary: "a commit reaches a ref that requires review of every commit, without a human review",

@@ -162,3 +162,30 @@ fn modules_use_only_earlier_layers() {
     }
     assert!(checked > 50, "only {checked} uses checked");
 }
+
+#[test]
+fn readme_shows_the_rejection_snapshot() {
+    // "What a pusher sees" is the real message, as the snapshot test has it.
+    let snap = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/snapshots/it__snapshots__rejection_of_one_unreviewed_ai_commit.snap"
+    ))
+    .expect("snapshot");
+    let body = snap.splitn(3, "---\n").nth(2).expect("snapshot body");
+    let shown: Vec<String> = body
+        .trim_end()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "remote:".to_string()
+            } else {
+                format!("remote: {l}")
+            }
+        })
+        .collect();
+    assert!(
+        readme().contains(&shown.join("\n")),
+        "README's 'What a pusher sees' must match the snapshot:\n{}",
+        shown.join("\n")
+    );
+}

@@ -257,7 +257,12 @@ fn measure(mut c: Command, stdin: &str) -> (Duration, u64, bool) {
 }
 
 fn hook(dir: &Path) -> Command {
-    let mut c = Command::new(HOOK);
+    hook_binary(HOOK, dir)
+}
+
+/// `binary` (a pre-receive hook) run as git would run it in `dir`.
+fn hook_binary(binary: &str, dir: &Path) -> Command {
+    let mut c = Command::new(binary);
     c.current_dir(dir)
         .env("GIT_DIR", dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -540,12 +545,117 @@ fn main() {
         pass: Some(t_ours < Duration::from_secs(1)),
     });
 
-    let table = render(&rows, smoke, big_shape);
+    let mut table = render(&rows, smoke, big_shape);
+    // Another build of the hook (an earlier commit's), run alternately with
+    // this one on the same pushes: the before/after a change is recorded with.
+    let others: Vec<String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--compare")
+        .map(|w| w[1].clone())
+        .collect();
+    for other in &others {
+        table.push_str(&compare(
+            other, &small, &big, big_shape, runs, heavy_runs, &many,
+        ));
+    }
     print!("{table}");
     if let Some(path) = markdown {
         std::fs::write(&path, &table).expect("write markdown");
         eprintln!("wrote {path}");
     }
+}
+
+/// This build against `other` (another build's pre-receive), scenario by
+/// scenario, run alternately: median times and the ratio this/other.
+fn compare(
+    other: &str,
+    small: &Path,
+    big: &Path,
+    shape: Shape,
+    runs: usize,
+    heavy_runs: usize,
+    many: &str,
+) -> String {
+    let main = rev(big, "refs/heads/main");
+    let scenarios: Vec<(String, PathBuf, String, usize)> = vec![
+        (
+            format!("1. 1-commit push to main, {} repo", shape.name),
+            big.to_path_buf(),
+            format!("{main} {} refs/heads/main\n", rev(big, "refs/heads/next")),
+            runs,
+        ),
+        (
+            format!("2. {} new commits reaching main", shape.ahead),
+            big.to_path_buf(),
+            format!(
+                "{main} {} refs/heads/main\n",
+                rev(big, "refs/heads/incoming")
+            ),
+            heavy_runs,
+        ),
+        (
+            format!(
+                "3. new release branch from deep branch, {} protected tags",
+                shape.protected_tags
+            ),
+            big.to_path_buf(),
+            format!(
+                "{ZERO} {} refs/heads/release/new\n",
+                rev(big, "refs/heads/deep")
+            ),
+            heavy_runs,
+        ),
+        (
+            "6. one commit, 3 MB message, 80,000 distinct reviewers".into(),
+            small.to_path_buf(),
+            format!("{} {many} refs/heads/main\n", rev(small, "refs/heads/main")),
+            runs,
+        ),
+    ];
+    let mut s = String::new();
+    let _ = writeln!(s, "\nthis build vs `{other}` (run alternately):\n");
+    let _ = writeln!(s, "| scenario | this build | other build | ratio |");
+    let _ = writeln!(s, "|---|---|---|---|");
+    for (name, dir, line, n) in scenarios {
+        let reject = name.starts_with("6.");
+        let (a, b) = paired_any(
+            n,
+            || (hook(&dir), line.clone()),
+            || (hook_binary(other, &dir), line.clone()),
+            reject,
+        );
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {:.2} |",
+            ms(a),
+            ms(b),
+            a.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+    s
+}
+
+/// Like [`paired`], for two hook builds that give the same answer
+/// (`reject`: the push is refused, exit 1).
+fn paired_any(
+    runs: usize,
+    mut ours: impl FnMut() -> (Command, String),
+    mut base: impl FnMut() -> (Command, String),
+    reject: bool,
+) -> (Duration, Duration) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        for (make, out) in [
+            (&mut ours as &mut dyn FnMut() -> (Command, String), &mut a),
+            (&mut base, &mut b),
+        ] {
+            let (c, stdin) = make();
+            let (t, _, ok) = measure(c, &stdin);
+            assert!(ok != reject, "a hook gave the wrong answer");
+            out.push(t);
+        }
+    }
+    (median(a), median(b))
 }
 
 fn render(rows: &[Row], smoke: bool, big: Shape) -> String {

@@ -18,6 +18,7 @@ use crate::push::{self, Env, ForgePush, InputError, PushOptions, Pusher, RefUpda
 use crate::repo::{self, HookRepo, OpenError};
 use crate::report;
 use crate::rules::bypass::{self, Decision};
+use crate::rules::notes::AiNotes;
 use crate::rules::{self, CheckContext};
 use crate::verdict::{ExitStatus, Verdict};
 
@@ -200,6 +201,7 @@ fn judge_with_bypass(
     let Who { pusher, forge } = who;
     let decision = bypass::decide(&policy.policy, pusher, options);
     let default_branch = repo.default_branch();
+    let notes = AiNotes::load(repo, updates);
     let ctx = CheckContext {
         repo,
         policy,
@@ -208,6 +210,7 @@ fn judge_with_bypass(
         now,
         bypass: matches!(decision, Decision::Honoured(_)),
         forge,
+        notes: notes.as_ref(),
     };
     let mut verdict = rules::check_push(&ctx, updates);
     match decision {
@@ -226,6 +229,7 @@ pub fn judge(
     now: DateTime<Utc>,
     updates: &[RefUpdate],
 ) -> Verdict {
+    let notes = AiNotes::load(repo, updates);
     let ctx = CheckContext {
         repo,
         policy,
@@ -234,6 +238,7 @@ pub fn judge(
         now,
         bypass: false,
         forge: None,
+        notes: notes.as_ref(),
     };
     rules::check_push(&ctx, updates)
 }

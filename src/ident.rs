@@ -165,7 +165,10 @@ impl Person {
 /// The `Name <email>` readings of any trailer value that identity patterns
 /// are matched against, for *detection*: a well-formed person's readings
 /// (see [`Person::readings`]), or, for a value that is not one, the value as
-/// written and each `<...>` in it with the text before it. Detection errs
+/// written, each `<...>` in it with the text before it, and each Markdown
+/// mail link (`Oz [oz-agent@warp.dev](mailto:oz-agent@warp.dev)`, as some
+/// tools write the trailer) as `Oz <oz-agent@warp.dev>`; HTML-escaped and
+/// unclosed brackets are read too. Detection errs
 /// toward finding an identity; review counts only well-formed people.
 pub fn identity_readings(value: &str) -> Vec<String> {
     if let Ok(p) = Person::parse(value) {
@@ -174,9 +177,31 @@ pub fn identity_readings(value: &str) -> Vec<String> {
     let mut out = vec![value.trim().to_string()];
     let mut rest = value;
     let mut before = String::new();
+    while let Some((pre, after_open)) = rest.split_once('[') {
+        before.push_str(pre);
+        let Some((inside, after)) = after_open.split_once("](mailto:") else {
+            break;
+        };
+        out.push(format!("{} <{}>", before.trim(), inside.trim()));
+        let link_end = after.find(')').map_or(after.len(), |i| i + 1);
+        rest = after.get(link_end..).unwrap_or("");
+    }
+    // HTML-escaped brackets (`Oz &lt;oz-agent@warp.dev&gt;`, as a web form
+    // wrote one).
+    let unescaped;
+    rest = if value.contains("&lt;") {
+        unescaped = value.replace("&lt;", "<").replace("&gt;", ">");
+        out.push(unescaped.trim().to_string());
+        &unescaped
+    } else {
+        value
+    };
+    before.clear();
     while let Some((pre, after_open)) = rest.split_once('<') {
         before.push_str(pre);
         let Some((inside, after)) = after_open.split_once('>') else {
+            // An unclosed last bracket (`Crush <crush@charm.land`).
+            out.push(format!("{} <{}>", before.trim(), after_open.trim()));
             break;
         };
         out.push(format!("{} <{}>", before.trim(), inside.trim()));
@@ -207,6 +232,23 @@ mod tests {
         assert_eq!(s(b"  <a@b> 1 +0000"), Some((b"".to_vec(), b"a@b".to_vec())));
         assert_eq!(s(b"Ann \t<a@b"), None);
         assert_eq!(s(b"no email"), None);
+    }
+
+    #[test]
+    fn detection_readings_of_odd_forms() {
+        let r = identity_readings("Oz [oz-agent@warp.dev](mailto:oz-agent@warp.dev)");
+        assert!(r.contains(&"Oz <oz-agent@warp.dev>".to_string()), "{r:?}");
+        let r = identity_readings("Oz [oz-agent@warp.dev](mailto:oz-agent@warp.dev) d");
+        assert!(r.contains(&"Oz <oz-agent@warp.dev>".to_string()), "{r:?}");
+        let r = identity_readings("Oz &lt;oz-agent@warp.dev&gt;");
+        assert!(r.contains(&"Oz <oz-agent@warp.dev>".to_string()), "{r:?}");
+        let r = identity_readings("Charm Crush <crush@charm.land");
+        assert!(
+            r.contains(&"Charm Crush <crush@charm.land>".to_string()),
+            "{r:?}"
+        );
+        // Review never reads these forms: only a well-formed person counts.
+        assert!(Person::parse("Oz [oz-agent@warp.dev](mailto:oz-agent@warp.dev)").is_err());
     }
 
     #[test]

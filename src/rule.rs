@@ -112,10 +112,24 @@ in the merge commit template).
 The trailer only counts in the last paragraph of the message, written as
 `Key: value` (Reviewed-by or Approved-by by default), with git's own rules: a
 Reviewed-by line in the subject, in the middle of the body, or in a paragraph
-of prose does not count. Commits are AI-tagged by trailers such as
-Assisted-by:, Co-authored-by: an AI identity, AI author or committer
-identities, and marker lines such as \"Generated with [Claude Code]\" (see the
-README for the catalog).";
+of prose does not count.
+
+A commit is AI-tagged when the built-in catalog (listed below) or the policy's
+[detect] table finds a marker: an AI identity as author, committer or
+Co-authored-by (exact addresses and bot ids, never a whole domain), a tool's
+own trailer (Claude-Session:, Agent-Logs-Url:, Entire-Checkpoint:, ...), a
+marker line (\"Generated with [Claude Code]\"), an Assisted-by: that names an AI
+tool or model or has the AGENT:MODEL form (Assisted-by: Crush:glm-5.2;
+Assisted-by: Jay Satiro is a person), or a git-ai note in refs/notes/ai that
+records agent-written lines. A tool the catalog lacks can be added locally:
+
+    [detect]
+    identities = [\"* <agent@tool.example>\"]
+    trailer-keys = [\"X-Tool-Session\"]
+
+A missing marker proves nothing: tools can be set not to write one, and a
+model may omit or reword it. Where that matters, require review of every
+commit on the branch (review = \"all\").";
     /// A commit on a `review = "all"` ref without a valid human review.
     Unreviewed = "unreviewed", fail_closed: false,
         summary: "a commit reaches a ref that requires review of every commit, without a human review",

@@ -204,6 +204,20 @@ fn explain(out: Out<'_>, code: Option<&str>) -> anyhow::Result<u8> {
     match Rule::from_code(code) {
         Some(r) => {
             writeln!(out, "{}: {}\n\n{}", r.code(), r.summary(), r.explanation())?;
+            if r == Rule::AiUnreviewed {
+                let tools: Vec<&str> = reviewgate::detect::catalog::tools()
+                    .into_iter()
+                    .filter(|t| !t.ends_with(" trailer"))
+                    .collect();
+                writeln!(out, "\nThe built-in catalog knows these tools:\n")?;
+                for line in wrap(&tools.join(", "), 76) {
+                    writeln!(out, "    {line}")?;
+                }
+                writeln!(
+                    out,
+                    "\nand the disclosure trailers Assisted-by: (when it names an AI),\nGenerated-by: and Co-authored-by-AI:."
+                )?;
+            }
             Ok(0)
         }
         None => {
@@ -214,6 +228,23 @@ fn explain(out: Out<'_>, code: Option<&str>) -> anyhow::Result<u8> {
             Ok(ExitStatus::InternalError.code())
         }
     }
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let Some(line) = lines.last_mut() else { break };
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 fn audit_verify(out: Out<'_>, log: Option<PathBuf>) -> anyhow::Result<u8> {

@@ -1,8 +1,8 @@
-//! Which commits are AI-tagged: the built-in catalog of AI tool markers and
-//! the detector that applies it (plus a policy's own additions).
+//! Which commits are AI-tagged: the built-in catalog of AI tool markers
+//! ([`catalog`]), the detector that applies it (plus a policy's own
+//! additions), how an `Assisted-by:` value is read ([`assisted`]), and
+//! git-ai's authorship notes ([`notes`]).
 //!
-//! The catalog is one data table ([`CATALOG`]), transcribed from
-//! `shared/reference/ai-agents.md` (rows marked [V] verified or [O] observed).
 //! Identities are matched as a whole `Name <email>` (case-insensitive globs), never
 //! by trailer key or first name alone: `Co-authored-by:` usually names a human,
 //! and "Claude" is also a person's name.
@@ -11,156 +11,12 @@ use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::ident::trim_git_space as trim;
 
-/// What a catalog row looks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// A case-insensitive glob over `Name <email>` of the author, the committer,
-    /// or a `Co-authored-by:` / `Signed-off-by:` trailer.
-    Identity(&'static str),
-    /// A trailer key whose mere presence marks AI help (`Assisted-by`).
-    TrailerKey(&'static str),
-    /// A case-insensitive glob over a whole trailer line, `Key: value`.
-    TrailerValue(&'static str),
-    /// A glob over any message line, trimmed (`*Generated with \[Claude Code\]*`).
-    Marker(&'static str),
-    /// A glob over the subject line.
-    Subject(&'static str),
-}
+pub mod assisted;
+pub mod catalog;
+pub mod notes;
 
-/// One row of the built-in catalog.
-#[derive(Debug, Clone, Copy)]
-pub struct CatalogEntry {
-    /// The tool the row identifies.
-    pub tool: &'static str,
-    /// The signal to look for.
-    pub signal: Signal,
-}
-
-const fn row(tool: &'static str, signal: Signal) -> CatalogEntry {
-    CatalogEntry { tool, signal }
-}
-
-use Signal::{Identity, Marker, Subject, TrailerKey, TrailerValue};
-
-/// The built-in catalog. Globs: `*` matches anything, `\[` a literal bracket.
-pub const CATALOG: &[CatalogEntry] = &[
-    // Claude Code (CLI, web/remote) and claude-code-action
-    row("Claude Code", Identity("* <noreply@anthropic.com>")),
-    row("Claude Code", Marker("*Generated with \\[Claude Code\\]*")),
-    row("Claude Code", TrailerKey("Claude-Session")),
-    row(
-        "claude-code-action",
-        Identity("* <*+claude\\[bot\\]@users.noreply.github.com>"),
-    ),
-    row("claude-code-action", Identity("claude\\[bot\\] <*>")),
-    // Aider
-    row("Aider", Identity("* <aider@aider.chat>")),
-    row("Aider", Identity("* <noreply@aider.chat>")),
-    row("Aider", Identity("* (aider) <*>")),
-    row("Aider", Subject("aider: *")),
-    // GitHub Copilot (coding agent, CLI, VS Code, Autofix)
-    row(
-        "GitHub Copilot coding agent",
-        Identity("copilot-swe-agent\\[bot\\] <*>"),
-    ),
-    row(
-        "GitHub Copilot coding agent",
-        Identity("* <198982749+copilot@users.noreply.github.com>"),
-    ),
-    row("GitHub Copilot coding agent", TrailerKey("Agent-Logs-Url")),
-    row(
-        "GitHub Copilot CLI",
-        Identity("* <223556219+copilot@users.noreply.github.com>"),
-    ),
-    row(
-        "GitHub Copilot",
-        Identity("* <175728472+copilot@users.noreply.github.com>"),
-    ),
-    row(
-        "GitHub Copilot in VS Code",
-        Identity("* <copilot@github.com>"),
-    ),
-    row(
-        "GitHub Copilot Autofix",
-        Identity("* <62310815+github-advanced-security\\[bot\\]@users.noreply.github.com>"),
-    ),
-    row(
-        "GitHub Copilot Autofix",
-        Subject("Potential fix for code scanning alert no. *"),
-    ),
-    // Cursor
-    row("Cursor", Identity("* <cursoragent@cursor.com>")),
-    row("Cursor", TrailerValue("Made-with: Cursor")),
-    // Devin
-    row(
-        "Devin",
-        Identity("* <*+devin-ai-integration\\[bot\\]@users.noreply.github.com>"),
-    ),
-    row("Devin", Identity("devin-ai-integration\\[bot\\] <*>")),
-    row("Devin", Marker("*Generated with \\[Devin\\]*")),
-    // Google Jules
-    row(
-        "Google Jules",
-        Identity("* <*+google-labs-jules\\[bot\\]@users.noreply.github.com>"),
-    ),
-    row("Google Jules", Identity("google-labs-jules\\[bot\\] <*>")),
-    // OpenAI Codex
-    row("OpenAI Codex CLI", Identity("* <noreply@openai.com>")),
-    row(
-        "OpenAI Codex cloud",
-        Identity("chatgpt-codex-connector\\[bot\\] <*>"),
-    ),
-    row(
-        "OpenAI Codex cloud",
-        Identity("* <*+chatgpt-codex-connector\\[bot\\]@users.noreply.github.com>"),
-    ),
-    // Gemini Code Assist
-    row(
-        "Gemini Code Assist",
-        Identity("* <*+gemini-code-assist\\[bot\\]@users.noreply.github.com>"),
-    ),
-    // Amazon Q Developer, Kiro
-    row(
-        "Amazon Q Developer",
-        Identity("amazon-q-developer\\[bot\\] <*>"),
-    ),
-    row(
-        "Amazon Q Developer",
-        Identity("* <*+amazon-q-developer\\[bot\\]@users.noreply.github.com>"),
-    ),
-    row(
-        "Amazon Kiro",
-        Identity("* <244629292+kiro-agent@users.noreply.github.com>"),
-    ),
-    row("Amazon Kiro", Identity("Kiro Agent <*>")),
-    row("Amazon Kiro", Identity("kiro-agent\\[bot\\] <*>")),
-    // OpenHands
-    row("OpenHands", Identity("* <openhands@all-hands.dev>")),
-    // Continue
-    row("Continue", Identity("* <noreply@continue.dev>")),
-    row("Continue", Identity("continue\\[bot\\] <*>")),
-    row("Continue", Marker("*Generated with \\[Continue\\]*")),
-    // OpenCode
-    row("OpenCode", Identity("* <noreply@opencode.ai>")),
-    row("OpenCode", Marker("*Generated with \\[opencode\\]*")),
-    // Amp
-    row("Amp", Identity("* <amp@ampcode.com>")),
-    row("Amp", TrailerKey("Amp-Thread-ID")),
-    // Replit Agent
-    row("Replit Agent", TrailerValue("Replit-Commit-Author: Agent")),
-    row(
-        "Replit Agent",
-        TrailerValue("Replit-Commit-Author: Assistant"),
-    ),
-    row("Replit Agent", TrailerKey("Replit-Commit-Session-Id")),
-    // Cline, Sweep (bot identities)
-    row("Cline", Identity("cline\\[bot\\] <*>")),
-    row("Sweep", Identity("sweep-ai\\[bot\\] <*>")),
-    // Disclosure trailers that projects ask humans to write
-    row("Assisted-by trailer", TrailerKey("Assisted-by")),
-    row("Generated-by trailer", TrailerKey("Generated-by")),
-    row("Co-authored-by-AI trailer", TrailerKey("Co-authored-by-AI")),
-];
+use catalog::Signal::{Identity, Marker, NamesAi, Subject, TrailerKey, TrailerValue};
+pub use catalog::{CatalogEntry, Signal, CATALOG};
 
 /// Whether `identity` (`Name <email>`) is a bot account: automation, which is
 /// never a human review (`dependabot[bot]`, `github-actions[bot]`, GitHub's
@@ -173,7 +29,7 @@ pub fn is_bot_identity(identity: &str) -> bool {
 }
 
 /// Trailer keys whose value names a person or tool that worked on the commit.
-const IDENTITY_TRAILER_KEYS: [&str; 2] = ["co-authored-by", "signed-off-by"];
+const IDENTITY_TRAILER_KEYS: [&str; 3] = ["co-authored-by", "signed-off-by", "assisted-by"];
 
 /// A set of globs, each with a label saying where it came from, and a
 /// prefilter: every pattern requires some literal, so text containing none of
@@ -292,11 +148,34 @@ fn lower_glob(pattern: &str) -> Result<Glob, globset::Error> {
         .build()
 }
 
+/// How `Assisted-by:` counts (`[detect] assisted-by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssistedBy {
+    /// Only a value that names an AI tool or model, has the `AGENT:MODEL`
+    /// form, or carries an AI identity ([`assisted`]): the default.
+    #[default]
+    Tools,
+    /// Any value: for projects that write the trailer only for AI.
+    Any,
+}
+
+impl AssistedBy {
+    /// As the policy file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tools => "tools",
+            Self::Any => "any",
+        }
+    }
+}
+
 /// Extra detection rules from a policy's `[detect]` table.
 #[derive(Debug, Clone, Default)]
 pub struct DetectConfig {
     /// Whether the built-in catalog applies.
     pub builtin: bool,
+    /// How `Assisted-by:` counts.
+    pub assisted_by: AssistedBy,
     /// Extra trailer keys that mark AI help.
     pub trailer_keys: Vec<String>,
     /// Extra globs over `Key: value` trailer lines.
@@ -312,8 +191,18 @@ pub struct DetectConfig {
 pub struct AiEvidence {
     /// The tool or policy rule that matched.
     pub tool: String,
-    /// Where it was found, e.g. `Co-authored-by: Claude <noreply@anthropic.com>`.
+    /// Where it was found, e.g. `Co-authored-by: Claude <noreply@anthropic.com>`,
+    /// and, where the line alone does not say it, which rule matched.
     pub evidence: String,
+}
+
+/// How a trailer key counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyRule {
+    /// Its presence.
+    Present,
+    /// Its value, read by [`assisted::classify`].
+    NamesAi,
 }
 
 /// The commit data detection looks at.
@@ -372,7 +261,7 @@ fn required_literal(pattern: &str, boundaries: &[char]) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Detector {
     identities: LabelledSet,
-    trailer_keys: Vec<(String, String)>,
+    trailer_keys: Vec<(String, String, KeyRule)>,
     trailer_values: LabelledSet,
     markers: LabelledSet,
     subjects: LabelledSet,
@@ -411,7 +300,14 @@ impl Detector {
             let label = e.tool.to_string();
             match e.signal {
                 Identity(p) => identities.push(item(p, label, IDENTITY)?),
-                TrailerKey(k) => keys.push((k.to_ascii_lowercase(), label)),
+                TrailerKey(k) => keys.push((k.to_ascii_lowercase(), label, KeyRule::Present)),
+                NamesAi(k) => {
+                    let rule = match cfg.assisted_by {
+                        AssistedBy::Tools => KeyRule::NamesAi,
+                        AssistedBy::Any => KeyRule::Present,
+                    };
+                    keys.push((k.to_ascii_lowercase(), label, rule));
+                }
                 TrailerValue(p) => values.push(item(p, label, VALUE)?),
                 Marker(p) => markers.push(item(p, label, TEXT)?),
                 Subject(p) => subjects.push(item(p, label, TEXT)?),
@@ -422,7 +318,11 @@ impl Detector {
             identities.push(item(p, policy("identities", p), IDENTITY)?);
         }
         for k in &cfg.trailer_keys {
-            keys.push((k.to_ascii_lowercase(), policy("trailer-keys", k)));
+            keys.push((
+                k.to_ascii_lowercase(),
+                policy("trailer-keys", k),
+                KeyRule::Present,
+            ));
         }
         for p in &cfg.trailer_values {
             values.push(item(p, policy("trailer-values", p), VALUE)?);
@@ -476,12 +376,29 @@ impl Detector {
             };
             let key = trim(&raw[..sep]);
             let value = trim(&raw[sep + 1..]);
-            if let Some((_, tool)) = self
+            // A whole-line pattern is the most specific (`Generated-By:
+            // PostHog Code` before the `Generated-by` key).
+            if self.trailer_values.may_match(raw) {
+                let line = line_text(key, value);
+                if let Some(tool) = self.trailer_values.first_match(&line) {
+                    return found(tool, format!("trailer {line}"));
+                }
+            }
+            if let Some((_, tool, rule)) = self
                 .trailer_keys
                 .iter()
-                .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(key))
+                .find(|(k, _, _)| k.as_bytes().eq_ignore_ascii_case(key))
             {
-                return found(tool, format!("trailer {}", line_text(key, value)));
+                let line = line_text(key, value);
+                match rule {
+                    KeyRule::Present => return found(tool, format!("trailer {line}")),
+                    KeyRule::NamesAi => {
+                        let text = String::from_utf8_lossy(value);
+                        if let Some(ai) = assisted::classify(&text, |r| self.ai_identity(r)) {
+                            return found(ai.tool(), format!("trailer {line}, {}", ai.reason()));
+                        }
+                    }
+                }
             }
             let names_someone = IDENTITY_TRAILER_KEYS
                 .iter()
@@ -493,12 +410,6 @@ impl Detector {
                     .find_map(|r| self.ai_identity(r))
                 {
                     return found(tool, format!("trailer {}", line_text(key, value)));
-                }
-            }
-            if self.trailer_values.may_match(raw) {
-                let line = line_text(key, value);
-                if let Some(tool) = self.trailer_values.first_match(&line) {
-                    return found(tool, format!("trailer {line}"));
                 }
             }
         }
@@ -577,7 +488,7 @@ mod tests {
                 Identity(p) | TrailerValue(p) | Marker(p) | Subject(p) => {
                     text_glob(p).unwrap_or_else(|err| panic!("{}: {err}", e.tool));
                 }
-                TrailerKey(k) => {
+                TrailerKey(k) | NamesAi(k) => {
                     assert!(crate::trailers::find_separator(format!("{k}:").as_bytes()).is_some())
                 }
             }
@@ -721,7 +632,7 @@ mod tests {
             "Add parser (#7)\n\n- Co-authored-by: Claude <noreply@anthropic.com>\n\nReviewed-by: Ann <ann@example.com>\n",
             "Squash\n\n> Assisted-by: Claude:claude-opus-4\n",
         ] {
-            assert_eq!(detect(body).as_deref(), Some(if body.contains("Assisted") { "Assisted-by trailer" } else { "Claude Code" }), "{body:?}");
+            assert_eq!(detect(body).as_deref(), Some(if body.contains("Assisted") { "Claude" } else { "Claude Code" }), "{body:?}");
         }
         // A person named in prose is not a marker.
         assert_eq!(

@@ -426,8 +426,9 @@ impl Policy {
                 r.merges_cover.word()
             ),
             format!(
-                "[detect] builtin = {}, trailer-keys = {}, trailer-values = {}, identities = {}, markers = {}",
+                "[detect] builtin = {}, assisted-by = \"{}\", trailer-keys = {}, trailer-values = {}, identities = {}, markers = {}",
                 self.detect.builtin,
+                self.detect.assisted_by.as_str(),
                 toml_list(self.detect.trailer_keys.iter().map(String::as_str)),
                 toml_list(self.detect.trailer_values.iter().map(String::as_str)),
                 toml_list(self.detect.identities.iter().map(String::as_str)),

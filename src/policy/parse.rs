@@ -16,7 +16,7 @@ use super::{
     Diagnostic, MergesCover, Policy, PolicyError, PolicySource, Protection, RefPattern,
     ReviewRules, ReviewScope, MAX_POLICY_PATTERNS,
 };
-use crate::detect::{self, DetectConfig, Detector};
+use crate::detect::{self, AssistedBy, DetectConfig, Detector};
 use crate::rule::{Mode, Rule};
 
 /// Parse and validate a policy text. Every problem is reported, located.
@@ -184,6 +184,19 @@ fn parse_detect(w: &mut Walker<'_>, t: &DeTable<'_>) -> DetectConfig {
     w.check_keys(t, "[detect]", DETECT_KEYS);
     if let Some(v) = t.get("builtin") {
         cfg.builtin = w.boolean(v, "detect.builtin").unwrap_or(true);
+    }
+    if let Some(v) = t.get("assisted-by") {
+        match v.get_ref() {
+            DeValue::String(s) if s == "tools" => cfg.assisted_by = AssistedBy::Tools,
+            DeValue::String(s) if s == "any" => cfg.assisted_by = AssistedBy::Any,
+            other => w.error(
+                v.span(),
+                format!(
+                    "`detect.assisted-by` must be \"tools\" (a value that names an AI tool or model) or \"any\" (every Assisted-by: trailer), found {}",
+                    show(other)
+                ),
+            ),
+        }
     }
     if let Some(v) = t.get("trailer-keys") {
         for (k, span) in w.strings(v, "detect.trailer-keys") {
@@ -524,6 +537,7 @@ const REVIEW_KEYS: &[&str] = &[
 const FREEZE_KEYS: &[&str] = &["from", "until", "timezone", "reason"];
 const DETECT_KEYS: &[&str] = &[
     "builtin",
+    "assisted-by",
     "trailer-keys",
     "trailer-values",
     "identities",

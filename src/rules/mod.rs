@@ -27,6 +27,7 @@ use crate::walk::Walk;
 pub mod bypass;
 pub mod coverage;
 pub mod hints;
+pub mod notes;
 pub mod policy_change;
 pub mod pusher;
 pub mod refs;
@@ -126,6 +127,8 @@ pub struct CheckContext<'a> {
     pub bypass: bool,
     /// What the forge's environment says about the push, if a forge made it.
     pub forge: Option<&'a crate::push::ForgePush>,
+    /// git-ai authorship notes, if the push or the repository has any.
+    pub notes: Option<&'a notes::AiNotes>,
 }
 
 /// Judge a whole push.
@@ -540,10 +543,13 @@ fn walk_commits(
         // The squashed or rebased copies of the pull request's commits (not
         // its own commits, not a merge, which its reviews judge) inherit its
         // AI evidence.
-        let inherited = pull_request
-            .as_ref()
-            .filter(|pr| c.parent_count() < 2 && !pr.commits.contains(&c.id()))
-            .map(|pr| &pr.evidence);
+        let from_notes = ctx.notes.and_then(|n| n.evidence(ctx.repo, c.id()));
+        let inherited = from_notes.as_ref().or_else(|| {
+            pull_request
+                .as_ref()
+                .filter(|pr| c.parent_count() < 2 && !pr.commits.contains(&c.id()))
+                .map(|pr| &pr.evidence)
+        });
         match review::need(judge, eff.review, &facts, inherited) {
             Err(f) => found.commit(f, c, new),
             Ok(None) => {}
@@ -629,6 +635,7 @@ fn pull_request_evidence(
             let facts = review::CommitFacts::from(c.shown());
             evidence = facts
                 .ai_evidence(&ctx.policy.policy)
+                .or_else(|| ctx.notes.and_then(|n| n.evidence(ctx.repo, c.id())))
                 .map(|e| crate::detect::AiEvidence {
                     tool: e.tool,
                     evidence: format!(

@@ -9,6 +9,7 @@ mod forges;
 mod git_shows;
 mod identities;
 mod install;
+mod notes;
 mod policy_trust;
 mod push;
 mod snapshots;

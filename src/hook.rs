@@ -147,7 +147,14 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
                 );
                 (verdict, protected, offer)
             }
-            Err(e) => (policy_failure(&e, updates), true, None),
+            Err(e) => {
+                let pinned = repo
+                    .settings
+                    .pinned_policy
+                    .as_ref()
+                    .map(|p| p.display().to_string());
+                (policy_failure(&e, updates, pinned.as_deref()), true, None)
+            }
         };
     let record = audit::Record::new(
         now,
@@ -243,7 +250,7 @@ pub fn judge(
     rules::check_push(&ctx, updates)
 }
 
-fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate]) -> Verdict {
+fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate], pinned: Option<&str>) -> Verdict {
     let source = match e {
         PolicyLoadError::Invalid(pe) => format!("invalid policy: {}", pe.source_desc),
         PolicyLoadError::Read(_) => "unreadable policy".to_string(),
@@ -253,7 +260,7 @@ fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate]) -> Verdict {
         "-",
         crate::rule::Mode::Enforce,
     );
-    verdict.push(report::policy_invalid(updates, &e.to_string()));
+    verdict.push(report::policy_invalid(updates, &e.to_string(), pinned));
     verdict
 }
 

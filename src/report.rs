@@ -128,6 +128,20 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
         ));
         lines.push(String::new());
     }
+    for f in &verdict.ref_fixes {
+        let mut text = f.text.lines();
+        if let Some(first) = text.next() {
+            lines.push(format!(
+                "fix for {}: {}",
+                sanitize(&f.refname),
+                sanitize(first)
+            ));
+            for l in text {
+                lines.push(format!("  {}", sanitize(l)));
+            }
+            lines.push(String::new());
+        }
+    }
     lines.push(summary(verdict));
     lines.extend(coverage_lines(verdict));
     if let Some(first) = ordered.first() {
@@ -239,7 +253,7 @@ pub fn failure(headline: &str, detail: &str) -> Vec<String> {
 }
 
 /// The violation when the trusted policy cannot be used (fail closed).
-pub fn policy_invalid(updates: &[RefUpdate], detail: &str) -> Violation {
+pub fn policy_invalid(updates: &[RefUpdate], detail: &str, pinned: Option<&str>) -> Violation {
     let refs: Vec<&str> = updates.iter().map(|u| u.name.as_str()).take(5).collect();
     Violation {
         rule: Rule::PolicyInvalid,
@@ -249,7 +263,10 @@ pub fn policy_invalid(updates: &[RefUpdate], detail: &str) -> Violation {
         message: format!(
             "the trusted policy cannot be used, so every update is refused (fail closed):\n{detail}"
         ),
-        hint: format!("an administrator can pin a known-good policy on the server:\n  git config {} /path/to/policy.toml\nthen push the fix and unset it (README: Recovering from a broken policy)", keys::POLICY),
+        hint: match pinned {
+            Some(path) => format!("the policy is pinned on the server ({} = {path}): an administrator fixes that file there (`reviewgate policy check {path}` validates it), or unsets the pin to use the repository's policy", keys::POLICY),
+            None => format!("an administrator can pin a known-good policy on the server:\n  git config {} /path/to/policy.toml\nthen push the fix and unset it (README: Recovering from a broken policy)", keys::POLICY),
+        },
     }
 }
 

@@ -95,14 +95,19 @@ rules! {
     AiUnreviewed = "ai-unreviewed", fail_closed: false,
         summary: "an AI-tagged commit reaches a protected ref without a human review",
         explanation: "\
-A human who reviewed the change adds their trailer to the commit message's final
-paragraph (git's trailer block), then the commit is pushed again:
+A human reviews the change; then the commit's author adds the reviewer's
+trailer to the message's final paragraph (git's trailer block) and pushes
+again. The author adds it, not the reviewer: whoever amends a commit becomes
+its committer, and a commit's author or committer never counts as its
+reviewer. With the reviewer's real name and address in place of the
+placeholder:
 
-    git commit --amend --trailer \"Reviewed-by: Ann Lee <ann@example.com>\"
+    git commit --amend --no-edit --trailer \"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\"
 
-For several commits at once, from the commit before the first one:
+For several commits at once, from the commit before the first one (BASE), or
+with --root when they go back to the repository's first commit:
 
-    git rebase --exec 'git commit --amend --no-edit --trailer \"Reviewed-by: Ann Lee <ann@example.com>\"' BASE
+    git rebase --exec 'git commit --amend --no-edit --trailer \"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\"' BASE
 
 Through a forge, a reviewed merge covers the commits it merges: approve the
 pull request, so that the forge writes the approval on the merge commit
@@ -134,14 +139,19 @@ commit on the branch (review = \"all\").";
     Unreviewed = "unreviewed", fail_closed: false,
         summary: "a commit reaches a ref that requires review of every commit, without a human review",
         explanation: "\
-A human who reviewed the change adds their trailer to the commit message's final
-paragraph (git's trailer block), then the commit is pushed again:
+A human reviews the change; then the commit's author adds the reviewer's
+trailer to the message's final paragraph (git's trailer block) and pushes
+again. The author adds it, not the reviewer: whoever amends a commit becomes
+its committer, and a commit's author or committer never counts as its
+reviewer. With the reviewer's real name and address in place of the
+placeholder:
 
-    git commit --amend --trailer \"Reviewed-by: Ann Lee <ann@example.com>\"
+    git commit --amend --no-edit --trailer \"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\"
 
-For several commits at once, from the commit before the first one:
+For several commits at once, from the commit before the first one (BASE), or
+with --root when they go back to the repository's first commit:
 
-    git rebase --exec 'git commit --amend --no-edit --trailer \"Reviewed-by: Ann Lee <ann@example.com>\"' BASE
+    git rebase --exec 'git commit --amend --no-edit --trailer \"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\"' BASE
 
 The trailer only counts in the last paragraph of the message, written as
 `Key: value`, with git's own rules: a Reviewed-by line in the subject, in the
@@ -155,13 +165,15 @@ AI author or committer identities, and marker lines such as
         explanation: "\
 A review must come from someone other than the commit's author and committer
 (emails are compared without regard to letter case). Ask another person to
-review the change and add their own Reviewed-by trailer.";
+review the change; then the author adds that person's Reviewed-by trailer. If
+the reviewer amends the commit themselves, they become its committer, and the
+review is a self-review again.";
     /// The only reviews are by AI identities.
     AiReviewer = "ai-reviewer", fail_closed: false,
         summary: "the commit's only reviews are by AI identities",
         explanation: "\
 AI tools cannot review AI-assisted work for this policy. Ask a human to review
-the change and add their Reviewed-by trailer.";
+the change; then the author adds their Reviewed-by trailer.";
     /// The only reviews are by bot accounts (automation is not a human review).
     BotReviewer = "bot-reviewer", fail_closed: false,
         summary: "the commit's only reviews are by bot accounts",
@@ -279,8 +291,9 @@ Push over an authenticated transport, or ask the administrator to set one up.";
         explanation: "\
 The policy requires that a reviewer of each commit pushes it ([review]
 require-pusher): a typed Reviewed-by line alone cannot prove a review. The
-author writes the reviewer's trailer (git commit --amend --trailer
-\"Reviewed-by: Ann Lee <ann@example.com>\"), and the reviewer pushes. The
+author writes the reviewer's trailer (git commit --amend --no-edit --trailer
+\"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\", with the reviewer's real name
+and address), and the reviewer pushes. The
 policy's [identities] table maps the reviewer's server login to their emails.";
     /// The push changes the policy file on the default branch to an invalid one.
     PolicyChangeInvalid = "policy-change-invalid", fail_closed: false,

@@ -72,6 +72,20 @@ pub struct Verdict {
     pub covered: Vec<Covered>,
     /// How many commits a merge's review covered in all.
     pub covered_count: usize,
+    /// Fixes for a whole ref, printed once after its violations (the rebase
+    /// that adds a review to several commits).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ref_fixes: Vec<RefFix>,
+}
+
+/// A fix for all the findings on one ref.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RefFix {
+    /// The ref.
+    #[serde(rename = "ref")]
+    pub refname: String,
+    /// The fix: a sentence, then the command lines.
+    pub text: String,
 }
 
 /// A commit a reviewed merge covered.
@@ -153,6 +167,7 @@ impl Verdict {
             bypass: None,
             covered: Vec::new(),
             covered_count: 0,
+            ref_fixes: Vec::new(),
         }
     }
 

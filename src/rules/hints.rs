@@ -5,14 +5,22 @@
 use super::{Ask, Fix};
 use crate::push::{Forge, ForgePush};
 
+/// The reviewer a hint's command names: a placeholder that never validates
+/// as a review (it has no `@`), so a hint pasted verbatim is refused.
+pub const REVIEWER_PLACEHOLDER: &str = "REVIEWER-NAME <REVIEWER-EMAIL>";
+
 /// What the advice for one ref's findings depends on.
 #[derive(Debug, Clone)]
 pub struct HintContext<'a> {
     /// The reviewer trailer key (`Reviewed-by`).
     pub trailer: &'a str,
+    /// How many commits on the ref need a review.
+    pub needing_review: usize,
     /// Whether exactly one commit needs a review, and it is the tip.
     pub only_tip: bool,
-    /// The last commit before the ones needing review (short id), or `BASE`.
+    /// What `git rebase` starts from: the last commit before the ones
+    /// needing review (short id), `--root` when they go back to a root
+    /// commit, or `BASE` when it is unknown.
     pub base: String,
     /// The forge that made this push as a pull-request merge, if one did:
     /// the fix is then in the forge, not in `git commit --amend`.
@@ -27,36 +35,69 @@ pub fn hint(fix: &Fix, ctx: &HintContext<'_>) -> String {
     }
 }
 
+/// Whom to ask, as a hint says it.
+fn whom(ask: Ask) -> &'static str {
+    match ask {
+        Ask::NotTheAuthor => "someone who is neither the commit's author nor its committer",
+        Ask::Human => "a person (not an AI or a bot)",
+        Ask::Listed => "a reviewer the policy lists",
+        Ask::AnyHuman => "a human",
+    }
+}
+
+/// The command that adds the review to the tip commit.
+pub fn amend_command(trailer: &str) -> String {
+    format!("git commit --amend --no-edit --trailer \"{trailer}: {REVIEWER_PLACEHOLDER}\"")
+}
+
+/// The command that adds the review to every commit after `base`.
+pub fn rebase_command(trailer: &str, base: &str) -> String {
+    format!(
+        "git rebase --exec 'git commit --amend --no-edit --trailer \"{trailer}: {REVIEWER_PLACEHOLDER}\"' {base}"
+    )
+}
+
 fn review(ask: Ask, ctx: &HintContext<'_>) -> String {
     if let Some(f) = ctx.forge_merge {
         return forge_review(ask, f, ctx.trailer);
     }
-    let ask = match ask {
-        Ask::NotTheAuthor => "ask someone other than the author to review, then",
-        Ask::Human => "ask a human to review, then",
-        Ask::Listed => "ask a listed reviewer to review, then",
-        Ask::AnyHuman => "after a human review,",
-    };
-    let trailer = ctx.trailer;
+    let who = whom(ask);
     if ctx.only_tip {
+        // The author adds the trailer: a reviewer who amends becomes the
+        // committer, and a commit's committer never reviews it.
         format!(
-            "{ask} add their trailer:\n  git commit --amend --trailer \"{trailer}: Name <email>\""
+            "ask {who} to review it; then its author adds the reviewer's trailer (a reviewer who amends becomes the committer and no longer counts):\n  {}",
+            amend_command(ctx.trailer)
         )
     } else {
-        format!(
-            "{ask} add the trailer to each commit (BASE = last commit before them):\n  git rebase --exec 'git commit --amend --no-edit --trailer \"{trailer}: Name <email>\"' {}",
-            ctx.base
-        )
+        format!("ask {who} to review it (the command that adds the reviews is below)")
     }
+}
+
+/// The one command after the list when several commits on a ref need a
+/// review: the trailer on every commit since the base.
+pub fn ref_fix(ctx: &HintContext<'_>) -> Option<String> {
+    if ctx.forge_merge.is_some() || ctx.only_tip || ctx.needing_review == 0 {
+        return None;
+    }
+    let base = match ctx.base.as_str() {
+        "--root" => "with --root, as they go back to the first commit".to_string(),
+        "BASE" => "from BASE, the last commit before them".to_string(),
+        b => format!("from {b}, the last commit before them"),
+    };
+    Some(format!(
+        "after the reviews, the author (not the reviewer: whoever amends becomes the committer, whose review does not count) adds the reviewer's trailer to the {} commits, {base}:\n  {}",
+        ctx.needing_review,
+        rebase_command(ctx.trailer, &ctx.base)
+    ))
 }
 
 /// The fix in the forge's words, for a pull-request merge the forge made.
 fn forge_review(ask: Ask, f: &ForgePush, trailer: &str) -> String {
     let who = match ask {
         Ask::NotTheAuthor => "someone who did not write these commits",
-        Ask::Human => "a person (not an AI or a bot)",
-        Ask::Listed => "a reviewer the policy lists",
         Ask::AnyHuman => "a human reviewer",
+        other => whom(other),
     };
     match (f.forge, f.pull_request) {
         (Forge::Gitea, Some(n)) => format!(
@@ -71,5 +112,18 @@ fn forge_review(ask: Ask, f: &ForgePush, trailer: &str) -> String {
         (Forge::Github, _) => format!(
             "GitHub Enterprise Server writes no review trailers on a merge: ask {who} to review, then merge locally with their {trailer} on the merge commit (git merge --no-ff, git commit --amend --trailer), or add it to each commit"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_placeholder_never_validates() {
+        assert!(crate::ident::Person::parse(REVIEWER_PLACEHOLDER).is_err());
+        assert!(crate::ident::identity_readings(REVIEWER_PLACEHOLDER)
+            .iter()
+            .all(|r| crate::ident::Person::parse(r).is_err()));
     }
 }

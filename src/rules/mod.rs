@@ -256,8 +256,12 @@ struct RefFindings {
     /// Commits needing a review, and whether the only one is the tip.
     needing_review: usize,
     tip_needs_review: bool,
-    /// The base the rebase advice names.
+    /// The base the rebase advice names: the update's old value.
     base: Option<String>,
+    /// For a new ref, where a rebase of the commits needing review starts:
+    /// the first parent of the oldest one (by walk order, with its position),
+    /// or `--root`.
+    oldest_base: Option<(u64, String)>,
     /// Commits lacking their own reviews, until coverage is known.
     pending: Vec<Pending>,
     /// Commits a reviewed merge covered: (commit, merge).
@@ -268,6 +272,9 @@ struct RefFindings {
 struct Pending {
     /// Where its finding goes among the commit findings (walk order).
     at: usize,
+    /// Its position in the walk, and where a rebase of it starts.
+    seq: u64,
+    rebase_from: String,
     id: Oid,
     cref: CommitRef,
     need: review::Need,
@@ -310,19 +317,38 @@ fn coverage_note(
     })
 }
 
+/// Where `git rebase` starts to reach `c`: its first parent, or `--root`.
+fn rebase_from(c: &CommitView<'_>) -> String {
+    c.parents().next().map_or_else(
+        || "--root".to_string(),
+        |p| short_id(&p.to_string()).to_string(),
+    )
+}
+
 impl RefFindings {
     fn commit(&mut self, f: Finding, c: &CommitView<'_>, tip: Oid) {
         let cref = CommitRef {
             id: c.id().to_string(),
             subject: c.subject(),
         };
-        self.push_commit(self.commits.len(), f, cref, c.id() == tip);
+        let from = (self.commits_checked, rebase_from(c));
+        self.push_commit(self.commits.len(), f, cref, c.id() == tip, from);
     }
 
-    fn push_commit(&mut self, at: usize, f: Finding, cref: CommitRef, is_tip: bool) {
+    fn push_commit(
+        &mut self,
+        at: usize,
+        f: Finding,
+        cref: CommitRef,
+        is_tip: bool,
+        (seq, from): (u64, String),
+    ) {
         if matches!(f.fix, Fix::Review(_)) {
             self.needing_review += 1;
             self.tip_needs_review |= is_tip;
+            if self.oldest_base.as_ref().is_none_or(|(s, _)| seq > *s) {
+                self.oldest_base = Some((seq, from));
+            }
         }
         if self.commits.len() >= MAX_KEPT_VIOLATIONS {
             self.dropped += 1;
@@ -336,6 +362,8 @@ impl RefFindings {
     fn defer(&mut self, need: review::Need, c: &CommitView<'_>) {
         self.pending.push(Pending {
             at: self.commits.len(),
+            seq: self.commits_checked,
+            rebase_from: rebase_from(c),
             id: c.id(),
             cref: CommitRef {
                 id: c.id().to_string(),
@@ -365,7 +393,8 @@ impl RefFindings {
             let note = coverage_note(cov, applies, &covering, &merges, p.id);
             match review::decide(judge, &p.need, &merges, pusher, note) {
                 (Some(f), _) => {
-                    self.push_commit(p.at + inserted, f, p.cref, p.id == tip);
+                    let from = (p.seq, p.rebase_from);
+                    self.push_commit(p.at + inserted, f, p.cref, p.id == tip, from);
                     inserted += 1;
                 }
                 (None, through) => {
@@ -388,10 +417,20 @@ impl RefFindings {
         verdict.commits_checked += self.commits_checked;
         let ctx = hints::HintContext {
             trailer,
+            needing_review: self.needing_review,
             only_tip: self.needing_review == 1 && self.tip_needs_review,
-            base: self.base.unwrap_or_else(|| "BASE".into()),
+            base: self
+                .base
+                .or(self.oldest_base.map(|(_, b)| b))
+                .unwrap_or_else(|| "BASE".into()),
             forge_merge,
         };
+        if let Some(text) = hints::ref_fix(&ctx) {
+            verdict.ref_fixes.push(crate::verdict::RefFix {
+                refname: refname.to_string(),
+                text,
+            });
+        }
         let all = self
             .update
             .into_iter()

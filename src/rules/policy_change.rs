@@ -20,18 +20,24 @@ pub fn owner_reviewed(judge: &Judge<'_>, facts: &CommitFacts<'_>) -> bool {
 /// A commit changing the policy file without an owner's review.
 pub fn unreviewed(judge: &Judge<'_>) -> Finding {
     let policy = judge.policy;
-    let who = if policy.owners.is_empty() {
-        "a human reviewer (the policy lists no owners)".to_string()
+    let (who, ask) = if policy.owners.is_empty() {
+        (
+            "a human reviewer (the policy lists no owners)".to_string(),
+            "ask another person to review it".to_string(),
+        )
     } else {
         let owners: Vec<&str> = policy.owners.iter().map(EmailPattern::as_str).collect();
-        format!("a policy owner ({})", owners.join(", "))
+        (
+            format!("a policy owner ({})", owners.join(", ")),
+            "ask a policy owner to review it".to_string(),
+        )
     };
     judge.finding(
         Rule::PolicyChangeUnreviewed,
         format!("this commit changes {POLICY_FILE} and has no valid review by {who}"),
         Fix::Advice(format!(
-            "ask a policy owner to review it, then add their trailer:\n  git commit --amend --trailer \"{}: Name <email>\"",
-            policy.review.trailer()
+            "{ask}; then the author adds their trailer (a reviewer who amends becomes the committer and no longer counts):\n  {}",
+            super::hints::amend_command(policy.review.trailer())
         )),
     )
 }

@@ -314,7 +314,11 @@ fn missing_review(
             Some(ReviewerStatus::NotAllowed) => Rule::ReviewerNotAllowed,
             Some(ReviewerStatus::Valid) | None => base_rule,
         };
-        (rule, format!("{what}: no valid review ({})", reasons(a)))
+        let mut message = format!("{what}: no valid review ({})", reasons(a));
+        if a.reviews.iter().any(|r| r.1 == ReviewerStatus::NotAllowed) {
+            message += &format!("; who may review: {}", allowed_reviewers(policy));
+        }
+        (rule, message)
     };
     let ask = match rule {
         Rule::SelfReview => Ask::NotTheAuthor,
@@ -323,6 +327,24 @@ fn missing_review(
         _ => Ask::AnyHuman,
     };
     judge.finding(rule, message, Fix::Review(ask))
+}
+
+/// The policy's reviewer list, as a message names it (the first few patterns).
+fn allowed_reviewers(policy: &Policy) -> String {
+    let all = &policy.review.reviewers;
+    let mut shown: Vec<&str> = all
+        .iter()
+        .take(MAX_LISTED_REVIEWS)
+        .map(crate::policy::EmailPattern::as_str)
+        .collect();
+    let more = all.len().saturating_sub(MAX_LISTED_REVIEWS);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    shown.dedup();
+    format!("{}{more} ([review] reviewers)", shown.join(", "))
 }
 
 /// Why each review trailer does not count (the first few, then a count).

@@ -5,6 +5,7 @@ mod catalog;
 mod commit_oracle;
 mod docs;
 mod failures;
+mod first_hour;
 mod forges;
 mod git_shows;
 mod identities;

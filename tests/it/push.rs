@@ -62,9 +62,9 @@ pub fn ai_commit_without_review_rejected(t: Transport) {
     let p = s.client.push(&["main"]);
     rejected(&p, "ai-unreviewed");
     assert!(p.stderr.contains("Claude Code"), "{}", p.stderr);
-    assert!(p
-        .stderr
-        .contains("git commit --amend --trailer \"Reviewed-by: Name <email>\""));
+    assert!(p.stderr.contains(
+        "git commit --amend --no-edit --trailer \"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\""
+    ));
     assert_eq!(s.server.rev("refs/heads/main"), before, "ref must not move");
 }
 

@@ -242,8 +242,27 @@ pub fn last_policy_source(path: &Path) -> Option<(String, Option<String>)> {
 /// record is never glued onto it; a failed write (a full disk) is truncated
 /// away, leaving the log as it was.
 pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    append_owned(path, record, sync, None)
+}
+
+/// [`append`], handing what it creates (the log's folder, the log) to the
+/// owner of `owner` when the hook runs as root and `owner` is not root's: a
+/// smoke test run as root must not leave a log the server's user cannot
+/// write, which would refuse every later protected push.
+pub fn append_owned(
+    path: &Path,
+    record: &Record<'_>,
+    sync: bool,
+    owner: Option<&Path>,
+) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let dir_existed = dir.is_none_or(Path::exists);
+    let file_existed = path.exists();
+    if let Some(dir) = dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        if !dir_existed {
+            hand_over(dir, owner);
+        }
     }
     let not_regular = || {
         anyhow::anyhow!(
@@ -262,6 +281,9 @@ pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
         .with_context(|| format!("opening audit log {}", path.display()))?;
     if !file.metadata()?.is_file() {
         return Err(not_regular());
+    }
+    if !file_existed {
+        hand_over(path, owner);
     }
     file.lock()
         .with_context(|| format!("locking audit log {}", path.display()))?;
@@ -289,6 +311,21 @@ pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
     }
     file.unlock().ok();
     Ok(())
+}
+
+/// Give `created` to the owner of `owner` if root made it and `owner` is not
+/// root's. Best effort: a failure leaves the file as it was.
+fn hand_over(created: &Path, owner: Option<&Path>) {
+    use std::os::unix::fs::MetadataExt;
+    let (Some(owner), Ok(made)) = (owner, std::fs::metadata(created)) else {
+        return;
+    };
+    let Ok(theirs) = std::fs::metadata(owner) else {
+        return;
+    };
+    if made.uid() == 0 && theirs.uid() != 0 {
+        let _ = std::os::unix::fs::chown(created, Some(theirs.uid()), Some(theirs.gid()));
+    }
 }
 
 /// The result of [`verify`].

@@ -164,7 +164,12 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
         updates,
         &verdict,
     );
-    if let Err(e) = audit::append(log, &record, repo.settings.audit_sync) {
+    if let Err(e) = audit::append_owned(
+        log,
+        &record,
+        repo.settings.audit_sync,
+        Some(repo.repo.path()),
+    ) {
         // Documented choice: decisions on protected refs must be on the record.
         if protected {
             let first = updates.first().map(|u| u.name.as_str()).unwrap_or_default();

@@ -101,7 +101,7 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
     } else if verdict.bypass.is_some() {
         "reviewgate: push accepted by break-glass".into()
     } else {
-        "reviewgate: push accepted with warnings (warn mode)".into()
+        "reviewgate: push accepted with warnings".into()
     };
     lines.push(head);
     lines.push(String::new());

@@ -335,7 +335,34 @@ force-push violations become warnings, on the record.";
 Every decision on a protected ref is recorded in the audit log. The log could
 not be written (permissions, disk full), so the update is refused rather than
 accepted unrecorded. The server administrator must fix the log's location
-(git config reviewgate.auditLog).";
+(git config reviewgate.auditLog). A common cause: a test push made as root
+on the server before reviewgate handed new logs to the repository's owner
+left a log only root can write; chown it to the user the git server runs as.";
+    /// `HEAD` names a branch that does not exist: the repository's policy is
+    /// never read. A warning on every push; never rejects.
+    DefaultBranchMissing = "default-branch-missing", fail_closed: false,
+        summary: "HEAD names a branch that does not exist, so the repository's policy is not read",
+        explanation: "reviewgate reads the policy from the branch HEAD names (the default branch).
+`git init --bare` names master; a team that pushes main then has a policy
+file that is never read: the built-in default judges every push, and
+\"@default\" protects nothing. Every push warns until HEAD names a branch that
+exists. On the server, in the repository:
+
+    git symbolic-ref HEAD refs/heads/main
+
+(install.sh --default-branch main does the same), or name the branch the
+policy is read from: git config reviewgate.policyBranch refs/heads/main.";
+    /// A protected branch carries a policy file that is not the one in
+    /// effect. A warning; never rejects.
+    PolicyNotRead = "policy-not-read", fail_closed: false,
+        summary: "a protected branch carries a .reviewgate.toml that is not the policy in effect",
+        explanation: "The policy is read from one place only: a file pinned on the server
+(git config reviewgate.policy), else .reviewgate.toml on the branch
+reviewgate.policyBranch names, else on the default branch (HEAD). This push
+brings a different .reviewgate.toml to another protected branch, where it has
+no effect. Read the policy from that branch (git symbolic-ref HEAD
+refs/heads/NAME, or git config reviewgate.policyBranch refs/heads/NAME), or
+keep the file only on the policy's branch.";
     /// The trusted policy is invalid: protected updates fail closed.
     PolicyInvalid = "policy-invalid", fail_closed: true,
         summary: "the trusted policy file is invalid, so protected updates are refused",

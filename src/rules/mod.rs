@@ -32,6 +32,7 @@ pub mod policy_change;
 pub mod pusher;
 pub mod refs;
 pub mod review;
+pub mod setup;
 
 /// Something a check found, with its severity already decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +152,9 @@ pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
         if let Err(e) = check_update(ctx, update, &mut state, &mut verdict) {
             verdict.push(internal_error(&update.name, &e));
         }
+    }
+    for v in setup::notices(ctx, updates) {
+        verdict.push(v);
     }
     verdict
 }

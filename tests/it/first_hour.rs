@@ -205,3 +205,164 @@ fn a_broken_pinned_policy_says_to_fix_that_file() {
         p.stderr
     );
 }
+
+#[test]
+fn a_push_as_root_leaves_the_audit_log_to_the_repository_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let root_uid = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1);
+    if root_uid != 0 {
+        // Only root can create files another user owns; nothing to test.
+        return;
+    }
+    let s = Setup::with_main(Transport::Path, Hooks::None);
+    // The server belongs to the git service user (nobody here); the
+    // administrator's smoke test pushes as root.
+    let audit = s.server.dir.join("reviewgate");
+    let _ = std::fs::remove_dir_all(&audit);
+    let mut c = std::process::Command::new("chown");
+    c.args(["-R", "65534:65534"]).arg(&s.server.dir);
+    ok(c);
+    s.server.install(Hooks::PreReceive);
+    s.client.commit("Smoke test\n");
+    // As an administrator would, root trusts the service user's repositories.
+    let global = s.client.dir.join(".git/root-gitconfig");
+    std::fs::write(&global, "[safe]\n\tdirectory = *\n").expect("write");
+    let mut c = s.client.git();
+    c.env("GIT_CONFIG_GLOBAL", &global)
+        .args(["push", "origin", "main"]);
+    let out = run(c);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in [audit.clone(), audit.join("audit.jsonl")] {
+        let m = std::fs::metadata(&p).expect("created");
+        assert_eq!(
+            (m.uid(), m.gid()),
+            (65534, 65534),
+            "{} owned by root",
+            p.display()
+        );
+    }
+    // The service user can now append (as the hook would, for its pushes).
+    if std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let head = s.client.head();
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            PRE_RECEIVE,
+        ])
+        .current_dir(&s.server.dir)
+        .env("GIT_DIR", ".")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", &s.server.dir)
+        .stdin(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("setpriv");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{head} {head} refs/heads/main\n").as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A bare server made as the README's reader makes it: `git init --bare`,
+/// whose HEAD names master.
+fn server_with_master_head() -> Setup {
+    let s = Setup::new(Transport::Path, Hooks::PreReceive);
+    let mut c = s.server.git();
+    c.args(["symbolic-ref", "HEAD", "refs/heads/master"]);
+    ok(c);
+    s
+}
+
+const TEAM_POLICY: &str =
+    "[[protect]]\nrefs = [\"@default\", \"refs/heads/main\"]\nreview = \"all\"\n";
+
+#[test]
+fn a_head_that_names_a_missing_branch_is_said_on_every_push_until_fixed() {
+    let s = server_with_master_head();
+    s.client.write_file(".reviewgate.toml", TEAM_POLICY);
+    s.client.git_ok(&["add", "-A"]);
+    s.client
+        .commit("Add the team's policy\n\nReviewed-by: Bo Roe <bo@example.com>\n");
+    let p = s.client.push(&["main"]);
+    accepted(&p);
+    for expected in [
+        "warning[default-branch-missing]: HEAD",
+        "HEAD names refs/heads/master, which does not exist",
+        "git symbolic-ref HEAD refs/heads/main",
+        "warning[policy-not-read]: refs/heads/main",
+        "the policy is read from refs/heads/master, which has no policy file",
+    ] {
+        assert!(p.stderr.contains(expected), "{expected}:\n{}", p.stderr);
+    }
+    // The trap: the team's review = "all" is not in effect.
+    s.client.commit("Unreviewed human change\n");
+    let p = s.client.push(&["main"]);
+    accepted(&p);
+    assert!(
+        p.stderr.contains("warning[default-branch-missing]"),
+        "{}",
+        p.stderr
+    );
+    // The fix, as printed.
+    let mut c = s.server.git();
+    c.args(["symbolic-ref", "HEAD", "refs/heads/main"]);
+    ok(c);
+    s.client.commit("Another unreviewed change\n");
+    let p = refused(&s, &["main"], "unreviewed");
+    assert!(!p.stderr.contains("warning["), "{}", p.stderr);
+}
+
+#[test]
+fn a_different_policy_file_on_another_protected_branch_is_said() {
+    let s = Setup::with_policy(
+        Transport::Path,
+        "[[protect]]\nrefs = [\"@default\", \"refs/heads/release/*\"]\nreview = \"ai\"\n",
+    );
+    // A release branch cut from main carries the same file: nothing to say.
+    let p = s.client.push(&["main:refs/heads/release/1"]);
+    accepted(&p);
+    assert!(!p.stderr.contains("policy-not-read"), "{}", p.stderr);
+    // Another file on a protected branch has no effect: said.
+    s.client.git_ok(&["checkout", "-q", "-b", "release-2"]);
+    s.client.write_file(
+        ".reviewgate.toml",
+        "[[protect]]\nrefs = [\"@default\", \"refs/heads/release/*\"]\nreview = \"all\"\n",
+    );
+    s.client.git_ok(&["add", "-A"]);
+    s.client
+        .commit("Stricter policy for release 2\n\nReviewed-by: Bo Roe <bo@example.com>\n");
+    let p = s.client.push(&["release-2:refs/heads/release/2"]);
+    accepted(&p);
+    assert!(
+        p.stderr
+            .contains("warning[policy-not-read]: refs/heads/release/2"),
+        "{}",
+        p.stderr
+    );
+    assert!(
+        p.stderr.contains("the policy is read from refs/heads/main"),
+        "{}",
+        p.stderr
+    );
+}

@@ -13,6 +13,10 @@ pub enum Signal {
     /// A case-insensitive glob over `Name <email>` of the author, the committer,
     /// or a `Co-authored-by:` / `Signed-off-by:` / `Assisted-by:` trailer.
     Identity(&'static str),
+    /// A GitHub App by its slug (`cursor`): the name `cursor[bot]`, or the
+    /// address `<ID+cursor[bot]@users.noreply.github.com>` (with or without
+    /// the numeric id), wherever an identity is read. Looked up, not globbed.
+    GithubApp(&'static str),
     /// A trailer key whose mere presence marks AI help (`Claude-Session`).
     TrailerKey(&'static str),
     /// A trailer key that marks AI help when its value names an AI tool or
@@ -31,9 +35,8 @@ impl Signal {
     /// The pattern or key, as written in the table.
     pub fn pattern(self) -> &'static str {
         match self {
-            Identity(p) | TrailerKey(p) | NamesAi(p) | TrailerValue(p) | Marker(p) | Subject(p) => {
-                p
-            }
+            Identity(p) | GithubApp(p) | TrailerKey(p) | NamesAi(p) | TrailerValue(p)
+            | Marker(p) | Subject(p) => p,
         }
     }
 }
@@ -51,25 +54,7 @@ const fn row(tool: &'static str, signal: Signal) -> CatalogEntry {
     CatalogEntry { tool, signal }
 }
 
-use Signal::{Identity, Marker, NamesAi, Subject, TrailerKey, TrailerValue};
-
-/// A GitHub App's commit identity: its `name[bot] <…>` and its
-/// `<id+name[bot]@users.noreply.github.com>` forms are separate rows.
-macro_rules! github_app {
-    ($tool:expr, $slug:literal) => {
-        row(
-            $tool,
-            Identity(concat!(
-                "* <*+",
-                $slug,
-                "\\[bot\\]@users.noreply.github.com>"
-            )),
-        )
-    };
-    ($tool:expr, $slug:literal, author) => {
-        row($tool, Identity(concat!($slug, "\\[bot\\] <*>")))
-    };
-}
+use Signal::{GithubApp, Identity, Marker, NamesAi, Subject, TrailerKey, TrailerValue};
 
 const CLAUDE: &str = "Claude Code";
 const COPILOT: &str = "GitHub Copilot";
@@ -87,15 +72,11 @@ pub const CATALOG: &[CatalogEntry] = &[
     // Claude Code: since about Feb 2026 only the trailer, whose name is the
     // model (`Claude Opus 4.8 (1M context)`); the `Generated with` line is
     // older. claude-code-action commits as `claude[bot]` with github-actions'
-    // id, so the id alone is never the signal.
+    // id, so the id alone is never the signal: the app's slug is.
     row(CLAUDE, Identity("* <noreply@anthropic.com>")),
     row(CLAUDE, Marker("*Generated with \\[Claude Code\\]*")),
     row(CLAUDE, TrailerKey("Claude-Session")),
-    row(
-        "claude-code-action",
-        Identity("* <*+claude\\[bot\\]@users.noreply.github.com>"),
-    ),
-    github_app!("claude-code-action", "claude", author),
+    row("claude-code-action", GithubApp("claude")),
     // Aider
     row("Aider", Identity("* <aider@aider.chat>")),
     row("Aider", Identity("* <noreply@aider.chat>")),
@@ -103,7 +84,7 @@ pub const CATALOG: &[CatalogEntry] = &[
     row("Aider", Subject("aider: *")),
     // GitHub Copilot: coding agent, CLI, code review, VS Code, Autofix. The
     // apps differ (ids 198982749, 223556219, 175728472); the slug is Copilot.
-    github_app!(COPILOT, "copilot-swe-agent", author),
+    row(COPILOT, GithubApp("copilot-swe-agent")),
     row(
         COPILOT,
         Identity("* <198982749+copilot@users.noreply.github.com>"),
@@ -134,47 +115,36 @@ pub const CATALOG: &[CatalogEntry] = &[
         "Cursor",
         Marker("*Made with \\[Cursor\\](https://cursor.com)*"),
     ),
-    github_app!("Cursor", "cursor", author),
-    github_app!("Cursor", "cursor"),
+    row("Cursor", GithubApp("cursor")),
     // Devin (display name `Devin` or `Devin AI`; the bot id is the same)
-    github_app!("Devin", "devin-ai-integration"),
-    github_app!("Devin", "devin-ai-integration", author),
+    row("Devin", GithubApp("devin-ai-integration")),
     row("Devin", Marker("*Generated with \\[Devin\\]*")),
     // Google: Jules, Gemini Code Assist, the gemini-cli bot. `Gemini CLI
     // <gemini-cli@google.com>` is the CLI's checkpoint identity, which models
     // and users write as a trailer: AI-declared. `gemini-cli-robot` is the
     // release bot, not AI.
-    github_app!("Google Jules", "google-labs-jules"),
-    github_app!("Google Jules", "google-labs-jules", author),
-    github_app!("Gemini Code Assist", "gemini-code-assist"),
-    github_app!("Gemini CLI", "gemini-cli", author),
-    github_app!("Gemini CLI", "gemini-cli"),
-    row(
-        "Gemini CLI",
-        Identity("* <gemini-cli\\[bot\\]@users.noreply.github.com>"),
-    ),
+    row("Google Jules", GithubApp("google-labs-jules")),
+    row("Gemini Code Assist", GithubApp("gemini-code-assist")),
+    row("Gemini CLI", GithubApp("gemini-cli")),
     row("Gemini CLI", Identity("* <gemini-cli@google.com>")),
     // OpenAI Codex: the CLI's opt-in trailer; cloud and app commit as
     // `Codex <codex@openai.com>` with the connector bot as co-author.
     row(CODEX, Identity("* <noreply@openai.com>")),
     row(CODEX, Identity("* <codex@openai.com>")),
-    github_app!(CODEX, "chatgpt-codex-connector", author),
-    github_app!(CODEX, "chatgpt-codex-connector"),
-    github_app!(CODEX, "openai-codex", author),
-    github_app!(CODEX, "openai-codex"),
+    row(CODEX, GithubApp("chatgpt-codex-connector")),
+    row(CODEX, GithubApp("openai-codex")),
     // Amazon Q Developer, Kiro
-    github_app!("Amazon Q Developer", "amazon-q-developer", author),
-    github_app!("Amazon Q Developer", "amazon-q-developer"),
+    row("Amazon Q Developer", GithubApp("amazon-q-developer")),
     row(
         "Amazon Kiro",
         Identity("* <244629292+kiro-agent@users.noreply.github.com>"),
     ),
     row("Amazon Kiro", Identity("Kiro Agent <*>")),
-    github_app!("Amazon Kiro", "kiro-agent", author),
+    row("Amazon Kiro", GithubApp("kiro-agent")),
     // OpenHands, Continue, OpenCode, Amp, Replit, Cline, Sweep
     row("OpenHands", Identity("* <openhands@all-hands.dev>")),
     row("Continue", Identity("* <noreply@continue.dev>")),
-    github_app!("Continue", "continue", author),
+    row("Continue", GithubApp("continue")),
     row("Continue", Marker("*Generated with \\[Continue\\]*")),
     row("OpenCode", Identity("* <noreply@opencode.ai>")),
     row("OpenCode", Marker("*Generated with \\[opencode\\]*")),
@@ -186,8 +156,8 @@ pub const CATALOG: &[CatalogEntry] = &[
         TrailerValue("Replit-Commit-Author: Assistant"),
     ),
     row("Replit Agent", TrailerKey("Replit-Commit-Session-Id")),
-    github_app!("Cline", "cline", author),
-    github_app!("Sweep", "sweep-ai", author),
+    row("Cline", GithubApp("cline")),
+    row("Sweep", GithubApp("sweep-ai")),
     // Charm Crush: `Assisted-by: Crush:<model>` since 2026-05 (read through
     // NAMES); before, `Assisted-by: <Model> via Crush <crush@charm.land>` or
     // the Co-Authored-By option.
@@ -203,11 +173,10 @@ pub const CATALOG: &[CatalogEntry] = &[
         WARP,
         Marker("*This PR was generated with \\[Oz\\](https://warp.dev*"),
     ),
-    github_app!(WARP, "oz-for-oss", author),
-    github_app!(WARP, "oz-for-oss"),
-    github_app!(WARP, "warp-for-oss", author),
-    github_app!(WARP, "warp-agent-staging", author),
-    github_app!(WARP, "warp-dev-github-integration", author),
+    row(WARP, GithubApp("oz-for-oss")),
+    row(WARP, GithubApp("warp-for-oss")),
+    row(WARP, GithubApp("warp-agent-staging")),
+    row(WARP, GithubApp("warp-dev-github-integration")),
     // Qwen Code rewrites every `git commit` it runs to add this.
     row("Qwen Code", Identity("* <qwen-coder@alibabacloud.com>")),
     // Mistral Vibe (the CLI's trailer and line; the cloud agent's identity
@@ -215,29 +184,20 @@ pub const CATALOG: &[CatalogEntry] = &[
     row("Mistral Vibe", Identity("* <vibe@mistral.ai>")),
     row("Mistral Vibe", Marker("Generated by Mistral Vibe.")),
     // Factory Droid (with and without the numeric id)
-    github_app!(FACTORY, "factory-droid"),
-    github_app!(FACTORY, "factory-droid", author),
-    row(
-        FACTORY,
-        Identity("* <factory-droid\\[bot\\]@users.noreply.github.com>"),
-    ),
+    row(FACTORY, GithubApp("factory-droid")),
     // Roo Code's Roomote cloud agent (its app was renamed roomote-v0, same
     // id); its first commits used a staff address under the agent's names
     // (`Roomote Bot`, `Roomote Agent`, `Roo Code`), matched only together.
     row(ROO, Identity("* <roomote@roocode.com>")),
-    github_app!(ROO, "roomote", author),
-    github_app!(ROO, "roomote"),
-    github_app!(ROO, "roomote-v0", author),
-    github_app!(ROO, "roomote-v0"),
+    row(ROO, GithubApp("roomote")),
+    row(ROO, GithubApp("roomote-v0")),
     row(ROO, Identity("roomote* <chris@roocode.com>")),
     row(ROO, Identity("Roo Code <chris@roocode.com>")),
     // Kilo Code's Cloud Agent: the GitHub App, its development app, or the
     // fallback identity.
     row(KILO, Identity("* <agent@kilocode.ai>")),
-    github_app!(KILO, "kiloconnect", author),
-    github_app!(KILO, "kiloconnect"),
-    github_app!(KILO, "kiloconnect-development", author),
-    github_app!(KILO, "kiloconnect-development"),
+    row(KILO, GithubApp("kiloconnect")),
+    row(KILO, GithubApp("kiloconnect-development")),
     // Entire records agent sessions and checkpoints on the commits made in them.
     row(ENTIRE, TrailerKey("Entire-Checkpoint")),
     row(ENTIRE, TrailerKey("Entire-Session")),
@@ -246,19 +206,17 @@ pub const CATALOG: &[CatalogEntry] = &[
     row("PostHog Code", TrailerValue("Generated-By: PostHog Code*")),
     // Review bots that commit: CodeRabbit (chat, unit-test and docstring
     // commits), Ellipsis (suggestions accepted in the UI).
-    github_app!(CODERABBIT, "coderabbitai", author),
-    github_app!(CODERABBIT, "coderabbitai"),
+    row(CODERABBIT, GithubApp("coderabbitai")),
     row(CODERABBIT, Subject("*CodeRabbit Chat: *")),
     row(CODERABBIT, Subject("Fix UTG issues (iteration *)")),
     row(CODERABBIT, Subject("📝 Add docstrings to *")),
-    github_app!("Ellipsis", "ellipsis-dev"),
-    github_app!("Ellipsis", "ellipsis-dev", author),
+    row("Ellipsis", GithubApp("ellipsis-dev")),
     // Smaller rows, one signal each.
     row("TRAE CLI", Identity("* <traecli@bytedance.com>")),
     row("Windsurf Cascade", Identity("* <cascade@windsurf.dev>")),
-    github_app!("JetBrains AI Assistant", "jetbrains-ai", author),
-    github_app!("Sourcegraph Cody", "sourcegraph-cody", author),
-    github_app!("Qodo", "codiumai-pr-agent-pro", author),
+    row("JetBrains AI Assistant", GithubApp("jetbrains-ai")),
+    row("Sourcegraph Cody", GithubApp("sourcegraph-cody")),
+    row("Qodo", GithubApp("codiumai-pr-agent-pro")),
     row("Kimi Code", Identity("* <noreply@kimi.com>")),
     row("Cosine Genie", Identity("* <agent@cosine.sh>")),
     row("Codebuff", Identity("* <noreply@codebuff.com>")),

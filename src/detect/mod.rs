@@ -15,7 +15,7 @@ pub mod assisted;
 pub mod catalog;
 pub mod notes;
 
-use catalog::Signal::{Identity, Marker, NamesAi, Subject, TrailerKey, TrailerValue};
+use catalog::Signal::{GithubApp, Identity, Marker, NamesAi, Subject, TrailerKey, TrailerValue};
 pub use catalog::{CatalogEntry, Signal, CATALOG};
 
 /// Whether `identity` (`Name <email>`) is a bot account: automation, which is
@@ -93,6 +93,7 @@ impl LabelledSet {
         let ac = self.prefilter.get_or_init(|| {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(literals)
                 .ok()
         });
@@ -260,6 +261,8 @@ fn required_literal(pattern: &str, boundaries: &[char]) -> Option<String> {
 /// The compiled detector: built-in catalog plus a policy's additions.
 #[derive(Debug, Clone)]
 pub struct Detector {
+    /// GitHub App slugs (lowercase) -> tool.
+    github_apps: std::collections::HashMap<String, String>,
     identities: LabelledSet,
     trailer_keys: Vec<(String, String, KeyRule)>,
     trailer_values: LabelledSet,
@@ -280,6 +283,7 @@ impl Detector {
     /// detector from one row to show that each row matches on its own.
     pub fn with_rows(rows: &[CatalogEntry], cfg: &DetectConfig) -> Result<Self, globset::Error> {
         let mut identities = Vec::new();
+        let mut github_apps = std::collections::HashMap::new();
         let mut keys = Vec::new();
         let mut values = Vec::new();
         let mut markers = Vec::new();
@@ -300,6 +304,11 @@ impl Detector {
             let label = e.tool.to_string();
             match e.signal {
                 Identity(p) => identities.push(item(p, label, IDENTITY)?),
+                GithubApp(slug) => {
+                    github_apps
+                        .entry(slug.to_ascii_lowercase())
+                        .or_insert(label);
+                }
                 TrailerKey(k) => keys.push((k.to_ascii_lowercase(), label, KeyRule::Present)),
                 NamesAi(k) => {
                     let rule = match cfg.assisted_by {
@@ -331,6 +340,7 @@ impl Detector {
             markers.push(item(p, policy("markers", p), TEXT)?);
         }
         Ok(Self {
+            github_apps,
             identities: LabelledSet::build(identities),
             trailer_keys: keys,
             trailer_values: LabelledSet::build(values),
@@ -341,7 +351,36 @@ impl Detector {
 
     /// Whether `identity` (`Name <email>`) is a known AI identity; returns the tool.
     pub fn ai_identity(&self, identity: &str) -> Option<&str> {
-        self.identities.first_match(identity)
+        self.github_app(identity)
+            .or_else(|| self.identities.first_match(identity))
+    }
+
+    /// The tool whose GitHub App `identity` (`Name <email>`) is: by the name
+    /// `slug[bot]`, or by the address `[ID+]slug[bot]@users.noreply.github.com`.
+    fn github_app(&self, identity: &str) -> Option<&str> {
+        if self.github_apps.is_empty() || !may_name_an_app(identity.as_bytes()) {
+            return None;
+        }
+        let lower = identity.to_ascii_lowercase();
+        let (name, rest) = lower.rsplit_once(" <").unwrap_or(("", lower.as_str()));
+        let email = rest.strip_suffix('>').unwrap_or(rest);
+        let by_name = name.trim().strip_suffix("[bot]");
+        let by_email = email
+            .strip_suffix("[bot]@users.noreply.github.com")
+            .map(|local| {
+                local.split_once('+').map_or(local, |(id, slug)| {
+                    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+                        slug
+                    } else {
+                        local
+                    }
+                })
+            });
+        let found = [by_name, by_email]
+            .into_iter()
+            .flatten()
+            .find_map(|slug| self.github_apps.get(slug));
+        found.map(String::as_str)
     }
 
     /// Why the commit is AI-tagged, or `None` when no detector matches.
@@ -403,7 +442,7 @@ impl Detector {
             let names_someone = IDENTITY_TRAILER_KEYS
                 .iter()
                 .any(|k| k.as_bytes().eq_ignore_ascii_case(key));
-            if names_someone && self.identities.may_match(value) {
+            if names_someone && (self.identities.may_match(value) || may_name_an_app(value)) {
                 let value_text = String::from_utf8_lossy(value);
                 if let Some(tool) = crate::ident::identity_readings(&value_text)
                     .iter()
@@ -437,6 +476,15 @@ impl Detector {
         }
         None
     }
+}
+
+/// Whether `value` may name a GitHub App (`[bot]`, any case).
+fn may_name_an_app(value: &[u8]) -> bool {
+    memchr::memchr_iter(b'[', value).any(|i| {
+        value
+            .get(i..i + 5)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"[bot]"))
+    })
 }
 
 /// A message line as a possible `Key: value` disclosure: leading whitespace
@@ -488,6 +536,11 @@ mod tests {
                 Identity(p) | TrailerValue(p) | Marker(p) | Subject(p) => {
                     text_glob(p).unwrap_or_else(|err| panic!("{}: {err}", e.tool));
                 }
+                GithubApp(slug) => assert!(
+                    slug.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                    "{slug}"
+                ),
                 TrailerKey(k) | NamesAi(k) => {
                     assert!(crate::trailers::find_separator(format!("{k}:").as_bytes()).is_some())
                 }

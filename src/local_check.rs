@@ -1,5 +1,8 @@
 //! Checking on a developer's machine what a push would bring, with the same
-//! engine and the policy from the remote-tracking default branch.
+//! engine and the policy from the remote-tracking default branch. Never more
+//! lenient than the server: the server's branches are the remote-tracking
+//! refs as last fetched (a commit only on a local branch counts as new), and
+//! a remote this clone does not know gets the built-in default policy.
 
 use std::path::Path;
 
@@ -33,6 +36,9 @@ pub struct LocalResult {
     pub verdict: Verdict,
     /// The ref update that was judged.
     pub update: RefUpdate,
+    /// What the check could not know about the server, and what it used
+    /// instead (a push by URL: no remote-tracking refs, no policy).
+    pub note: Option<String>,
 }
 
 /// The remote's default branch as a server ref name (`refs/heads/main`).
@@ -76,7 +82,17 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     let (old, new) = resolve_range(&repo, check.range.as_deref(), || {
         tracking(&repo, remote, &remote_ref)
     })?;
-    let hr = HookRepo::from_repository(Repository::discover(repo_path)?);
+    // The server's branches are the remote-tracking refs, never local ones:
+    // a commit only on a local branch is new to the server.
+    let hr = HookRepo::client_view(Repository::discover(repo_path)?, remote);
+    let known_remote = repo.find_remote(remote).is_ok();
+    let note = match (&check.policy_file, known_remote) {
+        (Some(path), _) => Some(format!("checked with the policy in {path} (--policy)")),
+        (None, false) => Some(format!(
+            "`{remote}` is not a remote of this clone (a push by URL?): its policy and branches are unknown here, so this check used the built-in default policy and counted every commit as new to the server"
+        )),
+        (None, true) => None,
+    };
     let policy = match &check.policy_file {
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
@@ -92,7 +108,11 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     if update.old.is_none() && old == Some(new) {
         // Nothing to push: judge an empty update (old == new).
         let verdict = Verdict::for_policy(&policy);
-        return Ok(LocalResult { verdict, update });
+        return Ok(LocalResult {
+            verdict,
+            update,
+            note,
+        });
     }
     let verdict = hook::judge(
         &hr,
@@ -101,7 +121,11 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
         chrono::Utc::now(),
         std::slice::from_ref(&update),
     );
-    Ok(LocalResult { verdict, update })
+    Ok(LocalResult {
+        verdict,
+        update,
+        note,
+    })
 }
 
 /// `OLD..NEW`, or a single revision (default `HEAD`) against `old`.

@@ -33,6 +33,10 @@ pub struct HookRepo {
     pub repo: Repository,
     /// `refs/namespaces/<ns>/` prefix, or empty.
     ns_prefix: String,
+    /// On a developer's machine: the remote whose tracking refs stand for
+    /// the server's branches (`refs/heads/x` is read as
+    /// `refs/remotes/<remote>/x`; local branches are not the server's).
+    client_remote: Option<String>,
     /// The server's settings for reviewgate, read once.
     pub settings: Settings,
 }
@@ -163,6 +167,7 @@ impl HookRepo {
             settings: Settings::read(&repo),
             repo,
             ns_prefix: String::new(),
+            client_remote: None,
         })
     }
 
@@ -173,17 +178,50 @@ impl HookRepo {
             settings: Settings::read(&repo),
             repo,
             ns_prefix: String::new(),
+            client_remote: None,
         }
+    }
+
+    /// A developer's clone seen as the server `remote` is: its branches are
+    /// the remote-tracking refs (`refs/remotes/<remote>/*`), so what is
+    /// "already on a protected branch" is what the server has, as last
+    /// fetched, never a local branch the server may not have.
+    pub fn client_view(repo: Repository, remote: &str) -> Self {
+        let mut me = Self::from_repository(repo);
+        me.client_remote = Some(remote.to_string());
+        me
     }
 
     /// The stored name of a ref the client knows as `logical`.
     pub fn physical(&self, logical: &str) -> String {
+        if let (Some(remote), Some(branch)) =
+            (&self.client_remote, logical.strip_prefix("refs/heads/"))
+        {
+            return format!("refs/remotes/{remote}/{branch}");
+        }
         format!("{}{logical}", self.ns_prefix)
     }
 
-    /// The client-visible name of a stored ref, if it is in our namespace.
-    fn logical<'a>(&self, physical: &'a str) -> Option<&'a str> {
-        physical.strip_prefix(self.ns_prefix.as_str())
+    /// The client-visible name of a stored ref, if it is in our namespace
+    /// (in a client view: a remote-tracking branch of the remote, or a ref
+    /// that is not a branch).
+    fn logical(&self, physical: &str) -> Option<String> {
+        if let Some(remote) = &self.client_remote {
+            if let Some(branch) = physical
+                .strip_prefix("refs/remotes/")
+                .and_then(|r| r.strip_prefix(remote.as_str()))
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                return (branch != "HEAD").then(|| format!("refs/heads/{branch}"));
+            }
+            if physical.starts_with("refs/heads/") || physical.starts_with("refs/remotes/") {
+                return None;
+            }
+            return Some(physical.to_string());
+        }
+        physical
+            .strip_prefix(self.ns_prefix.as_str())
+            .map(String::from)
     }
 
     /// The ref `HEAD` names (client-visible), e.g. `refs/heads/main`.
@@ -201,7 +239,7 @@ impl HookRepo {
                     .ok()
                     .and_then(|r| r.symbolic_target().map(|t| self.physical(t)))
             })?;
-        self.logical(&target).map(String::from)
+        self.logical(&target)
     }
 
     /// The object a ref points to (client-visible name), if it exists.
@@ -279,7 +317,7 @@ impl HookRepo {
             return Ok(None);
         }
         match self.logical(&name) {
-            Some(l) => Ok(Some(l.to_string())),
+            Some(l) => Ok(Some(l)),
             None => anyhow::bail!("symbolic ref {logical} points outside this namespace ({name})"),
         }
     }
@@ -288,13 +326,28 @@ impl HookRepo {
     /// namespace. Only that prefix is listed: cost follows it, not the
     /// repository's (possibly 100,000) other refs.
     pub fn refs_under(&self, prefix: &str) -> Result<Vec<String>> {
-        let glob = format!("{}{prefix}*", self.ns_prefix);
-        let mut names = Vec::new();
-        for r in self.repo.references_glob(&glob).context("listing refs")? {
-            let r = r.context("reading a ref")?;
-            if let Some(name) = r.name().and_then(|n| self.logical(n)) {
-                names.push(name.to_string());
+        let mut globs = vec![format!("{}*", self.physical(prefix))];
+        if let Some(remote) = &self.client_remote {
+            // A prefix shorter than `refs/heads/` also covers the branches.
+            if "refs/heads/".starts_with(prefix) && prefix != "refs/heads/" {
+                globs.push(format!("refs/remotes/{remote}/*"));
             }
+        }
+        let several = globs.len() > 1;
+        let mut names = Vec::new();
+        for glob in globs {
+            for r in self.repo.references_glob(&glob).context("listing refs")? {
+                let r = r.context("reading a ref")?;
+                if let Some(name) = r.name().and_then(|n| self.logical(n)) {
+                    if name.starts_with(prefix) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+        if several {
+            names.sort();
+            names.dedup();
         }
         Ok(names)
     }

@@ -335,6 +335,9 @@ fn install_client_hook(out: Out<'_>, force: bool) -> anyhow::Result<u8> {
 
 fn check(out: Out<'_>, what: local_check::LocalCheck, format: Format) -> anyhow::Result<u8> {
     let res = local_check::check(std::path::Path::new("."), &what)?;
+    if let (Some(note), Format::Text) = (&res.note, format) {
+        writeln!(out, "reviewgate: {note}")?;
+    }
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &res.verdict)?;

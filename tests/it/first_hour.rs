@@ -366,3 +366,44 @@ fn a_different_policy_file_on_another_protected_branch_is_said() {
         p.stderr
     );
 }
+
+#[test]
+fn the_local_check_is_never_more_lenient_than_the_server_for_a_new_branch() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.git_ok(&["fetch", "-q", "origin"]);
+    // An AI commit on local main, never pushed; release/2 cut from it.
+    s.client.commit(&ai_message("Add parser", &[]));
+    s.client.git_ok(&["branch", "release/2"]);
+    let (code, out) = cli(
+        &s.client.dir,
+        &["check", "--remote-ref", "refs/heads/release/2", "release/2"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[ai-unreviewed]"), "{out}");
+    // The server agrees.
+    refused(&s, &["release/2"], "ai-unreviewed");
+}
+
+#[test]
+fn a_check_against_a_url_says_which_policy_it_used_and_why() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.commit("Human change\n");
+    let url = s.server.url();
+    let (code, out) = cli(
+        &s.client.dir,
+        &[
+            "check",
+            "--remote",
+            &url,
+            "--remote-ref",
+            "refs/heads/main",
+            "HEAD",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("is not a remote of this clone (a push by URL?)")
+            && out.contains("used the built-in default policy"),
+        "{out}"
+    );
+}

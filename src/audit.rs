@@ -64,6 +64,10 @@ pub struct Record<'a> {
     covered: &'a [crate::verdict::Covered],
     #[serde(skip_serializing_if = "is_zero")]
     covered_count: usize,
+    /// Commits exempt from review rules as baseline history
+    /// (`reviewgate.baseline`).
+    #[serde(skip_serializing_if = "is_zero")]
+    baseline_exempt: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -130,6 +134,7 @@ impl<'a> Record<'a> {
             bypass: verdict.bypass.as_ref(),
             covered: &verdict.covered,
             covered_count: verdict.covered_count,
+            baseline_exempt: usize::try_from(verdict.baseline_exempt).unwrap_or(usize::MAX),
         }
     }
 }

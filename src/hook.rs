@@ -214,6 +214,7 @@ fn judge_with_bypass(
     let decision = bypass::decide(&policy.policy, pusher, options);
     let default_branch = repo.default_branch();
     let notes = AiNotes::load(repo, updates);
+    let (baseline, baseline_error) = baseline(repo);
     let ctx = CheckContext {
         repo,
         policy,
@@ -223,8 +224,12 @@ fn judge_with_bypass(
         bypass: matches!(decision, Decision::Honoured(_)),
         forge,
         notes: notes.as_ref(),
+        baseline: &baseline,
     };
     let mut verdict = rules::check_push(&ctx, updates);
+    if let Some(v) = baseline_error {
+        verdict.push(v);
+    }
     match decision {
         Decision::NotAsked => {}
         Decision::Denied(message) => verdict.push(report::bypass_denied(message)),
@@ -242,6 +247,7 @@ pub fn judge(
     updates: &[RefUpdate],
 ) -> Verdict {
     let notes = AiNotes::load(repo, updates);
+    let (baseline, baseline_error) = baseline(repo);
     let ctx = CheckContext {
         repo,
         policy,
@@ -251,8 +257,23 @@ pub fn judge(
         bypass: false,
         forge: None,
         notes: notes.as_ref(),
+        baseline: &baseline,
     };
-    rules::check_push(&ctx, updates)
+    let mut verdict = rules::check_push(&ctx, updates);
+    if let Some(v) = baseline_error {
+        verdict.push(v);
+    }
+    verdict
+}
+
+/// The baseline commits; a value that names no commit here refuses the push
+/// (fail closed: the administrator meant to exempt something, and which
+/// history is exempt must never be a guess).
+fn baseline(repo: &HookRepo) -> (Vec<git2::Oid>, Option<crate::verdict::Violation>) {
+    match repo.baseline_commits() {
+        Ok(b) => (b, None),
+        Err(e) => (Vec::new(), Some(rules::internal_error("(this push)", &e))),
+    }
 }
 
 fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate], pinned: Option<&str>) -> Verdict {

@@ -58,6 +58,9 @@ pub struct Settings {
     pub now: Option<DateTime<Utc>>,
     /// Where git runs hooks from (`core.hooksPath`, else `hooks/`).
     pub hooks_dir: PathBuf,
+    /// `reviewgate.baseline` (multi-valued): commits whose history is exempt
+    /// from review rules (an imported history), as written.
+    pub baseline: Vec<String>,
 }
 
 /// The git config keys of [`Settings`].
@@ -72,6 +75,8 @@ pub mod keys {
     pub const AUDIT_SYNC: &str = "reviewgate.auditSync";
     /// The clock for freeze windows.
     pub const NOW: &str = "reviewgate.now";
+    /// Commits whose history is exempt from review rules (multi-valued).
+    pub const BASELINE: &str = "reviewgate.baseline";
 }
 
 /// The audit log's default path, relative to the git directory.
@@ -110,8 +115,22 @@ impl Settings {
                 .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
                 .map(|t| t.with_timezone(&Utc)),
             hooks_dir: path("core.hooksPath").unwrap_or_else(|| git_dir.join("hooks")),
+            baseline: multi(&cfg, keys::BASELINE),
         }
     }
+}
+
+/// Every value of a multi-valued key, trimmed, in file order.
+fn multi(cfg: &git2::Config, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(mut values) = cfg.multivar(key, None) {
+        while let Some(Ok(entry)) = values.next() {
+            if let Some(v) = entry.value().map(str::trim).filter(|v| !v.is_empty()) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn is_sha256_repo(git_dir: &Path) -> bool {
@@ -365,6 +384,29 @@ impl HookRepo {
             Some(_) => anyhow::bail!("{name} in tree {} is not a file", tree.id()),
         };
         Ok(found)
+    }
+
+    /// The baseline commits (`reviewgate.baseline`), resolved: each value is
+    /// a revision git can read here and must peel to a commit.
+    pub fn baseline_commits(&self) -> Result<Vec<Oid>> {
+        self.settings
+            .baseline
+            .iter()
+            .map(|v| {
+                let id = self
+                    .repo
+                    .revparse_single(v)
+                    .ok()
+                    .map(|o| o.id())
+                    .and_then(|id| self.peel_to_commit(id).ok().flatten());
+                id.with_context(|| {
+                    format!(
+                        "git config {} names \"{v}\", which is not a commit in this repository",
+                        keys::BASELINE
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The notes a notes ref's commit holds: annotated object -> note blob,

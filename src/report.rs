@@ -225,6 +225,13 @@ fn summary(verdict: &Verdict) -> String {
     if verdict.violations_dropped > 0 {
         let _ = write!(counts, ", {} more not itemised", verdict.violations_dropped);
     }
+    if verdict.baseline_exempt > 0 {
+        let _ = write!(
+            counts,
+            "; {} commit(s) exempt from review as baseline history",
+            verdict.baseline_exempt
+        );
+    }
     format!(
         "reviewgate: {} commit(s) checked, {counts}; policy: {} (sha256 {})",
         verdict.commits_checked,

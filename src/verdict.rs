@@ -72,6 +72,9 @@ pub struct Verdict {
     pub covered: Vec<Covered>,
     /// How many commits a merge's review covered in all.
     pub covered_count: usize,
+    /// Commits exempt from review rules because a baseline
+    /// (`reviewgate.baseline`) reaches them.
+    pub baseline_exempt: u64,
     /// Fixes for a whole ref, printed once after its violations (the rebase
     /// that adds a review to several commits).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -168,6 +171,7 @@ impl Verdict {
             covered: Vec::new(),
             covered_count: 0,
             ref_fixes: Vec::new(),
+            baseline_exempt: 0,
         }
     }
 

@@ -130,6 +130,9 @@ pub struct CheckContext<'a> {
     pub forge: Option<&'a crate::push::ForgePush>,
     /// git-ai authorship notes, if the push or the repository has any.
     pub notes: Option<&'a notes::AiNotes>,
+    /// The baseline commits (`reviewgate.baseline`): their history is
+    /// exempt from review rules, never from ref protections.
+    pub baseline: &'a [Oid],
 }
 
 /// Judge a whole push.
@@ -159,7 +162,8 @@ pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
     verdict
 }
 
-fn internal_error(refname: &str, e: &anyhow::Error) -> Violation {
+/// The violation for an update that could not be checked (fail closed).
+pub fn internal_error(refname: &str, e: &anyhow::Error) -> Violation {
     Violation {
         rule: Rule::InternalError,
         severity: Severity::Error,
@@ -270,6 +274,8 @@ struct RefFindings {
     pending: Vec<Pending>,
     /// Commits a reviewed merge covered: (commit, merge).
     covered: Vec<(String, String)>,
+    /// Commits exempt from review rules as baseline history.
+    exempt: u64,
 }
 
 /// A commit lacking its own reviews, waiting for the walk to end.
@@ -419,6 +425,7 @@ impl RefFindings {
         verdict: &mut Verdict,
     ) {
         verdict.commits_checked += self.commits_checked;
+        verdict.baseline_exempt += self.exempt;
         let ctx = hints::HintContext {
             trailer,
             needing_review: self.needing_review,
@@ -500,7 +507,7 @@ fn check_ref(
             found.update.push(f);
         }
     }
-    if gate {
+    if gate && !outcome.tip_exempt {
         finish_gate(ctx, judge, &update.name, new, outcome.policy_changes, found)?;
     }
     Ok(())
@@ -510,6 +517,9 @@ fn check_ref(
 struct WalkOutcome {
     /// Whether `old` is a parent of a brought commit (so an ancestor of `new`).
     old_is_parent: bool,
+    /// Whether the new tip is baseline history (the policy gate then does
+    /// not apply: an imported history's policy file is not a change).
+    tip_exempt: bool,
     /// Commits changing the policy file, with and without an owner's review.
     policy_changes: PolicyChanges,
 }
@@ -541,6 +551,7 @@ fn walk_commits(
     found: &mut RefFindings,
 ) -> Result<WalkOutcome> {
     let Span { old, new, gate, .. } = *span;
+    let outside = state.outside_baseline(ctx, eff, span)?;
     let odb = state.odb;
     let mut update_walk;
     let walk = match (span.kind, old) {
@@ -552,6 +563,7 @@ fn walk_commits(
     };
     let mut outcome = WalkOutcome {
         old_is_parent: false,
+        tip_exempt: false,
         policy_changes: PolicyChanges::default(),
     };
     let mut tree_blobs = TreeBlobs::default();
@@ -567,6 +579,10 @@ fn walk_commits(
     let mut coverage = (cover != MergesCover::Never).then(coverage::Coverage::default);
     walk.from_with(new, |c, visited| {
         found.commits_checked += 1;
+        let exempt = outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
+        if exempt {
+            found.exempt += 1;
+        }
         if !outcome.old_is_parent {
             outcome.old_is_parent = old.is_some_and(|o| c.parents().any(|p| p == o));
         }
@@ -577,11 +593,17 @@ fn walk_commits(
         if let Some(cov) = coverage.as_mut() {
             cov.visit(c, &facts, policy, visited, odb)?;
         }
-        if gate && touches_policy(ctx.repo, c, &mut tree_blobs)? {
-            outcome.policy_changes.record(judge, &facts, c);
-        }
         if let Some(f) = refs::linear(judge, eff, c.parent_count()) {
             found.commit(f, c, new);
+        }
+        if exempt {
+            // Baseline history: ref protections (above) still apply; review
+            // rules and the policy gate (below) do not.
+            outcome.tip_exempt |= c.id() == new;
+            return Ok(true);
+        }
+        if gate && touches_policy(ctx.repo, c, &mut tree_blobs)? {
+            outcome.policy_changes.record(judge, &facts, c);
         }
         // The squashed or rebased copies of the pull request's commits (not
         // its own commits, not a merge, which its reviews judge) inherit its
@@ -834,6 +856,46 @@ impl<'o> PushState<'o> {
             .context("policy blobs not loaded")
     }
 
+    /// The tips of the protected refs whose commits a new ref with
+    /// protection `eff` takes as judged.
+    fn creation_hides(&mut self, ctx: &CheckContext<'_>, eff: &Effective<'_>) -> Result<Vec<Oid>> {
+        let mut hide: Vec<Oid> = self
+            .protected(ctx)?
+            .iter()
+            .filter(|p| trusts(eff, p.review, p.mode))
+            .map(|p| p.tip)
+            .collect();
+        hide.sort();
+        hide.dedup();
+        Ok(hide)
+    }
+
+    /// With a baseline (`reviewgate.baseline`): the commits the update brings
+    /// that are not reachable from it; the others are exempt from review
+    /// rules. `None` without a baseline. Costs one more walk of the same
+    /// range (the baseline's own history is hidden, never walked).
+    fn outside_baseline(
+        &mut self,
+        ctx: &CheckContext<'_>,
+        eff: &Effective<'_>,
+        span: &Span,
+    ) -> Result<Option<std::collections::HashSet<Oid>>> {
+        if ctx.baseline.is_empty() {
+            return Ok(None);
+        }
+        let mut hide = ctx.baseline.to_vec();
+        match (span.kind, span.old) {
+            (UpdateKind::Update, Some(old)) => hide.push(old),
+            _ => hide.extend(self.creation_hides(ctx, eff)?),
+        }
+        let mut outside = std::collections::HashSet::new();
+        Walk::new(self.odb, &hide)?.from(span.new, |c| {
+            outside.insert(c.id());
+            Ok(true)
+        })?;
+        Ok(Some(outside))
+    }
+
     /// The walk for new refs with protection `eff`: it hides the tips of
     /// protected refs that `eff` trusts.
     fn creation_walk(
@@ -845,14 +907,7 @@ impl<'o> PushState<'o> {
         let index = match self.creation_walks.iter().position(|(c, _)| *c == class) {
             Some(i) => i,
             None => {
-                let mut hide: Vec<Oid> = self
-                    .protected(ctx)?
-                    .iter()
-                    .filter(|p| trusts(eff, p.review, p.mode))
-                    .map(|p| p.tip)
-                    .collect();
-                hide.sort();
-                hide.dedup();
+                let hide = self.creation_hides(ctx, eff)?;
                 let walk = Walk::new(self.odb, &hide)?;
                 self.creation_walks.push((class, walk));
                 self.creation_walks.len() - 1

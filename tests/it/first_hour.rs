@@ -407,3 +407,66 @@ fn a_check_against_a_url_says_which_policy_it_used_and_why() {
         "{out}"
     );
 }
+
+#[test]
+fn a_baseline_lets_an_existing_history_in_and_nothing_else() {
+    // The server already has the hooks (a server-wide install); the team
+    // imports a history with unreviewed AI-assisted commits.
+    let s = Setup::new(Transport::Path, Hooks::PreReceive);
+    s.client.commit("Initial import\n");
+    s.client.commit(&ai_message("Old AI change", &[]));
+    s.client.write_file(
+        ".reviewgate.toml",
+        "[[protect]]\nrefs = [\"@default\"]\nreview = \"ai\"\n",
+    );
+    s.client.git_ok(&["add", "-A"]);
+    s.client
+        .commit(&ai_message("Old AI change with a policy", &[]));
+    let imported = s.client.head();
+    refused(&s, &["main"], "ai-unreviewed");
+    // The administrator declares the imported tip a baseline, outside the
+    // repository's content.
+    let mut c = s.server.git();
+    c.args(["config", "--add", "reviewgate.baseline", &imported]);
+    ok(c);
+    let p = s.client.push(&["main"]);
+    accepted(&p);
+    assert!(
+        p.stderr
+            .contains("3 commit(s) exempt from review as baseline history"),
+        "{}",
+        p.stderr
+    );
+    let log = std::fs::read_to_string(s.server.dir.join("reviewgate/audit.jsonl")).expect("log");
+    assert!(
+        log.lines()
+            .last()
+            .expect("record")
+            .contains("\"baseline_exempt\":3"),
+        "{log}"
+    );
+    // New work is judged as ever.
+    s.client.commit(&ai_message("New AI change", &[]));
+    refused(&s, &["main"], "ai-unreviewed");
+    // Ref protections are never exempt: rewriting the baseline is a force-push.
+    s.client
+        .git_ok(&["reset", "-q", "--hard", &format!("{imported}~1")]);
+    s.client.commit("Rewritten history\n");
+    refused(&s, &["+main"], "force-push");
+}
+
+#[test]
+fn a_baseline_that_names_no_commit_refuses_the_push() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let mut c = s.server.git();
+    c.args(["config", "reviewgate.baseline", "v0.0-never-tagged"]);
+    ok(c);
+    s.client.commit("Human change\n");
+    let p = refused(&s, &["main"], "internal-error");
+    assert!(
+        p.stderr
+            .contains("git config reviewgate.baseline names \"v0.0-never-tagged\""),
+        "{}",
+        p.stderr
+    );
+}

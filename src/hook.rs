@@ -230,6 +230,9 @@ fn judge_with_bypass(
     if let Some(v) = baseline_error {
         verdict.push(v);
     }
+    for v in bypass::unknown_options(options) {
+        verdict.push(v);
+    }
     match decision {
         Decision::NotAsked => {}
         Decision::Denied(message) => verdict.push(report::bypass_denied(message)),

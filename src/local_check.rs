@@ -59,7 +59,8 @@ fn tracking(repo: &Repository, remote: &str, server_ref: &str) -> Option<Oid> {
 
 /// Run the engine on what pushing `check` would bring.
 pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
-    let repo = Repository::discover(repo_path).context("opening the repository")?;
+    let repo = Repository::discover(repo_path)
+        .map_err(|_| anyhow::anyhow!("not inside a git repository"))?;
     let remote = if check.remote.is_empty() {
         "origin"
     } else {
@@ -84,7 +85,7 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     })?;
     // The server's branches are the remote-tracking refs, never local ones:
     // a commit only on a local branch is new to the server.
-    let hr = HookRepo::client_view(Repository::discover(repo_path)?, remote);
+    let hr = HookRepo::client_view(Repository::open(repo.path())?, remote);
     let known_remote = repo.find_remote(remote).is_ok();
     let note = match (&check.policy_file, known_remote) {
         (Some(path), _) => Some(format!("checked with the policy in {path} (--policy)")),

@@ -338,6 +338,14 @@ accepted unrecorded. The server administrator must fix the log's location
 (git config reviewgate.auditLog). A common cause: a test push made as root
 on the server before reviewgate handed new logs to the repository's owner
 left a log only root can write; chown it to the user the git server runs as.";
+    /// A `reviewgate.*` push option that reviewgate does not know (a typo of
+    /// `reviewgate.bypass`?). A warning; never rejects.
+    UnknownPushOption = "unknown-push-option", fail_closed: false,
+        summary: "a reviewgate.* push option that reviewgate does not know was given",
+        explanation: "\
+reviewgate reads one push option, reviewgate.bypass=\"reason\" (break-glass,
+for the pushers the policy lists). Another reviewgate.* option is most likely
+a typo of it: the push is judged without it, as if it had not been given.";
     /// `HEAD` names a branch that does not exist: the repository's policy is
     /// never read. A warning on every push; never rejects.
     DefaultBranchMissing = "default-branch-missing", fail_closed: false,

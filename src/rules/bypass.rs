@@ -11,6 +11,32 @@ use crate::verdict::Bypass;
 /// The push option that asks for break-glass.
 pub const BYPASS_OPTION: &str = "reviewgate.bypass";
 
+/// The push options reviewgate reads.
+pub const KNOWN_OPTIONS: &[&str] = &[BYPASS_OPTION];
+
+/// Each `reviewgate.*` push option that is not one of [`KNOWN_OPTIONS`],
+/// as a warning: it is not silently ignored.
+pub fn unknown_options(options: &PushOptions) -> Vec<crate::verdict::Violation> {
+    options
+        .options
+        .iter()
+        .filter(|o| o.to_ascii_lowercase().starts_with("reviewgate."))
+        .filter(|o| {
+            let key = o.split_once('=').map_or(o.as_str(), |(k, _)| k);
+            !KNOWN_OPTIONS.contains(&key)
+        })
+        .take(5)
+        .map(|o| crate::verdict::Violation {
+            rule: crate::rule::Rule::UnknownPushOption,
+            severity: crate::rule::Severity::Warning,
+            refname: "(this push)".into(),
+            commit: None,
+            message: format!("push option \"{o}\" is not one reviewgate knows, so it has no effect"),
+            hint: format!("the option reviewgate reads is {BYPASS_OPTION}=\"reason\" (git push -o {BYPASS_OPTION}=\"...\")"),
+        })
+        .collect()
+}
+
 /// What became of a break-glass request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {

@@ -470,3 +470,80 @@ fn a_baseline_that_names_no_commit_refuses_the_push() {
         p.stderr
     );
 }
+
+#[test]
+fn an_unknown_reviewgate_push_option_is_reported() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let mut c = s.server.git();
+    c.args(["config", "receive.advertisePushOptions", "true"]);
+    ok(c);
+    s.client.commit("Human change\n");
+    let p = s.client.push(&["-o", "reviewgate.bypas=outage 42", "main"]);
+    accepted(&p);
+    assert!(
+        p.stderr.contains("warning[unknown-push-option]")
+            && p.stderr
+                .contains("\"reviewgate.bypas=outage 42\" is not one reviewgate knows"),
+        "{}",
+        p.stderr
+    );
+    // Other tools' options are theirs.
+    s.client.commit("Another change\n");
+    let p = s.client.push(&["-o", "ci.skip", "main"]);
+    accepted(&p);
+    assert!(!p.stderr.contains("unknown-push-option"), "{}", p.stderr);
+}
+
+#[test]
+fn policy_check_reads_stdin_speaks_plainly_outside_a_repository_and_is_quiet_on_a_closed_pipe() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run_with_stdin = |args: &[&str], input: &[u8]| {
+        let mut c = std::process::Command::new(CLI);
+        hermetic(&mut c, dir.path());
+        c.current_dir(dir.path())
+            .env(
+                "GIT_CEILING_DIRECTORIES",
+                dir.path().parent().expect("parent"),
+            )
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("spawn");
+        let _ = child.stdin.take().expect("stdin").write_all(input);
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = run_with_stdin(
+        &["policy", "check", "-"],
+        b"[[protect]]\nrefs = [\"@default\"]\nreview = \"all\"\nmode = \"warn\"\n",
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("review = \"all\", mode = \"warn\""), "{out}");
+    let (code, out) = run_with_stdin(&["policy", "check", "-"], b"[[protect]\n");
+    assert_eq!(code, Some(78), "{out}");
+    assert!(out.contains("<stdin>:1:") || out.contains("-:1:"), "{out}");
+    // Outside any repository: plain words, not libgit2's.
+    let (code, out) = run_with_stdin(&["check"], b"");
+    assert_ne!(code, Some(0));
+    assert!(out.contains("not inside a git repository"), "{out}");
+    assert!(!out.contains("class="), "{out}");
+    // A closed pipe (`| head -1`) is not an error.
+    let mut c = std::process::Command::new("sh");
+    hermetic(&mut c, dir.path());
+    c.current_dir(dir.path()).arg("-c").arg(format!(
+        "'{CLI}' explain | head -1; '{CLI}' policy template | head -1"
+    ));
+    let out = c.output().expect("sh");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "quiet on a closed pipe"
+    );
+}

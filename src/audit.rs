@@ -345,6 +345,10 @@ pub struct VerifyReport {
     pub first_bad: Option<(usize, String)>,
     /// SHA-256 of the last record: note it elsewhere to detect truncation.
     pub head: String,
+    /// When a head saved earlier was given: the record (1-based) whose hash
+    /// it is, if it is in the intact chain. Not found: the log was truncated
+    /// or rewritten since it was saved.
+    pub expected_at: Option<usize>,
 }
 
 /// Check every record's `prev` against the SHA-256 of the record before it.
@@ -352,13 +356,22 @@ pub struct VerifyReport {
 /// chain continues from the last complete record, as [`append`] does; if the
 /// next record does not chain to that one, the chain is broken there.
 pub fn verify(path: &Path) -> Result<VerifyReport> {
+    verify_expecting(path, None)
+}
+
+/// [`verify`], and where in the chain the head `expect` (saved earlier, from
+/// `reviewgate audit verify`) is: a log only ever grows, so a saved head must
+/// still be one of its records.
+pub fn verify_expecting(path: &Path, expect: Option<&str>) -> Result<VerifyReport> {
     let file = File::open(path).with_context(|| format!("opening audit log {}", path.display()))?;
     let mut reader = BufReader::new(file);
+    let expect = expect.map(str::to_ascii_lowercase);
     let mut report = VerifyReport {
         records: 0,
         torn: Vec::new(),
         first_bad: None,
         head: GENESIS.to_string(),
+        expected_at: None,
     };
     let mut line = Vec::new();
     let mut n = 0;
@@ -403,6 +416,9 @@ pub fn verify(path: &Path) -> Result<VerifyReport> {
         }
         report.head = sha256_hex(body);
         report.records += 1;
+        if expect.as_deref() == Some(report.head.as_str()) {
+            report.expected_at = Some(report.records);
+        }
     }
     Ok(report)
 }

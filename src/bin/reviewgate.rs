@@ -42,7 +42,8 @@ enum Command {
     /// Install a client-side pre-push hook that runs `reviewgate check`
     /// (advisory: the server remains the authority; `git push --no-verify` skips it).
     InstallClientHook {
-        /// Replace an existing pre-push hook that is not reviewgate's.
+        /// Install over an existing pre-push hook that is not reviewgate's:
+        /// it is kept as `pre-push.reviewgate-orig` and runs first.
         #[arg(long)]
         force: bool,
     },
@@ -60,6 +61,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Take the remote, the ref and the range from the pre-commit
+        /// framework's pre-push environment (`PRE_COMMIT_REMOTE_NAME`,
+        /// `PRE_COMMIT_REMOTE_BRANCH`, `PRE_COMMIT_FROM_REF`, `PRE_COMMIT_TO_REF`).
+        #[arg(long, conflicts_with_all = ["remote_ref", "range"])]
+        pre_commit: bool,
         /// `OLD..NEW`, or a revision checked against the remote ref (default HEAD).
         range: Option<String>,
     },
@@ -80,16 +86,34 @@ enum PolicyCommand {
 enum AuditCommand {
     /// Check the hash chain; exit 1 and name the first bad line if it is broken.
     Verify {
-        /// The log (default: this repository's, from git config reviewgate.auditLog).
+        /// The log, or a repository (default: this repository's log, from git
+        /// config reviewgate.auditLog).
         log: Option<PathBuf>,
+        /// A head printed by an earlier verify, kept elsewhere: exit 1 if it
+        /// is no longer in the chain (the log was truncated or rewritten).
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
     },
-    /// Print recent decisions, bypasses and warnings.
+    /// Print recent decisions: refs with old and new ids, violations with
+    /// their commits, bypasses.
     Show {
-        /// The log (default: this repository's).
+        /// The log, or a repository (default: this repository's log).
         log: Option<PathBuf>,
-        /// How many of the most recent records.
+        /// How many of the most recent matching records.
         #[arg(long, default_value_t = 20)]
         last: usize,
+        /// Only rejected pushes.
+        #[arg(long)]
+        rejected: bool,
+        /// Only pushes that touched this ref (`main` or `refs/heads/main`).
+        #[arg(long = "ref", value_name = "REF")]
+        refname: Option<String>,
+        /// Only records at or after this time (`2026-12-01` or RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// The matching records as JSON, one per line.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -133,28 +157,49 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
         } => policy_check(out, file),
         Command::Explain { code } => explain(out, code.as_deref()),
         Command::Audit {
-            command: AuditCommand::Verify { log },
-        } => audit_verify(out, log),
+            command: AuditCommand::Verify { log, expect_head },
+        } => audit_verify(out, log, expect_head.as_deref()),
         Command::Audit {
-            command: AuditCommand::Show { log, last },
-        } => audit_show(out, log, last),
+            command:
+                AuditCommand::Show {
+                    log,
+                    last,
+                    rejected,
+                    refname,
+                    since,
+                    json,
+                },
+        } => audit_show(
+            out,
+            log,
+            &ShowFilter {
+                last,
+                rejected,
+                refname,
+                since,
+                json,
+            },
+        ),
         Command::InstallClientHook { force } => install_client_hook(out, force),
         Command::Check {
             remote_ref,
             remote,
             policy,
             format,
+            pre_commit,
             range,
-        } => check(
-            out,
-            local_check::LocalCheck {
+        } => {
+            let mut what = local_check::LocalCheck {
                 remote_ref,
                 range,
                 remote,
                 policy_file: policy,
-            },
-            format,
-        ),
+            };
+            if pre_commit {
+                from_pre_commit(&mut what)?;
+            }
+            check(out, what, format)
+        }
     }
 }
 
@@ -247,9 +292,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn audit_verify(out: Out<'_>, log: Option<PathBuf>) -> anyhow::Result<u8> {
+fn audit_verify(out: Out<'_>, log: Option<PathBuf>, expect: Option<&str>) -> anyhow::Result<u8> {
     let log = log_or_default(log)?;
-    let r = audit::verify(&log)?;
+    let r = audit::verify_expecting(&log, expect)?;
     for (line, why) in &r.torn {
         writeln!(
             out,
@@ -257,42 +302,129 @@ fn audit_verify(out: Out<'_>, log: Option<PathBuf>) -> anyhow::Result<u8> {
             log.display()
         )?;
     }
-    let Some((line, why)) = r.first_bad else {
-        let torn = if r.torn.is_empty() {
-            String::new()
-        } else {
-            format!(" ({} torn line(s) skipped)", r.torn.len())
-        };
-        writeln!(
-            out,
-            "{}: ok, {} record(s), chain intact{torn}",
-            log.display(),
-            r.records
-        )?;
-        writeln!(
-            out,
-            "head: {} (keep a copy elsewhere to detect truncation)",
-            r.head
-        )?;
-        return Ok(0);
+    if let Some((line, why)) = r.first_bad {
+        writeln!(out, "{}:{line}: chain broken: {why}", log.display())?;
+        writeln!(out, "{} record(s) before it verify", r.records)?;
+        return Ok(1);
+    }
+    let torn = if r.torn.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} torn line(s) skipped)", r.torn.len())
     };
-    writeln!(out, "{}:{line}: chain broken: {why}", log.display())?;
-    writeln!(out, "{} record(s) before it verify", r.records)?;
-    Ok(1)
+    writeln!(
+        out,
+        "{}: ok, {} record(s), chain intact{torn}",
+        log.display(),
+        r.records
+    )?;
+    writeln!(
+        out,
+        "head: {} (keep a copy elsewhere; `audit verify --expect-head` detects truncation)",
+        r.head
+    )?;
+    match (expect, r.expected_at) {
+        (None, _) => Ok(0),
+        (Some(_), Some(at)) => {
+            writeln!(
+                out,
+                "the saved head is record {at} of {}: nothing before it was removed",
+                r.records
+            )?;
+            Ok(0)
+        }
+        (Some(h), None) => {
+            writeln!(
+                out,
+                "{}: the saved head {h} is not in the chain: the log was truncated or rewritten since it was saved",
+                log.display()
+            )?;
+            Ok(1)
+        }
+    }
 }
 
-fn audit_show(out: Out<'_>, log: Option<PathBuf>, last: usize) -> anyhow::Result<u8> {
+/// Which records `audit show` prints.
+struct ShowFilter {
+    last: usize,
+    rejected: bool,
+    refname: Option<String>,
+    since: Option<String>,
+    json: bool,
+}
+
+impl ShowFilter {
+    /// The `--since` time, parsed.
+    fn since(&self) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let Some(s) = &self.since else {
+            return Ok(None);
+        };
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Ok(Some(t.with_timezone(&chrono::Utc)));
+        }
+        let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            anyhow::anyhow!("--since {s}: expected a date (2026-12-01) or an RFC 3339 time")
+        })?;
+        Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+    }
+
+    fn keeps(&self, v: &serde_json::Value, since: Option<chrono::DateTime<chrono::Utc>>) -> bool {
+        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
+        if self.rejected && field("decision") != "rejected" {
+            return false;
+        }
+        if let Some(since) = since {
+            let at = chrono::DateTime::parse_from_rfc3339(field("time"));
+            if at.is_ok_and(|t| t < since) || at.is_err() {
+                return false;
+            }
+        }
+        if let Some(want) = &self.refname {
+            let full = if want.starts_with("refs/") {
+                want.clone()
+            } else {
+                format!("refs/heads/{want}")
+            };
+            let touched = v.get("refs").and_then(|r| r.as_array()).is_some_and(|a| {
+                a.iter()
+                    .filter_map(|r| r.get("name").and_then(|n| n.as_str()))
+                    .any(|n| n == full || n == want)
+            });
+            if !touched {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn audit_show(out: Out<'_>, log: Option<PathBuf>, filter: &ShowFilter) -> anyhow::Result<u8> {
     let log = log_or_default(log)?;
+    let since = filter.since()?;
     let records = audit::read_all(&log)?;
-    let skip = records.len().saturating_sub(last);
     let mut unreadable = 0;
-    for rec in records.iter().skip(skip) {
+    let mut kept = Vec::new();
+    for rec in &records {
         match rec {
             Err(e) => {
                 unreadable += 1;
-                writeln!(out, "unreadable record: {}", report::sanitize(e))?
+                if !filter.json {
+                    writeln!(out, "unreadable record: {}", report::sanitize(e))?;
+                }
             }
-            Ok(v) => writeln!(out, "{}", report::sanitize(&show_record(v)))?,
+            Ok(v) if filter.keeps(v, since) => kept.push(v),
+            Ok(_) => {}
+        }
+    }
+    let skip = kept.len().saturating_sub(filter.last);
+    for v in kept.into_iter().skip(skip) {
+        if filter.json {
+            serde_json::to_writer(&mut *out, v)?;
+            writeln!(out)?;
+        } else {
+            for line in show_record(v) {
+                writeln!(out, "{}", report::sanitize(&line))?;
+            }
         }
     }
     Ok(u8::from(unreadable > 0))
@@ -304,20 +436,39 @@ fn install_client_hook(out: Out<'_>, force: bool) -> anyhow::Result<u8> {
         .map_err(|e| anyhow::anyhow!("cannot find the reviewgate binary: {e}"))?;
     let hooks = HookRepo::from_repository(repo).settings.hooks_dir;
     let path = hooks.join("pre-push");
-    let text = client_hook(&exe.display().to_string());
+    let backup = hooks.join(CLIENT_HOOK_BACKUP);
+    let mut chained = backup.exists();
     if let Ok(existing) = std::fs::read_to_string(&path) {
-        if existing == text {
-            writeln!(out, "{}: already installed", path.display())?;
-            return Ok(0);
-        }
-        if !existing.contains(CLIENT_HOOK_MARK) && !force {
+        if !existing.contains(CLIENT_HOOK_MARK) {
+            if !force {
+                writeln!(
+                    out,
+                    "{} exists and is not reviewgate's; rerun with --force to keep it (as {CLIENT_HOOK_BACKUP}) and run it before reviewgate's check",
+                    path.display()
+                )?;
+                return Ok(ExitStatus::InternalError.code());
+            }
+            if chained {
+                writeln!(
+                    out,
+                    "{} already exists (an earlier chain); move one of them away first",
+                    backup.display()
+                )?;
+                return Ok(ExitStatus::InternalError.code());
+            }
+            std::fs::rename(&path, &backup)?;
             writeln!(
                 out,
-                "{} exists and is not reviewgate's; rerun with --force to replace it",
-                path.display()
+                "kept the existing hook as {} (it runs first)",
+                backup.display()
             )?;
-            return Ok(ExitStatus::InternalError.code());
+            chained = true;
         }
+    }
+    let text = client_hook(&exe.display().to_string(), chained);
+    if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
+        writeln!(out, "{}: already installed", path.display())?;
+        return Ok(0);
     }
     std::fs::create_dir_all(&hooks)?;
     std::fs::write(&path, &text)?;
@@ -331,6 +482,26 @@ fn install_client_hook(out: Out<'_>, force: bool) -> anyhow::Result<u8> {
         "each push now runs `reviewgate check` first (advisory; skip with --no-verify)"
     )?;
     Ok(0)
+}
+
+/// The pre-commit framework's pre-push environment, as a check.
+fn from_pre_commit(what: &mut local_check::LocalCheck) -> anyhow::Result<()> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let to = var("PRE_COMMIT_TO_REF").ok_or_else(|| {
+        anyhow::anyhow!(
+            "--pre-commit: PRE_COMMIT_TO_REF is not set (run by pre-commit at the pre-push stage)"
+        )
+    })?;
+    if let Some(remote) = var("PRE_COMMIT_REMOTE_NAME") {
+        what.remote = remote;
+    }
+    what.remote_ref = var("PRE_COMMIT_REMOTE_BRANCH");
+    let zero = |r: &str| r.bytes().all(|b| b == b'0');
+    what.range = Some(match var("PRE_COMMIT_FROM_REF") {
+        Some(from) if !zero(&from) => format!("{from}..{to}"),
+        _ => to,
+    });
+    Ok(())
 }
 
 fn check(out: Out<'_>, what: local_check::LocalCheck, format: Format) -> anyhow::Result<u8> {
@@ -359,18 +530,32 @@ fn discover() -> anyhow::Result<git2::Repository> {
 
 const CLIENT_HOOK_MARK: &str = "# reviewgate client hook";
 
+/// Where `install-client-hook --force` keeps a pre-push hook it found.
+const CLIENT_HOOK_BACKUP: &str = "pre-push.reviewgate-orig";
+
 /// The pre-push hook text. git feeds it `<local ref> <local id> <remote ref>
 /// <remote id>` lines; violations (exit 1) stop the push, a check that cannot
 /// run (exit 2, e.g. the remote's new commits are not fetched) only warns.
-fn client_hook(exe: &str) -> String {
+fn client_hook(exe: &str, chained: bool) -> String {
     let exe = exe.replace('\'', "'\\''");
+    // A kept hook runs first, on the same ref list (saved to a file, so both
+    // read all of it); either can stop the push.
+    let (save, chain, input) = if chained {
+        (
+            "refs=$(mktemp \"${TMPDIR:-/tmp}/reviewgate-pre-push.XXXXXX\") || exit 1\ntrap 'rm -f \"$refs\"' EXIT\ncat >\"$refs\" || exit 1\n",
+            format!("\"$(dirname \"$0\")/{CLIENT_HOOK_BACKUP}\" \"$@\" <\"$refs\" || exit $?\n"),
+            " <\"$refs\"",
+        )
+    } else {
+        ("", String::new(), "")
+    };
     format!(
         r#"#!/bin/sh
 {CLIENT_HOOK_MARK} (installed by `reviewgate install-client-hook`; advisory:
 # the server decides. Skip once with `git push --no-verify`.)
 remote="$1"
 zero=0000000000000000000000000000000000000000
-status=0
+{save}{chain}status=0
 while read -r local_ref local_id remote_ref remote_id; do
   [ "$local_id" = "$zero" ] && continue
   range="$local_id"
@@ -384,7 +569,7 @@ while read -r local_ref local_id remote_ref remote_id; do
   elif [ $rc -ne 0 ]; then
     echo "reviewgate: could not check $remote_ref locally (exit $rc); the server will." >&2
   fi
-done
+done{input}
 if [ $status -ne 0 ]; then
   echo "reviewgate: push stopped by the client-side check (the server would refuse it too)." >&2
 fi
@@ -393,8 +578,15 @@ exit $status
     )
 }
 
+/// The audit log named (a file), or the one of the repository named (a
+/// directory: bare or a work tree), or this repository's.
 fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match log {
+        Some(path) if path.is_dir() => {
+            let repo = git2::Repository::open(&path)
+                .map_err(|_| anyhow::anyhow!("{} is not a git repository", path.display()))?;
+            Ok(HookRepo::from_repository(repo).settings.audit_log)
+        }
         Some(l) => Ok(l),
         None => {
             let repo = discover().map_err(|e| anyhow::anyhow!("no log given and {e}"))?;
@@ -403,54 +595,63 @@ fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// One line per record: time, decision, pusher, refs, violations, bypass.
-fn show_record(v: &serde_json::Value) -> String {
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+/// A record as lines: when, decision, pusher; each ref with its old and new
+/// ids; each violation with its commit; a bypass.
+fn show_record(v: &serde_json::Value) -> Vec<String> {
+    let s = |x: &serde_json::Value, k: &str| {
+        x.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string()
+    };
+    let short = |id: String| id.get(..12).map(String::from).unwrap_or(id);
     let pusher = v
         .get("pusher")
         .and_then(|p| p.get("login"))
         .and_then(|x| x.as_str())
         .unwrap_or("-");
-    let refs: Vec<String> = v
-        .get("refs")
-        .and_then(|r| r.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|r| r.get("name").and_then(|n| n.as_str()).map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    let rules: Vec<String> = v
-        .get("violations")
-        .and_then(|r| r.as_array())
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    format!(
-                        "{}({})",
-                        x.get("rule").and_then(|n| n.as_str()).unwrap_or("?"),
-                        x.get("severity").and_then(|n| n.as_str()).unwrap_or("?")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut line = format!(
-        "{} {:<24} pusher={} refs={} violations=[{}]",
-        s("time"),
-        s("decision"),
+    let mut lines = vec![format!(
+        "{} {} pusher={} ({}, {} commit(s) checked)",
+        s(v, "time"),
+        s(v, "decision"),
         pusher,
-        refs.join(","),
-        rules.join(" ")
-    );
-    if let Some(b) = v.get("bypass").filter(|b| !b.is_null()) {
-        line.push_str(&format!(
-            " BYPASS by {}: \"{}\"",
-            b.get("pusher").and_then(|x| x.as_str()).unwrap_or("?"),
-            b.get("reason").and_then(|x| x.as_str()).unwrap_or("")
+        s(v, "hook"),
+        v.get("commits_checked")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    )];
+    let list = |k: &str| {
+        v.get(k)
+            .and_then(|r| r.as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
+    for r in list("refs") {
+        lines.push(format!(
+            "  {} {}..{}",
+            s(&r, "name"),
+            short(s(&r, "old")),
+            short(s(&r, "new"))
         ));
     }
-    line
+    for x in list("violations") {
+        let commit = x
+            .get("commit")
+            .and_then(|c| c.as_str())
+            .map(|c| format!(" commit {}", short(c.to_string())))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  {}[{}]: {}{commit}",
+            s(&x, "severity"),
+            s(&x, "rule"),
+            s(&x, "ref")
+        ));
+    }
+    if let Some(b) = v.get("bypass").filter(|b| !b.is_null()) {
+        lines.push(format!(
+            "  BYPASS by {}: \"{}\"",
+            s(b, "pusher"),
+            s(b, "reason")
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -547,3 +547,161 @@ fn policy_check_reads_stdin_speaks_plainly_outside_a_repository_and_is_quiet_on_
         "quiet on a closed pipe"
     );
 }
+
+#[test]
+fn audit_show_filters_and_verify_detects_a_truncated_tail() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.commit(&ai_message("Add parser", &[]));
+    let ai = s.client.head();
+    refused(&s, &["main"], "ai-unreviewed");
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.client.git_ok(&["checkout", "-q", "-b", "feature"]);
+    s.client.commit("Feature work\n");
+    accepted(&s.client.push(&["feature"]));
+    let repo = s.server.dir.display().to_string();
+    // A repository directory names its log.
+    let (code, out) = cli(&s.client.dir, &["audit", "show", &repo, "--rejected"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" rejected pusher=-"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "refs/heads/main {}..{}",
+            &s.server.rev("main").expect("main")[..12],
+            &ai[..12]
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "error[ai-unreviewed]: refs/heads/main commit {}",
+            &ai[..12]
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("refs/heads/feature"), "{out}");
+    let (_, out) = cli(&s.client.dir, &["audit", "show", &repo, "--ref", "feature"]);
+    assert!(
+        out.contains("refs/heads/feature") && !out.contains("refs/heads/main"),
+        "{out}"
+    );
+    let (_, out) = cli(
+        &s.client.dir,
+        &["audit", "show", &repo, "--since", "2999-01-01"],
+    );
+    assert_eq!(out, "", "nothing that recent");
+    let (_, out) = cli(
+        &s.client.dir,
+        &["audit", "show", &repo, "--json", "--rejected"],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON record");
+    assert_eq!(v["decision"], "rejected");
+    // Verify against a head saved earlier: the log may grow, never shrink.
+    let (code, out) = cli(&s.client.dir, &["audit", "verify", &repo]);
+    assert_eq!(code, 0, "{out}");
+    let saved = out
+        .lines()
+        .find_map(|l| l.strip_prefix("head: "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("head")
+        .to_string();
+    s.client.commit("More feature work\n");
+    accepted(&s.client.push(&["feature"]));
+    let (code, out) = cli(
+        &s.client.dir,
+        &["audit", "verify", &repo, "--expect-head", &saved],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("the saved head is record 3 of 4"), "{out}");
+    // Someone drops the last two records: the chain is intact, the saved head is gone.
+    let log = s.server.dir.join("reviewgate/audit.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let kept: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(&log, kept.join("\n") + "\n").expect("truncate");
+    let (code, out) = cli(
+        &s.client.dir,
+        &["audit", "verify", &repo, "--expect-head", &saved],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("is not in the chain: the log was truncated or rewritten"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_client_hook_keeps_and_chains_an_existing_pre_push_hook() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let hooks = s.client.dir.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).expect("hooks");
+    // Another tool's pre-push hook: it records what it was given.
+    let theirs = "#!/bin/sh\ncat > \"$(dirname \"$0\")/../theirs-saw\"\nexit 0\n";
+    std::fs::write(hooks.join("pre-push"), theirs).expect("write");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            hooks.join("pre-push"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .expect("chmod");
+    }
+    let (code, out) = cli(&s.client.dir, &["install-client-hook"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("rerun with --force to keep it"), "{out}");
+    let (code, out) = cli(&s.client.dir, &["install-client-hook", "--force"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-push.reviewgate-orig")).expect("kept"),
+        theirs
+    );
+    // Both run: theirs sees the ref list, ours stops the unreviewed AI commit.
+    s.client.commit(&ai_message("Add parser", &[]));
+    let p = s.client.push(&["main"]);
+    assert!(!p.success, "{}", p.stderr);
+    assert!(
+        p.stderr.contains("push stopped by the client-side check"),
+        "{}",
+        p.stderr
+    );
+    let saw = std::fs::read_to_string(s.client.dir.join(".git/theirs-saw")).expect("theirs ran");
+    assert!(saw.contains("refs/heads/main"), "{saw}");
+    // Installing again changes nothing.
+    let (code, out) = cli(&s.client.dir, &["install-client-hook", "--force"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already installed"), "{out}");
+}
+
+#[test]
+fn the_pre_commit_framework_entry_checks_what_the_push_brings() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.git_ok(&["fetch", "-q", "origin"]);
+    let from = s.client.head();
+    s.client.commit(&ai_message("Add parser", &[]));
+    let to = s.client.head();
+    // As pre-commit runs a pre-push hook: the entry, with its environment.
+    let entry = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.pre-commit-hooks.yaml"
+    ))
+    .expect("hooks file");
+    let args = entry
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("entry: reviewgate "))
+        .expect("an entry running reviewgate");
+    let mut c = std::process::Command::new(CLI);
+    hermetic(&mut c, &s.client.dir);
+    c.current_dir(&s.client.dir)
+        .args(args.split_whitespace())
+        .env("PRE_COMMIT_REMOTE_NAME", "origin")
+        .env("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main")
+        .env("PRE_COMMIT_FROM_REF", &from)
+        .env("PRE_COMMIT_TO_REF", &to);
+    let out = c.output().expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("error[ai-unreviewed]"));
+    assert!(entry.contains("stages: [pre-push]"), "{entry}");
+}

@@ -13,7 +13,6 @@ mod install;
 mod notes;
 mod policy_trust;
 mod push;
-mod replay;
 mod snapshots;
 mod trailers_oracle;
 mod trust;

@@ -705,3 +705,41 @@ fn the_pre_commit_framework_entry_checks_what_the_push_brings() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("error[ai-unreviewed]"));
     assert!(entry.contains("stages: [pre-push]"), "{entry}");
 }
+
+#[test]
+fn your_first_policy_as_the_readme_walks_through_it() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let (code, template) = cli(&s.client.dir, &["policy", "template"]);
+    assert_eq!(code, 0);
+    // The team's edit: every commit on the default branch needs a review.
+    let edited = template.replacen("review = \"ai\"", "review = \"all\"", 1);
+    assert_ne!(edited, template);
+    s.client.write_file(".reviewgate.toml", &edited);
+    let (code, out) = cli(&s.client.dir, &["policy", "check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("review = \"all\""), "{out}");
+    s.client.git_ok(&["add", ".reviewgate.toml"]);
+    s.client
+        .git_ok(&["commit", "-q", "-m", "Add the reviewgate policy"]);
+    refused(&s, &["main"], "policy-change-unreviewed");
+    s.client.git_ok(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--trailer",
+        "Reviewed-by: Colleague Name <colleague@example.com>",
+    ]);
+    accepted(&s.client.push(&["main"]));
+    // From then on, the file is the policy.
+    s.client.commit("Unreviewed human change\n");
+    refused(&s, &["main"], "unreviewed");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for step in [
+        "reviewgate policy template > .reviewgate.toml",
+        "git commit --amend --no-edit --trailer \"Reviewed-by: Colleague Name <colleague@example.com>\"",
+    ] {
+        assert!(readme.contains(step), "the README walks through {step}");
+    }
+}

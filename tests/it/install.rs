@@ -18,8 +18,16 @@ fn bin_src() -> PathBuf {
 
 /// Run install.sh with the test binaries (no build) into `bin_dir`.
 fn install(root: &Path, args: &[&str]) -> (bool, String) {
+    install_env(root, root, &[], args)
+}
+
+/// [`install`] with `HOME` at `home` and extra environment.
+fn install_env(root: &Path, home: &Path, env: &[(&str, &Path)], args: &[&str]) -> (bool, String) {
     let mut c = Command::new("bash");
-    hermetic(&mut c, root);
+    hermetic(&mut c, home);
+    for (k, v) in env {
+        c.env(k, v);
+    }
     c.arg(install_sh())
         .arg("--from")
         .arg(bin_src())
@@ -276,7 +284,7 @@ fn dry_run_changes_nothing() {
     let before = tree(&srv.dir);
     let (ok1, out) = install(root.path(), &["--dry-run", srv.dir.to_str().expect("utf8")]);
     assert!(ok1, "{out}");
-    assert!(out.contains("would: write"), "{out}");
+    assert!(out.contains("would write"), "{out}");
     assert_eq!(tree(&srv.dir), before);
     assert!(!root.path().join("bin").exists());
 }
@@ -304,6 +312,13 @@ fn demo_runs_non_interactively() {
     assert!(text.contains("error[force-push]"), "{text}");
     assert!(text.matches("main -> main").count() >= 3, "{text}");
     assert!(text.contains("Sandbox: "), "{text}");
+    // Commands are printed as they can be pasted.
+    assert!(
+        text.contains(
+            "$ git commit -q --amend --no-edit --trailer 'Reviewed-by: Ann Lee <ann@example.com>'"
+        ),
+        "{text}"
+    );
 }
 
 // --- Issue 11, item 4: the installer fails closed ----------------------------
@@ -424,7 +439,7 @@ fn bin_dir_paths_with_any_safe_character_work_and_quotes_are_refused() {
             )
         };
         assert!(!ok_, "{bad:?} must be refused");
-        assert!(out.contains("--bin-dir must not contain"), "{out}");
+        assert!(out.contains("a path must not contain"), "{out}");
     }
 }
 
@@ -464,7 +479,7 @@ fn another_layout_replaces_our_hook_instead_of_adding_a_copy() {
     // Later, the administrator learns this is a Gitea repository.
     let (ok_, out) = install(root.path(), &["--layout", "gitea", repo]);
     assert!(ok_, "{out}");
-    assert!(out.contains("removing our hook from"), "{out}");
+    assert!(out.contains("moving our hook out of"), "{out}");
     assert!(!srv.dir.join("hooks/pre-receive").exists());
     assert!(srv.dir.join("hooks/pre-receive.d/reviewgate").exists());
     // Gitea's wrapper runs pre-receive.d/*; stand one in for it.
@@ -503,5 +518,413 @@ fn a_custom_hooks_file_is_a_clear_error() {
     assert!(
         !out.contains("Not a directory"),
         "no raw shell error: {out}"
+    );
+}
+
+// --- Issue 12: an administrator's first hour ---------------------------------
+
+#[test]
+fn every_repository_is_checked_first_and_a_failure_does_not_stop_the_others() {
+    let root = tempfile::tempdir().expect("tmp");
+    let good = Server::new(root.path(), "good.git", Hooks::None);
+    let foreign = Server::new(root.path(), "foreign.git", Hooks::None);
+    write_exec(
+        &foreign.dir.join("hooks/pre-receive"),
+        "#!/bin/sh\nexit 0\n",
+    );
+    let not_git = root.path().join("not-git");
+    std::fs::create_dir_all(&not_git).expect("mkdir");
+    let missing = root.path().join("missing.git");
+    let args: Vec<&str> = [&good.dir, &foreign.dir, &not_git, &missing]
+        .iter()
+        .map(|p| p.to_str().expect("utf8"))
+        .collect();
+    let (ok_, out) = install(root.path(), &args);
+    assert!(!ok_, "a failed repository fails the run:\n{out}");
+    for expected in [
+        &format!("done: {}", good.dir.display()),
+        &format!(
+            "FAILED: {}: {}/hooks/pre-receive exists and is not reviewgate's",
+            foreign.dir.display(),
+            foreign.dir.display()
+        ),
+        &format!("FAILED: {}: not a git repository", not_git.display()),
+        &format!("FAILED: {}: no such directory", missing.display()),
+    ] {
+        assert!(out.contains(expected.as_str()), "{expected}\n{out}");
+    }
+    assert!(
+        !out.contains("No such file") && !out.contains("line "),
+        "no raw shell errors:\n{out}"
+    );
+    assert!(good.dir.join("hooks/pre-receive").exists());
+    assert!(
+        !std::fs::read_to_string(foreign.dir.join("hooks/pre-receive"))
+            .expect("theirs")
+            .contains("reviewgate")
+    );
+    push_ai_and_human(root.path(), &good.dir);
+    // Nothing to install into: nothing is built or copied.
+    let root2 = tempfile::tempdir().expect("tmp");
+    let (ok_, out) = install(root2.path(), &[missing.to_str().expect("utf8")]);
+    assert!(!ok_, "{out}");
+    assert!(!root2.path().join("bin").exists(), "{out}");
+}
+
+#[test]
+fn a_dry_run_prints_the_real_commands_in_the_future_tense() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let (ok_, out) = install(
+        root.path(),
+        &["--dry-run", "--default-branch", "trunk", repo],
+    );
+    assert!(ok_, "{out}");
+    assert!(
+        out.contains(&format!(
+            "would run: git -C {repo} config receive.advertisePushOptions true"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "would run: git -C {repo} symbolic-ref HEAD refs/heads/trunk"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("would write {repo}/hooks/pre-receive")),
+        "{out}"
+    );
+    for past in [
+        "wrote ",
+        "removed ",
+        "restored ",
+        "\ninstall.sh: set ",
+        "installed ",
+    ] {
+        assert!(!out.contains(past), "{past:?} in a dry run:\n{out}");
+    }
+    assert!(out.contains("dry run: nothing was changed"), "{out}");
+    // Uninstall in a dry run says what it would remove.
+    let (ok_, _) = install(root.path(), &[repo]);
+    assert!(ok_);
+    let (ok_, out) = install(root.path(), &["--dry-run", "--uninstall", repo]);
+    assert!(ok_, "{out}");
+    assert!(
+        out.contains(&format!("would remove {repo}/hooks/pre-receive")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "would run: git -C {repo} config --unset receive.advertisePushOptions"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn uninstall_says_when_there_is_nothing_and_removes_folders_it_emptied() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let (ok_, out) = install(root.path(), &["--uninstall", repo]);
+    assert!(ok_, "{out}");
+    assert!(out.contains("nothing to remove"), "{out}");
+    let (ok_, out) = install(root.path(), &["--layout", "gitlab", "--with-update", repo]);
+    assert!(ok_, "{out}");
+    assert!(
+        out.contains(&format!(
+            "layout gitlab: hooks go in {repo}/custom_hooks/pre-receive.d"
+        )),
+        "{out}"
+    );
+    assert!(
+        srv.dir.join("custom_hooks/update.d/reviewgate").exists(),
+        "{out}"
+    );
+    let (ok_, out) = install(root.path(), &["--uninstall", repo]);
+    assert!(ok_, "{out}");
+    assert!(
+        !srv.dir.join("custom_hooks").exists(),
+        "emptied folders go:\n{out}"
+    );
+}
+
+#[test]
+fn with_update_on_gitolite_says_it_is_ignored() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let (ok_, out) = install(
+        root.path(),
+        &[
+            "--layout",
+            "gitolite",
+            "--with-update",
+            srv.dir.to_str().expect("utf8"),
+        ],
+    );
+    assert!(ok_, "{out}");
+    assert!(
+        out.contains("--with-update ignored: gitolite owns the update hook"),
+        "{out}"
+    );
+    assert!(!srv.dir.join("hooks/update").exists());
+}
+
+#[test]
+fn a_head_naming_a_missing_branch_is_said_and_default_branch_fixes_it() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let client = Client::new(root.path(), "work", &srv.url());
+    client.commit("Initial\n");
+    assert!(client.push(&["main"]).success);
+    let mut c = srv.git();
+    c.args(["symbolic-ref", "HEAD", "refs/heads/master"]);
+    ok(c);
+    let repo = srv.dir.to_str().expect("utf8");
+    let (ok_, out) = install(root.path(), &[repo]);
+    assert!(ok_, "{out}");
+    assert!(
+        out.contains("HEAD names refs/heads/master, which does not exist (branches: main )")
+            && out.contains("pass --default-branch NAME"),
+        "{out}"
+    );
+    let (ok_, out) = install(root.path(), &["--default-branch", "main", repo]);
+    assert!(ok_, "{out}");
+    assert!(out.contains("HEAD now names refs/heads/main"), "{out}");
+    assert_eq!(
+        ok({
+            let mut c = srv.git();
+            c.args(["symbolic-ref", "HEAD"]);
+            c
+        }),
+        "refs/heads/main"
+    );
+}
+
+#[test]
+fn the_audit_folder_belongs_to_the_repository_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let as_root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+        == 0;
+    if as_root {
+        let mut c = Command::new("chown");
+        c.args(["-R", "65534:65534", repo]);
+        ok(c);
+    }
+    let (ok_, out) = install(root.path(), &[repo]);
+    assert!(ok_, "{out}");
+    let m = std::fs::metadata(srv.dir.join("reviewgate")).expect("created");
+    let owner = std::fs::metadata(&srv.dir).expect("repo").uid();
+    assert_eq!(m.uid(), owner, "{out}");
+}
+
+/// A machine-wide install (`flag DIR --system`), git's system config kept in
+/// a file of the test's own: the root, DIR, that file, and the output.
+fn system_wide(flag: &str) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
+    let root = tempfile::tempdir().expect("tmp");
+    let dir = root.path().join("hooks-or-template");
+    let system = root.path().join("system-gitconfig");
+    let (ok_, text) = install_env(
+        root.path(),
+        root.path(),
+        &[("GIT_CONFIG_SYSTEM", &system)],
+        &[flag, dir.to_str().expect("utf8"), "--system"],
+    );
+    assert!(ok_, "{text}");
+    (root, dir, system, text)
+}
+
+#[test]
+fn a_shared_hooks_folder_protects_repositories_nobody_installed_into() {
+    let (root, shared, system, text) = system_wide("--shared-hooks");
+    let cfg = std::fs::read_to_string(&system).expect("system config written");
+    assert!(
+        cfg.contains(&format!("hooksPath = {}", shared.display())),
+        "{cfg}"
+    );
+    assert!(text.contains("the reviewgate command: "), "{text}");
+    // A repository created afterwards, with no install of its own.
+    let srv = Server::new(root.path(), "new.git", Hooks::None);
+    let mut client = Client::new(root.path(), "work", &srv.url());
+    client.env = vec![
+        ("GIT_CONFIG_NOSYSTEM".into(), "0".into()),
+        ("GIT_CONFIG_SYSTEM".into(), system.display().to_string()),
+    ];
+    client.commit("Initial\n");
+    assert!(client.push(&["main"]).success);
+    client.commit(&ai_message("AI work", &[]));
+    let p = client.push(&["main"]);
+    assert!(
+        !p.success && p.stderr.contains("error[ai-unreviewed]"),
+        "{}",
+        p.stderr
+    );
+}
+
+#[test]
+fn a_template_gives_every_new_repository_the_hook() {
+    let (root, template, system, _) = system_wide("--template");
+    assert!(template.join("hooks/pre-receive").exists());
+    // `git init --bare`, as the administrator makes a new repository.
+    let repo = root.path().join("made-later.git");
+    let mut c = git_cmd(root.path());
+    c.env("GIT_CONFIG_NOSYSTEM", "0")
+        .env("GIT_CONFIG_SYSTEM", &system)
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(&repo);
+    ok(c);
+    assert!(
+        repo.join("hooks/pre-receive").exists(),
+        "copied from the template"
+    );
+    push_ai_and_human(root.path(), &repo);
+}
+
+#[test]
+fn client_puts_the_cli_on_path() {
+    let root = tempfile::tempdir().expect("tmp");
+    let cli_dir = root.path().join("cli-bin");
+    let (ok_, out) = install(
+        root.path(),
+        &["--client", "--cli-dir", cli_dir.to_str().expect("utf8")],
+    );
+    assert!(ok_, "{out}");
+    let link = cli_dir.join("reviewgate");
+    assert_eq!(
+        std::fs::read_link(&link).expect("a link"),
+        root.path().join("bin/reviewgate")
+    );
+    assert!(out.contains("is not on your PATH: add it"), "{out}");
+    let mut c = Command::new(&link);
+    c.args(["explain", "ai-unreviewed"])
+        .env("HOME", root.path());
+    let out = run(c);
+    assert!(out.status.success());
+    let (ok_, out) = install(
+        root.path(),
+        &[
+            "--client",
+            "--uninstall",
+            "--cli-dir",
+            cli_dir.to_str().expect("utf8"),
+        ],
+    );
+    assert!(ok_, "{out}");
+    assert!(!link.exists(), "{out}");
+}
+
+/// gitolite at `home` (`gitolite setup` as the hosting user), reached by a
+/// stand-in for ssh that hands the command to gitolite-shell as `user`, as
+/// sshd's forced command does. Returns the ssh command for `GIT_SSH_COMMAND`.
+fn gitolite_at(home: &Path, user: &str) -> Option<String> {
+    let shell = Path::new("/usr/share/gitolite3/gitolite-shell");
+    if Command::new("gitolite").arg("help").output().is_err() || !shell.exists() {
+        skip_or_fail(
+            "gitolite",
+            "gitolite3 is not installed (.ci/run installs it)",
+        );
+        return None;
+    }
+    std::fs::create_dir_all(home).expect("home");
+    let key = home.join("admin");
+    let mut c = Command::new("ssh-keygen");
+    c.args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key);
+    ok(c);
+    let mut c = Command::new("gitolite");
+    hermetic(&mut c, home);
+    c.args(["setup", "-pk"]).arg(key.with_extension("pub"));
+    ok(c);
+    let ssh = home.join("fake-ssh");
+    write_exec(
+        &ssh,
+        &format!(
+            "#!/bin/sh\nwhile [ $# -gt 1 ]; do shift; done\nSSH_CONNECTION=\"127.0.0.1 40000 127.0.0.1 22\" SSH_ORIGINAL_COMMAND=\"$1\" HOME='{}' exec {} {user}\n",
+            home.display(),
+            shell.display()
+        ),
+    );
+    Some(ssh.display().to_string())
+}
+
+#[test]
+fn gitolite_common_hooks_protect_every_repository_new_ones_included() {
+    let root = tempfile::tempdir().expect("tmp");
+    let home = root.path().join("gitolite-home");
+    let Some(ssh) = gitolite_at(&home, "admin") else {
+        return;
+    };
+    // The administrator enables LOCAL_CODE, as the installer asks.
+    let rc = home.join(".gitolite.rc");
+    let (ok_, out) = install_env(root.path(), &home, &[], &["--gitolite"]);
+    assert!(!ok_ && out.contains("does not set LOCAL_CODE"), "{out}");
+    let text = std::fs::read_to_string(&rc).expect("rc");
+    std::fs::write(
+        &rc,
+        text.replacen(
+            "# LOCAL_CODE                =>  \"$ENV{HOME}/local\",",
+            "LOCAL_CODE => \"$ENV{HOME}/local\",",
+            1,
+        ),
+    )
+    .expect("rc");
+    let (ok_, out) = install_env(root.path(), &home, &[], &["--gitolite"]);
+    assert!(ok_, "{out}");
+    assert!(out.contains("ran gitolite setup --hooks-only"), "{out}");
+    // A repository gitolite already had: judged.
+    let client = |name: &str| {
+        let mut cl = Client::new(
+            root.path(),
+            name,
+            &format!(
+                "git@localhost:{}",
+                if name == "admin-work" {
+                    "gitolite-admin"
+                } else {
+                    name
+                }
+            ),
+        );
+        cl.env = vec![("GIT_SSH_COMMAND".into(), ssh.clone())];
+        cl
+    };
+    let testing = client("testing");
+    testing.commit("Initial\n");
+    let p = testing.push(&["main"]);
+    assert!(p.success, "{}", p.stderr);
+    testing.commit(&ai_message("AI work", &[]));
+    let p = testing.push(&["main"]);
+    assert!(
+        !p.success && p.stderr.contains("error[ai-unreviewed]"),
+        "{}",
+        p.stderr
+    );
+    // A repository the administrator adds later, with no installer run.
+    let admin = client("admin-work");
+    admin.git_ok(&["fetch", "-q", "origin"]);
+    admin.git_ok(&["checkout", "-q", "-B", "master", "origin/master"]);
+    let conf = admin.dir.join("conf/gitolite.conf");
+    let mut text = std::fs::read_to_string(&conf).expect("conf");
+    text.push_str("\nrepo newproj\n    RW+ = admin\n");
+    std::fs::write(&conf, text).expect("conf");
+    admin.git_ok(&["commit", "-q", "-am", "Add newproj"]);
+    let p = admin.push(&["master"]);
+    assert!(p.success, "{}", p.stderr);
+    let newproj = client("newproj");
+    newproj.commit("Initial\n");
+    assert!(newproj.push(&["main"]).success);
+    newproj.commit(&ai_message("AI work", &[]));
+    let p = newproj.push(&["main"]);
+    assert!(
+        !p.success && p.stderr.contains("error[ai-unreviewed]"),
+        "{}",
+        p.stderr
     );
 }

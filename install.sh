@@ -193,6 +193,17 @@ where_cli() {
 # git on a repository possibly owned by another user (installer run as root).
 rgit() { local r=$1; shift; git -c safe.directory="$r" -C "$r" "$@"; }
 
+# `git config` on a repository as root rewrites its config file, owned by
+# root and with the old mode (gitolite's 0600): hand it back to the
+# repository's owner, or the server's git can no longer read it.
+rgit_config() {
+  local r=$1; shift
+  run rgit "$r" config "$@" || return 1
+  if [ "$dry_run" = 0 ] && [ "$(id -u)" = 0 ]; then
+    chown --reference="$r" "$r/config" 2>/dev/null || true
+  fi
+}
+
 detect_layout() {
   local repo=$1 hooks=$2
   if [ -e "$hooks/pre-receive.d/gitea" ] || grep -qs 'gitea\|forgejo' "$hooks/pre-receive" 2>/dev/null; then echo gitea; return; fi
@@ -451,8 +462,8 @@ do_repo() {
       if uninstall_slot "$s"; then found=1; fi
     done < <(all_slots "$repo" "$hooks")
     if [ "$(rgit "$repo" config --get reviewgate.installedAdvertise 2>/dev/null)" = true ]; then
-      run rgit "$repo" config --unset receive.advertisePushOptions
-      run rgit "$repo" config --unset reviewgate.installedAdvertise
+      rgit_config "$repo" --unset receive.advertisePushOptions
+      rgit_config "$repo" --unset reviewgate.installedAdvertise
       did "unset receive.advertisePushOptions (set at install)" "unset receive.advertisePushOptions (set at install)"
       found=1
     fi
@@ -480,8 +491,8 @@ do_repo() {
   done < <(slots_for "$lay" "$repo" "$hooks")
   audit_folder "$repo" || { echo "cannot create the audit log's folder"; return 1; }
   if [ "$(rgit "$repo" config --get receive.advertisePushOptions 2>/dev/null)" != true ]; then
-    run rgit "$repo" config receive.advertisePushOptions true || return 1
-    run rgit "$repo" config reviewgate.installedAdvertise true || return 1
+    rgit_config "$repo" receive.advertisePushOptions true || return 1
+    rgit_config "$repo" reviewgate.installedAdvertise true || return 1
     did "set receive.advertisePushOptions=true (push options reach the hooks)" \
       "set receive.advertisePushOptions=true (push options reach the hooks)"
   fi

@@ -189,3 +189,20 @@ fn readme_shows_the_rejection_snapshot() {
         shown.join("\n")
     );
 }
+
+#[test]
+fn readme_shows_the_apache_configuration_the_tests_use() {
+    use std::path::Path;
+    let conf = crate::servers::apache_conf(
+        Path::new("/etc/reviewgate-httpd"),
+        8080,
+        Path::new("/srv/git"),
+        Path::new("/etc/reviewgate-httpd/htpasswd"),
+        Path::new("/usr/lib/git-core/git-http-backend"),
+        true,
+    );
+    assert!(
+        readme().contains(&conf),
+        "README must show the tests' Apache configuration verbatim:\n{conf}"
+    );
+}

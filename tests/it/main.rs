@@ -13,6 +13,7 @@ mod install;
 mod notes;
 mod policy_trust;
 mod push;
+mod servers;
 mod snapshots;
 mod trailers_oracle;
 mod trust;

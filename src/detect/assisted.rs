@@ -109,20 +109,31 @@ fn agent_model(value: &str) -> Option<&str> {
     well_formed.then_some(agent)
 }
 
+/// The catalog's names, each split into its words (once per process).
+fn names() -> &'static [(Vec<&'static str>, &'static AiName)] {
+    static SPLIT: std::sync::OnceLock<Vec<(Vec<&'static str>, &'static AiName)>> =
+        std::sync::OnceLock::new();
+    SPLIT.get_or_init(|| {
+        NAMES
+            .iter()
+            .map(|n| (n.name.split(' ').collect(), n))
+            .collect()
+    })
+}
+
 /// The tool an `AGENT` names, if the catalog knows it.
 fn lookup_agent(agent: &str) -> Option<&'static str> {
     let words = tokens(agent);
-    NAMES
+    names()
         .iter()
-        .find(|n| {
-            let want: Vec<&str> = n.name.split(' ').collect();
+        .find(|(want, _)| {
             words.len() >= want.len()
                 && words
                     .iter()
-                    .zip(&want)
+                    .zip(want)
                     .all(|(w, n)| w == n || model_id(w, n))
         })
-        .map(|n| n.tool)
+        .map(|(_, n)| n.tool)
 }
 
 /// The value's words, lowercase: split at whitespace and punctuation other
@@ -157,20 +168,19 @@ fn versionish(token: &str) -> bool {
 /// The first catalog name the value carries, by the rules of its kind.
 fn names_ai(value: &str) -> Option<&'static AiName> {
     let words = tokens(value);
-    let at = |i: usize, n: &AiName| -> Option<usize> {
-        // The name's words at `i`; returns how many tokens it spans.
-        let want: Vec<&str> = n.name.split(' ').collect();
+    // The name's words at `i`: how many tokens it spans, if they match.
+    let at = |i: usize, want: &[&str]| -> Option<usize> {
         let got = words.get(i..i + want.len())?;
         let last = want.len() - 1;
         got.iter()
-            .zip(&want)
+            .zip(want)
             .enumerate()
             .all(|(k, (w, n))| w == n || (k == last && n.len() > 1 && model_id(w, n)))
             .then_some(want.len())
     };
-    for n in NAMES {
+    for (want, n) in names() {
         for i in 0..words.len() {
-            let Some(len) = at(i, n) else { continue };
+            let Some(len) = at(i, want) else { continue };
             let Some(word) = words.get(i) else { continue };
             let exact = len > 1 || word == n.name;
             let counts = match n.kind {

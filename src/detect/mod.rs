@@ -266,6 +266,10 @@ pub struct Detector {
     identities: LabelledSet,
     trailer_keys: Vec<(String, String, KeyRule)>,
     trailer_values: LabelledSet,
+    /// The keys (lowercase) of the trailer value patterns, when each names
+    /// its key literally: only lines with one of them are matched against
+    /// the patterns. `None`: some pattern's key is a glob.
+    value_keys: Option<Vec<String>>,
     markers: LabelledSet,
     subjects: LabelledSet,
 }
@@ -333,6 +337,30 @@ impl Detector {
                 KeyRule::Present,
             ));
         }
+        let mut value_keys = Some(Vec::new());
+        let mut note_key = |p: &str| {
+            let key = p
+                .split_once(':')
+                .map(|(k, _)| k.trim().to_ascii_lowercase());
+            match (&mut value_keys, key) {
+                (Some(keys), Some(k))
+                    if !k.is_empty() && !k.contains(['*', '?', '[', '{', '\\']) =>
+                {
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
+                }
+                (slot, _) => *slot = None,
+            }
+        };
+        for e in rows {
+            if let TrailerValue(p) = e.signal {
+                note_key(p);
+            }
+        }
+        for p in &cfg.trailer_values {
+            note_key(p);
+        }
         for p in &cfg.trailer_values {
             values.push(item(p, policy("trailer-values", p), VALUE)?);
         }
@@ -344,6 +372,7 @@ impl Detector {
             identities: LabelledSet::build(identities),
             trailer_keys: keys,
             trailer_values: LabelledSet::build(values),
+            value_keys,
             markers: LabelledSet::build(markers),
             subjects: LabelledSet::build(subjects),
         })
@@ -417,7 +446,11 @@ impl Detector {
             let value = trim(&raw[sep + 1..]);
             // A whole-line pattern is the most specific (`Generated-By:
             // PostHog Code` before the `Generated-by` key).
-            if self.trailer_values.may_match(raw) {
+            let valued = self
+                .value_keys
+                .as_ref()
+                .is_none_or(|keys| keys.iter().any(|k| k.as_bytes().eq_ignore_ascii_case(key)));
+            if valued && self.trailer_values.may_match(raw) {
                 let line = line_text(key, value);
                 if let Some(tool) = self.trailer_values.first_match(&line) {
                     return found(tool, format!("trailer {line}"));
@@ -590,6 +623,7 @@ mod tests {
     /// for every text).
     fn without_prefilter(d: &Detector) -> Detector {
         let mut d = d.clone();
+        d.value_keys = None;
         for set in [
             &mut d.identities,
             &mut d.trailer_values,

@@ -666,7 +666,10 @@ if [ "$modes" -gt 0 ]; then
     else
       build_and_copy
       install_slot "$gitlab_dir/pre-receive.d/reviewgate" pre-receive || status=1
-      [ "$status" = 1 ] || say "GitLab runs it for every repository once gitaly's [hooks] custom_hooks_dir is $gitlab_dir"
+      if [ "$status" = 0 ]; then
+        say "GitLab runs it for every repository once gitaly's [hooks] custom_hooks_dir is $gitlab_dir"
+        where_cli
+      fi
     fi
   else
     do_client || status=1

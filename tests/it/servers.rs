@@ -19,25 +19,11 @@ use crate::util::*;
 /// A server process, ended by its id when dropped.
 struct Process {
     child: Child,
-    what: &'static str,
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        // SAFETY: signalling a child process this test started, by its id.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = self.what;
+        end_group(&mut self.child);
     }
 }
 
@@ -55,7 +41,7 @@ fn serve(mut c: Command, port: u16, what: &'static str, log: &Path) -> Process {
     c.process_group(0);
     c.stdout(Stdio::null()).stderr(Stdio::null());
     let child = c.spawn().unwrap_or_else(|e| panic!("starting {what}: {e}"));
-    let p = Process { child, what };
+    let p = Process { child };
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

@@ -310,6 +310,10 @@ impl Daemon {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+            // `git daemon` runs `git-daemon` as a child: a process group of
+            // their own, so that ending it ends both (killing only `git`
+            // would orphan the daemon).
+            std::os::unix::process::CommandExt::process_group(&mut c, 0);
             let mut child = c.spawn().expect("git daemon");
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
@@ -321,8 +325,7 @@ impl Daemon {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let _ = child.kill();
-            let _ = child.wait();
+            end_group(&mut child);
         }
         panic!("git daemon did not start");
     }
@@ -334,9 +337,30 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        end_group(&mut self.child);
     }
+}
+
+/// End `child` and every process in its process group (it was started as
+/// the leader of one): SIGTERM, then SIGKILL after a grace period.
+pub fn end_group(child: &mut Child) {
+    let group = -(child.id() as libc::pid_t);
+    // SAFETY: signalling the process group of a child this test started.
+    unsafe {
+        libc::kill(group, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: as above; whatever is left of the group.
+    unsafe {
+        libc::kill(group, libc::SIGKILL);
+    }
+    let _ = child.wait();
 }
 
 /// How the client reaches the server.

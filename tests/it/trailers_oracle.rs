@@ -299,26 +299,7 @@ mod properties {
             msg,
         ]
         .concat();
-        let mut c = git_cmd(&repo);
-        c.args([
-            "hash-object",
-            "-t",
-            "commit",
-            "--literally",
-            "-w",
-            "--stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-        let mut child = c.spawn().expect("hash-object");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(&raw)
-            .expect("write");
-        let out = child.wait_with_output().expect("wait");
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let id = write_raw_commit(git_cmd(&repo), &raw);
         let mut c = git_cmd(&repo);
         c.args(["log", "-1", "--format=%(trailers:only,unfold)", &id]);
         let mut git = run(c).stdout;

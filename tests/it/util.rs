@@ -210,30 +210,7 @@ impl Client {
     /// Write a raw commit object as given (`git hash-object --literally`),
     /// bypassing every check `git commit` makes; its id.
     pub fn raw_commit(&self, raw: &[u8]) -> String {
-        let mut c = self.git();
-        c.args([
-            "hash-object",
-            "-t",
-            "commit",
-            "--literally",
-            "-w",
-            "--stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-        let mut child = c.spawn().expect("hash-object");
-        {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(raw)
-                .expect("write");
-        }
-        let out = child.wait_with_output().expect("wait");
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        write_raw_commit(self.git(), raw)
     }
 
     /// The tree id of a revision.
@@ -264,6 +241,32 @@ impl Client {
             stderr: clean(&String::from_utf8_lossy(&out.stderr)),
         }
     }
+}
+
+/// Write a raw commit object with `git` (a git command for the repository):
+/// `git hash-object --literally`, bypassing every check `git commit` makes.
+pub fn write_raw_commit(mut c: Command, raw: &[u8]) -> String {
+    use std::io::Write;
+    c.args([
+        "hash-object",
+        "-t",
+        "commit",
+        "--literally",
+        "-w",
+        "--stdin",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped());
+    let mut child = c.spawn().expect("hash-object");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(raw)
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Remove git's trailing spaces after `remote:` lines.

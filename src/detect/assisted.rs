@@ -12,6 +12,13 @@
 //!    `qwen3.7-max`), or a name people share with a tool (`Claude`) when it is
 //!    the whole value or is followed by a version or a product word
 //!    (`Claude Opus 4.6`, `Devin AI`); `Claude Monet` is a person.
+//!
+//! Read by meaning in both directions: a one-word name (of any kind) before
+//! a capitalised word that is no version, product, model or tool is a given
+//! name, so `Gemma Jones`, `Kiro Tanaka` and `Haiku Smith` are people; and a
+//! `Name <email>` whose name names a tool or model (`Claude Opus 4.6
+//! <claude@example.org>`, `Gemini 2.5 Pro <...>`) is AI whatever the email
+//! ([`names_ai_person`], also used for `Co-authored-by:` and reviewers).
 
 use super::catalog::{AiName, NameKind, NAMES};
 
@@ -77,16 +84,17 @@ pub fn classify<'a>(
     ai_identity: impl Fn(&str) -> Option<&'a str>,
 ) -> Option<AssistedAi> {
     if value.contains('<') || value.contains("](mailto:") {
-        // A person's or a tool's identity: only the identity decides.
+        // An identity: an AI identity, or a name that names a tool or model.
         return crate::ident::identity_readings(value)
             .iter()
             .find_map(|r| ai_identity(r))
-            .map(|t| AssistedAi::Identity(t.to_string()));
+            .map(|t| AssistedAi::Identity(t.to_string()))
+            .or_else(|| names_ai_person(value).map(|n| AssistedAi::Names(n.name, n.tool)));
     }
     if let Some(agent) = agent_model(value) {
         return Some(AssistedAi::AgentModel(lookup_agent(agent)));
     }
-    names_ai(value).map(|n| AssistedAi::Names(n.name, n.tool))
+    names_ai(value, false).map(|n| AssistedAi::Names(n.name, n.tool))
 }
 
 /// The agent of a value in the kernel's `AGENT:MODEL [TOOLS]` form: at most
@@ -123,7 +131,7 @@ fn names() -> &'static [(Vec<&'static str>, &'static AiName)] {
 
 /// The tool an `AGENT` names, if the catalog knows it.
 fn lookup_agent(agent: &str) -> Option<&'static str> {
-    let words = tokens(agent);
+    let words: Vec<String> = tokens(agent).into_iter().map(|t| t.lower).collect();
     names()
         .iter()
         .find(|(want, _)| {
@@ -136,38 +144,75 @@ fn lookup_agent(agent: &str) -> Option<&'static str> {
         .map(|(_, n)| n.tool)
 }
 
-/// The value's words, lowercase: split at whitespace and punctuation other
-/// than the `-`, `.` and `_` inside model ids (`gpt-4.1`, `claude-3-opus`),
-/// trailing dots dropped.
-fn tokens(value: &str) -> Vec<String> {
+/// One word of a value.
+struct Token {
+    /// Lowercase.
+    lower: String,
+    /// Whether it is written as a name is (`Jones`, `O'Neil`): a capital,
+    /// then letters, no digits.
+    capitalised: bool,
+}
+
+/// The value's words: split at whitespace and punctuation other than the
+/// `-`, `.` and `_` inside model ids (`gpt-4.1`, `claude-3-opus`) and the
+/// `'` inside names, trailing dots dropped.
+fn tokens(value: &str) -> Vec<Token> {
     value
-        .to_lowercase()
         .split(|c: char| {
-            c.is_whitespace() || !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_'))
+            c.is_whitespace() || !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_' | '\''))
         })
-        .map(|t| t.trim_end_matches('.'))
+        .map(|t| t.trim_end_matches(['.', '\'']).trim_start_matches('\''))
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
+        .map(|t| Token {
+            lower: t.to_lowercase(),
+            capitalised: t.chars().next().is_some_and(char::is_uppercase)
+                && t.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'')),
+        })
         .collect()
 }
 
 /// Whether `token` is a model id beginning with `name`: the name, then a
-/// separator or a digit (`gpt-4o`, `gpt5`, `qwen3.7-max`, `o3-mini`).
+/// digit (`gpt5`, `qwen3.7-max`), or a separator and a part with a digit or
+/// a word models are named with (`gpt-4o`, `o3-mini`, `gpt-oss`); never a
+/// hyphenated surname (`Claude-Lee`).
 fn model_id(token: &str, name: &str) -> bool {
-    token
-        .strip_prefix(name)
-        .and_then(|rest| rest.chars().next())
-        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | '_'))
+    let Some(rest) = token.strip_prefix(name) else {
+        return false;
+    };
+    match rest.chars().next() {
+        Some(c) if c.is_ascii_digit() => true,
+        Some('-' | '.' | '_') => rest
+            .split(['-', '.', '_'])
+            .filter(|p| !p.is_empty())
+            .all(|p| {
+                p.chars().any(|c| c.is_ascii_digit())
+                    || MODEL_WORDS.contains(&p)
+                    || PRODUCT_WORDS.contains(&p)
+                    || is_model_word(p)
+            }),
+        _ => false,
+    }
 }
+
+/// Words a model id is made of besides versions (`o3-mini`, `gpt-oss`,
+/// `gemini-pro`, `claude-sonnet`).
+const MODEL_WORDS: &[&str] = &[
+    "mini", "nano", "pro", "max", "plus", "flash", "lite", "oss", "turbo", "preview", "latest",
+    "instant", "coder", "codex", "high", "low", "medium", "thinking", "exp", "vision",
+];
 
 /// Whether `token` reads as a version (`4.6`, `k2`, `v3`, `3.5-sonnet`).
 fn versionish(token: &str) -> bool {
     token.chars().any(|c| c.is_ascii_digit())
 }
 
-/// The first catalog name the value carries, by the rules of its kind.
-fn names_ai(value: &str) -> Option<&'static AiName> {
-    let words = tokens(value);
+/// The first catalog name the value carries, by the rules of its kind. For
+/// the name of a `Name <email>` (`person`), a name people share with a tool
+/// does not count alone: the GitHub user `claude` is a person.
+pub fn names_ai(value: &str, person: bool) -> Option<&'static AiName> {
+    let toks = tokens(value);
+    let words: Vec<&str> = toks.iter().map(|t| t.lower.as_str()).collect();
     // The name's words at `i`: how many tokens it spans, if they match.
     let at = |i: usize, want: &[&str]| -> Option<usize> {
         let got = words.get(i..i + want.len())?;
@@ -182,23 +227,33 @@ fn names_ai(value: &str) -> Option<&'static AiName> {
         for i in 0..words.len() {
             let Some(len) = at(i, want) else { continue };
             let Some(word) = words.get(i) else { continue };
-            let exact = len > 1 || word == n.name;
-            let counts = match n.kind {
-                NameKind::Tool | NameKind::Model => true,
-                NameKind::Ambiguous => {
-                    let next = words.get(i + len).map(String::as_str);
-                    let prev = i
-                        .checked_sub(1)
-                        .and_then(|p| words.get(p))
-                        .map(String::as_str);
-                    !exact
-                        || words.len() == len
-                        || next.is_some_and(|w| {
-                            versionish(w) || PRODUCT_WORDS.contains(&w) || is_model_word(w)
-                        })
-                        || words.get(i + len + 1).is_some_and(|w| versionish(w))
-                        || prev.is_some_and(|w| USING_WORDS.contains(&w))
-                }
+            let exact = len > 1 || *word == n.name;
+            let next = words.get(i + len).copied();
+            let describes = |w: &str| {
+                versionish(w) || PRODUCT_WORDS.contains(&w) || is_model_word(w) || is_name(w)
+            };
+            // A one-word name before a surname is a given name (Gemma Jones).
+            let given_name = len == 1
+                && exact
+                && toks.get(i + 1).is_some_and(|t| t.capitalised)
+                && next.is_some_and(|w| !describes(w))
+                && !words.get(i + 2).is_some_and(|w| versionish(w));
+            if given_name {
+                continue;
+            }
+            // In a person's name every one-word name needs its context (a
+            // display name "roomote fan" is a person); alone, only a name no
+            // person goes by counts there.
+            let shared = n.kind == NameKind::Ambiguous;
+            let counts = if shared || (person && exact && len == 1) {
+                let prev = i.checked_sub(1).and_then(|p| words.get(p)).copied();
+                !exact
+                    || (words.len() == len && !(person && shared))
+                    || next.is_some_and(describes)
+                    || words.get(i + len + 1).is_some_and(|w| versionish(w))
+                    || prev.is_some_and(|w| USING_WORDS.contains(&w))
+            } else {
+                true
             };
             if counts {
                 return Some(n);
@@ -206,6 +261,51 @@ fn names_ai(value: &str) -> Option<&'static AiName> {
         }
     }
     None
+}
+
+/// Whether a `Name <email>` value (a co-author, a reviewer, a sign-off)
+/// names an AI tool or model by its name, whatever the email: the name
+/// before the address (or a Markdown mail link's text) read by
+/// [`names_ai`].
+pub fn names_ai_person(value: &str) -> Option<&'static AiName> {
+    if !may_name(value) {
+        return None;
+    }
+    let value = value.trim();
+    let name = match value.strip_prefix('[') {
+        Some(rest) if value.contains("](mailto:") => rest.split(']').next().unwrap_or_default(),
+        _ => value.split('<').next().unwrap_or_default(),
+    };
+    names_ai(name.trim(), true)
+}
+
+/// Whether `value` may carry a catalog name: one scan for their first words
+/// (ASCII case-insensitively; non-ASCII text always takes the full path).
+/// Sign-off and co-author lines are common, and most name no tool.
+fn may_name(value: &str) -> bool {
+    static FIRST_WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    if !value.is_ascii() {
+        return true;
+    }
+    let ac = FIRST_WORDS.get_or_init(|| {
+        let mut words: Vec<&str> = NAMES
+            .iter()
+            .filter_map(|n| n.name.split(' ').next())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .ok()
+    });
+    ac.as_ref().is_none_or(|ac| ac.is_match(value))
+}
+
+/// Whether `word` is one of the catalog's one-word names.
+fn is_name(word: &str) -> bool {
+    NAMES.iter().any(|n| n.name == word)
 }
 
 /// Whether `word` is (or begins) a model family's name.
@@ -240,7 +340,11 @@ mod tests {
             "Aiden Cline",
             "Kimi Räikkönen",
             "Ann Lee <ann@example.com>",
-            "Claude Opus <claude@example.org>",
+            "Claude Monet <claude@example.org>",
+            "Claude <81847+claude@users.noreply.github.com>",
+            "Gemma Jones",
+            "Kiro Tanaka <kiro@example.com>",
+            "Haiku O'Neil",
             "Note: this was tricky",
             "https://example.com/thread/1",
             "Ann: ann@example.com",
@@ -294,8 +398,73 @@ mod tests {
                 "Charm Crush: which is an AI identity",
             ),
             ("qwen3.7-max", "Qwen: which names \"qwen\""),
+            (
+                "Claude Opus <claude@example.org>",
+                "Claude: which names \"claude\"",
+            ),
+            (
+                "Claude Opus 4.6 <claude@anthropic.com>",
+                "Claude: which names \"claude\"",
+            ),
+            (
+                "ChatGPT <chat@example.com>",
+                "ChatGPT: which names \"chatgpt\"",
+            ),
+            (
+                "Gemini 2.5 Pro <gemini@example.com>",
+                "Gemini: which names \"gemini\"",
+            ),
         ] {
             assert_eq!(ai(v).as_deref(), Some(want), "{v:?}");
         }
+    }
+
+    fn capitalised(name: &str) -> String {
+        let mut c = name.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every one-word name of the catalog, both directions: alone, with a
+    /// version or a product word, after "using", or as a name in front of an
+    /// address, it names the AI; as a given name before a surname, a person.
+    #[test]
+    fn one_word_names_in_both_directions() {
+        let mut checked = 0;
+        // Names written like a given name (one word of letters, digits);
+        // `qwen-coder` is a model id, never a person's name.
+        let one_word = |n: &&AiName| n.name.chars().all(|c| c.is_alphanumeric());
+        for n in NAMES.iter().filter(one_word) {
+            let w = capitalised(n.name);
+            for person in [
+                format!("{w} Jones"),
+                format!("{w} O'Neil"),
+                format!("{w} Smith-Jones <someone@example.com>"),
+                format!("Ann {w}-Lee <ann@example.com>"),
+            ] {
+                assert_eq!(ai(&person), None, "{person:?} is a person");
+            }
+            for tool in [
+                w.clone(),
+                format!("{w} 2.5"),
+                format!("{w} AI"),
+                format!("{w} Agent"),
+                format!("Ann Lee using {w}"),
+                format!("{w} 2.5 Pro <someone@example.com>"),
+                format!("{w} Code <someone@example.com>"),
+            ] {
+                let got = ai(&tool);
+                assert!(got.is_some(), "{tool:?} names {}", n.tool);
+            }
+            // Alone before an address: a tool no person is named after is
+            // the tool; a name people share with one is a person (the
+            // GitHub user `claude`).
+            let alone = format!("{w} <someone@example.com>");
+            let want = n.kind != NameKind::Ambiguous;
+            assert_eq!(ai(&alone).is_some(), want, "{alone:?}");
+            checked += 1;
+        }
+        assert!(checked > 50, "{checked} names");
     }
 }

@@ -272,6 +272,9 @@ pub struct Detector {
     value_keys: Option<Vec<String>>,
     markers: LabelledSet,
     subjects: LabelledSet,
+    /// Whether the catalog's tool and model names ([`catalog::NAMES`]) are
+    /// read in person values (with the built-in catalog).
+    names: bool,
 }
 
 impl Detector {
@@ -375,7 +378,25 @@ impl Detector {
             value_keys,
             markers: LabelledSet::build(markers),
             subjects: LabelledSet::build(subjects),
+            names: rows.iter().any(|e| matches!(e.signal, NamesAi(_))),
         })
+    }
+
+    /// Whether a `Name <email>` value (a co-author, reviewer or sign-off)
+    /// names an AI: an AI identity, or, with the built-in catalog, a name
+    /// that names an AI tool or model whatever the email (`Claude Opus 4.6
+    /// <claude@example.org>`; `Claude Monet <...>` is a person). The tool.
+    pub fn person_is_ai(&self, value: &str) -> Option<String> {
+        if let Some(tool) = crate::ident::identity_readings(value)
+            .iter()
+            .find_map(|r| self.ai_identity(r))
+        {
+            return Some(tool.to_string());
+        }
+        if !self.names {
+            return None;
+        }
+        assisted::names_ai_person(value).map(|n| n.tool.to_string())
     }
 
     /// Whether `identity` (`Name <email>`) is a known AI identity; returns the tool.
@@ -482,6 +503,21 @@ impl Detector {
                     .find_map(|r| self.ai_identity(r))
                 {
                     return found(tool, format!("trailer {}", line_text(key, value)));
+                }
+            }
+            // A co-author or sign-off whose name names a tool or model is AI
+            // whatever the email (Assisted-by values are read above).
+            if names_someone && self.names && !key.eq_ignore_ascii_case(b"assisted-by") {
+                let value_text = String::from_utf8_lossy(value);
+                if let Some(n) = assisted::names_ai_person(&value_text) {
+                    return found(
+                        n.tool,
+                        format!(
+                            "trailer {}, whose name names \"{}\"",
+                            line_text(key, value),
+                            n.name
+                        ),
+                    );
                 }
             }
         }

@@ -24,8 +24,9 @@ use crate::policy::Policy;
 use crate::walk::Visited;
 
 /// A reviewed merge: its id and the reviews that may count for what it merges
-/// (well-formed, human, not AI, not a bot, on the allow-list if there is one;
-/// who wrote each covered commit is judged per covered commit).
+/// (well-formed, human, not AI, not a bot). Whether each counts for a covered
+/// commit (not its author or committer, on the requirement's list) is decided
+/// per commit, by [`super::review::decide`].
 #[derive(Debug, Clone)]
 pub struct MergeReview {
     /// The merge commit.
@@ -213,17 +214,17 @@ impl Coverage {
 }
 
 /// The reviews on a merge that may count for what it merges: well-formed,
-/// human, not AI, not a bot, allowed (who wrote each covered commit is judged
-/// per covered commit).
+/// human, not AI, not a bot (the list and who wrote each covered commit are
+/// judged per covered commit).
 fn merge_reviewers(policy: &Policy, facts: &CommitFacts<'_>) -> Vec<Person> {
     let mut out: Vec<Person> = Vec::new();
     for t in crate::trailers::parse(&facts.message) {
         if !policy.review.is_review_key(&t.key) {
             continue;
         }
-        // Judged as if no one wrote the merge: who wrote each covered commit
-        // is judged per covered commit.
-        let (status, _) = super::review::reviewer_status(policy, &t.value, "", "");
+        // Judged as if no one wrote the merge and anyone may review: who
+        // wrote each covered commit, and the list, are judged per decision.
+        let (status, _) = super::review::reviewer_status(policy, &[], &t.value, "", "");
         if let (ReviewerStatus::Valid, Ok(p)) = (status, Person::parse(&t.value)) {
             if !out.iter().any(|o| o.email == p.email) {
                 out.push(p);

@@ -295,7 +295,8 @@ fn coverage_note(
     cov: &coverage::Coverage,
     applies: bool,
     covering: &[&coverage::MergeReview],
-    counted: &[(&coverage::MergeReview, &crate::ident::Person)],
+    commit: &review::Reviewed,
+    req: &review::Requirement<'_>,
     id: Oid,
 ) -> Option<String> {
     let short = |m: &coverage::MergeReview| short_id(&m.id.to_string()).to_string();
@@ -306,12 +307,21 @@ fn coverage_note(
                 short(m)
             ));
         }
-        if counted.is_empty() {
-            let who: Vec<&str> = m.reviewers.iter().map(|p| p.email.as_str()).collect();
+        let who: Vec<&str> = m.reviewers.iter().map(|p| p.email.as_str()).collect();
+        let wrote = |e: &str| e == commit.author || e == commit.committer;
+        if who.iter().all(|e| wrote(e)) {
             return Some(format!(
                 "merge {} covers it, but its reviewer(s) ({}) wrote this commit",
                 short(m),
                 who.join(", ")
+            ));
+        }
+        if who.iter().all(|e| wrote(e) || !req.allows(e)) {
+            return Some(format!(
+                "merge {} covers it, but its reviewer(s) ({}) are not in {}",
+                short(m),
+                who.join(", "),
+                req.list
             ));
         }
         return None;
@@ -392,22 +402,21 @@ impl RefFindings {
         pusher: Option<&Pusher>,
         tip: Oid,
     ) {
+        let req = review::Requirement::review(judge.policy);
         let mut inserted = 0;
         for p in std::mem::take(&mut self.pending) {
             let covering = cov.covering(p.id);
-            let merges = if applies {
-                review::merge_reviewers(&p.need, &covering)
-            } else {
-                Vec::new()
-            };
-            let note = coverage_note(cov, applies, &covering, &merges, p.id);
-            match review::decide(judge, &p.need, &merges, pusher, note) {
-                (Some(f), _) => {
+            let merges: &[&coverage::MergeReview] = if applies { &covering } else { &[] };
+            let decided = review::decide(judge.policy, &req, &p.need.commit, merges, pusher);
+            match decided {
+                Err(short) => {
+                    let note = coverage_note(cov, applies, &covering, &p.need.commit, &req, p.id);
+                    let f = review::finding(judge, &p.need, &short, note);
                     let from = (p.seq, p.rebase_from);
                     self.push_commit(p.at + inserted, f, p.cref, p.id == tip, from);
                     inserted += 1;
                 }
-                (None, through) => {
+                Ok(through) => {
                     if let Some(m) = through {
                         self.covered.push((p.cref.id, m.id.to_string()));
                     }
@@ -527,6 +536,8 @@ struct WalkOutcome {
 #[derive(Default)]
 struct PolicyChanges {
     changing: usize,
+    /// The changing commits, until merge coverage is known.
+    pending: Vec<(Oid, CommitRef, review::Reviewed)>,
     unreviewed: Vec<(Finding, CommitRef)>,
 }
 
@@ -619,7 +630,7 @@ fn walk_commits(
             Err(f) => found.commit(f, c, new),
             Ok(None) => {}
             Ok(Some(need)) => {
-                if let (Some(f), _) = review::decide(judge, &need, &[], ctx.pusher, None) {
+                if let Err(f) = review::decide_need(judge, &need, &[], ctx.pusher, None) {
                     if coverage.is_some() {
                         // A merge may still cover it: decided after the walk.
                         found.defer(need, c);
@@ -631,26 +642,49 @@ fn walk_commits(
         }
         Ok(true)
     })?;
-    if let Some(cov) = coverage {
-        let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
-        found.resolve(judge, &cov, applies, ctx.pusher, new);
+    let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
+    if let Some(cov) = &coverage {
+        found.resolve(judge, cov, applies, ctx.pusher, new);
     }
+    let covering = coverage.as_ref().filter(|_| applies);
+    outcome.policy_changes.resolve(judge, covering, ctx.pusher);
     Ok(outcome)
 }
 
 impl PolicyChanges {
-    /// A commit that changes the policy file: unreviewed by an owner, it is a finding.
+    /// A commit that changes the policy file: decided after the walk, when
+    /// the merges that may cover it are known.
     fn record(&mut self, judge: &Judge<'_>, facts: &review::CommitFacts<'_>, c: &CommitView<'_>) {
         self.changing += 1;
-        if !policy_change::owner_reviewed(judge, facts)
-            && self.unreviewed.len() < MAX_KEPT_VIOLATIONS
-        {
-            let cref = CommitRef {
+        let policy = judge.policy;
+        let req = review::Requirement::policy_change(policy);
+        self.pending.push((
+            c.id(),
+            CommitRef {
                 id: c.id().to_string(),
                 subject: c.subject(),
-            };
-            self.unreviewed
-                .push((policy_change::unreviewed(judge), cref));
+            },
+            review::Reviewed::of(policy, &req, facts),
+        ));
+    }
+
+    /// Decide the changing commits (with the merges covering them, where
+    /// merge reviews count): each without an owner's review is a finding.
+    fn resolve(
+        &mut self,
+        judge: &Judge<'_>,
+        coverage: Option<&coverage::Coverage>,
+        pusher: Option<&Pusher>,
+    ) {
+        let req = review::Requirement::policy_change(judge.policy);
+        for (id, cref, commit) in std::mem::take(&mut self.pending) {
+            let covering = coverage.map(|c| c.covering(id)).unwrap_or_default();
+            if let Err(short) = review::decide(judge.policy, &req, &commit, &covering, pusher) {
+                if self.unreviewed.len() < MAX_KEPT_VIOLATIONS {
+                    self.unreviewed
+                        .push((policy_change::unreviewed(judge, &short), cref));
+                }
+            }
         }
     }
 }
@@ -763,7 +797,10 @@ fn finish_gate(
     let tip_obj = odb.read(new)?;
     let tip = CommitView::parse(new, tip_obj.data());
     let tip_facts = review::CommitFacts::from(tip.shown());
-    if !policy_change::owner_reviewed(judge, &tip_facts) {
+    let policy = judge.policy;
+    let req = review::Requirement::policy_change(policy);
+    let tip_review = review::Reviewed::of(policy, &req, &tip_facts);
+    if let Err(short) = review::decide(policy, &req, &tip_review, &[], ctx.pusher) {
         if changes.changing == 0 {
             let cref = CommitRef {
                 id: new.to_string(),
@@ -771,7 +808,7 @@ fn finish_gate(
             };
             found
                 .gate
-                .push((policy_change::unreviewed(judge), Some(cref)));
+                .push((policy_change::unreviewed(judge, &short), Some(cref)));
         }
         found
             .gate
@@ -1434,9 +1471,12 @@ mod tests {
                 .expect("needs review");
             let m = merge(&reviewers);
             let covering = [&m];
-            let counted = review::merge_reviewers(&need, &covering);
             let who = who.map(pusher);
-            let (f, through) = review::decide(&judge, &need, &counted, who.as_ref(), None);
+            let (f, through) =
+                match review::decide_need(&judge, &need, &covering, who.as_ref(), None) {
+                    Ok(through) => (None, through),
+                    Err(f) => (Some(f), None),
+                };
             assert_eq!(f.map(|f| f.rule), want, "{name}");
             assert_eq!(through.is_some(), covered, "{name}");
         }
@@ -1651,13 +1691,13 @@ mod tests {
             ),
         ];
         for (p, msg, want) in cases {
-            assert_eq!(
-                policy_change::owner_reviewed(&judge(p), &facts(dev, msg)),
-                want,
-                "{msg}"
-            );
+            let req = review::Requirement::policy_change(p);
+            let commit = review::Reviewed::of(p, &req, &facts(dev, msg));
+            let got = review::decide(p, &req, &commit, &[], None);
+            assert_eq!(got.is_ok(), want, "{msg}");
         }
-        let f = policy_change::unreviewed(&judge(&owned));
+        let none = review::Shortfall::TooFew { valid: 0 };
+        let f = policy_change::unreviewed(&judge(&owned), &none);
         assert_eq!(
             (f.rule, f.severity),
             (Rule::PolicyChangeUnreviewed, Severity::Error)
@@ -1672,7 +1712,10 @@ mod tests {
             mode: Mode::Warn,
             bypass: false,
         };
-        assert_eq!(policy_change::unreviewed(&warn).severity, Severity::Warning);
+        assert_eq!(
+            policy_change::unreviewed(&warn, &none).severity,
+            Severity::Warning
+        );
     }
 
     #[test]

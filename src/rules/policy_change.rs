@@ -1,45 +1,65 @@
 //! Policy-change rules (pure): a change to `.reviewgate.toml` on a protected
-//! branch needs a valid review by a policy owner, and a new file that parses.
+//! branch needs a review by a policy owner that meets every review setting
+//! (decided by [`review::decide`] with [`Requirement::policy_change`]), and
+//! a new file that parses.
 
-use super::review::CommitFacts;
+use super::review::{self, Requirement, Shortfall};
 use super::{Finding, Fix, Judge};
-use crate::policy::{EmailPattern, PolicyError, POLICY_FILE};
+use crate::policy::{PolicyError, POLICY_FILE};
 use crate::rule::Rule;
 
-/// Whether the commit carries a valid review by a policy owner (with no
-/// owners listed, by any valid human reviewer).
-pub fn owner_reviewed(judge: &Judge<'_>, facts: &CommitFacts<'_>) -> bool {
-    let owners = &judge.policy.owners;
-    facts
-        .reviews(judge.policy)
-        .valid_emails
-        .iter()
-        .any(|e| owners.is_empty() || owners.iter().any(|m| m.matches(e)))
-}
-
-/// A commit changing the policy file without an owner's review.
-pub fn unreviewed(judge: &Judge<'_>) -> Finding {
+/// Who reviews policy changes, as messages name them.
+fn reviewers(judge: &Judge<'_>) -> String {
     let policy = judge.policy;
-    let (who, ask) = if policy.owners.is_empty() {
-        (
-            "a human reviewer (the policy lists no owners)".to_string(),
-            "ask another person to review it".to_string(),
+    if !policy.owners.is_empty() {
+        format!("a policy owner ({})", review::list_text(&policy.owners))
+    } else if !policy.review.reviewers.is_empty() {
+        format!(
+            "a listed reviewer ({}; the policy lists no owners)",
+            review::list_text(&policy.review.reviewers)
         )
     } else {
-        let owners: Vec<&str> = policy.owners.iter().map(EmailPattern::as_str).collect();
-        (
-            format!("a policy owner ({})", owners.join(", ")),
-            "ask a policy owner to review it".to_string(),
-        )
+        "a human reviewer (the policy lists no owners)".to_string()
+    }
+}
+
+/// A commit changing the policy file whose reviews fall short of
+/// [`Requirement::policy_change`].
+pub fn unreviewed(judge: &Judge<'_>, short: &Shortfall) -> Finding {
+    let policy = judge.policy;
+    let req = Requirement::policy_change(policy);
+    let who = reviewers(judge);
+    let message = match short {
+        Shortfall::TooFew { valid: 0 } => {
+            format!("this commit changes {POLICY_FILE} and has no valid review by {who}")
+        }
+        Shortfall::TooFew { valid } => format!(
+            "this commit changes {POLICY_FILE} and has {valid} distinct valid review(s) by {who}; the policy requires {}",
+            req.min
+        ),
+        Shortfall::Unauthenticated => format!(
+            "this commit changes {POLICY_FILE}: the policy requires that a reviewer, {who}, pushes it, and the server gave no authenticated identity (looked for {})",
+            crate::push::IDENTITY_VARIABLES
+        ),
+        Shortfall::NotThePusher { .. } => format!(
+            "this commit changes {POLICY_FILE}: the policy requires that a reviewer, {who}, pushes it; {}",
+            review::pusher_text(short)
+        ),
     };
-    judge.finding(
-        Rule::PolicyChangeUnreviewed,
-        format!("this commit changes {POLICY_FILE} and has no valid review by {who}"),
-        Fix::Advice(format!(
+    let ask = if policy.owners.is_empty() {
+        "ask another person to review it"
+    } else {
+        "ask a policy owner to review it"
+    };
+    let fix = if matches!(short, Shortfall::TooFew { .. }) {
+        format!(
             "{ask}; then the author adds their trailer (a reviewer who amends becomes the committer and no longer counts):\n  {}",
             super::hints::amend_command(policy.review.trailer())
-        )),
-    )
+        )
+    } else {
+        "the owner named in the trailer pushes the change (the policy binds review to the authenticated pusher)".to_string()
+    };
+    judge.finding(Rule::PolicyChangeUnreviewed, message, Fix::Advice(fix))
 }
 
 /// The new policy file does not parse.

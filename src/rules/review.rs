@@ -1,5 +1,8 @@
-//! Review rules (pure): which commits need a human review, which review
-//! trailers count, and the finding when a commit lacks enough of them.
+//! Review rules (pure): which commits need a human review, which reviews
+//! count, and the one function that decides whether a commit's reviews meet
+//! a requirement ([`decide`]): the branch's review, the policy-change gate
+//! and merge coverage all go through it, with every review setting applied
+//! (who may review, how many distinct people, whether one is the pusher).
 
 use std::borrow::Cow;
 
@@ -8,7 +11,7 @@ use super::{pusher, Ask, Finding, Fix, Judge};
 use crate::commit::ShownIdent;
 use crate::detect::{AiEvidence, CommitText};
 use crate::ident::{Person, PersonError};
-use crate::policy::{Policy, ReviewScope};
+use crate::policy::{EmailPattern, Policy, ReviewScope};
 use crate::push::{Pusher, IDENTITY_VARIABLES};
 use crate::rule::Rule;
 use crate::trailers;
@@ -49,14 +52,61 @@ impl CommitFacts<'_> {
         })
     }
 
-    /// Its review trailers, judged.
-    pub fn reviews(&self, policy: &Policy) -> ReviewAssessment {
+    /// Its review trailers, judged against `req`'s list.
+    pub fn reviews(&self, policy: &Policy, req: &Requirement<'_>) -> ReviewAssessment {
         assess_reviews(
             policy,
+            req.allowed,
             &self.message,
             &self.author.email_lower(),
             &self.committer.email_lower(),
         )
+    }
+}
+
+/// What one review decision requires. Every review setting of the policy is
+/// in it, so no caller can forget one.
+#[derive(Debug, Clone, Copy)]
+pub struct Requirement<'p> {
+    /// Who may review (email globs); empty: any valid human.
+    pub allowed: &'p [EmailPattern],
+    /// Where that list is written, for messages (`[review] reviewers`).
+    pub list: &'static str,
+    /// How many distinct valid reviewers.
+    pub min: usize,
+    /// Whether one of them must be the authenticated pusher.
+    pub require_pusher: bool,
+}
+
+impl<'p> Requirement<'p> {
+    /// A protected branch's review (`[review]`).
+    pub fn review(policy: &'p Policy) -> Self {
+        Self {
+            allowed: &policy.review.reviewers,
+            list: "[review] reviewers",
+            min: policy.review.min_reviewers as usize,
+            require_pusher: policy.review.require_pusher,
+        }
+    }
+
+    /// A change to the policy file: the policy owners (or, with none
+    /// listed, whoever may review), with the same minimum and the same
+    /// pusher binding as any review.
+    pub fn policy_change(policy: &'p Policy) -> Self {
+        if policy.owners.is_empty() {
+            Self::review(policy)
+        } else {
+            Self {
+                allowed: &policy.owners,
+                list: "[policy] owners",
+                ..Self::review(policy)
+            }
+        }
+    }
+
+    /// Whether `email` is on the list (an empty list allows anyone).
+    pub fn allows(&self, email: &str) -> bool {
+        self.allowed.is_empty() || self.allowed.iter().any(|m| m.matches(email))
     }
 }
 
@@ -73,12 +123,12 @@ pub enum ReviewerStatus {
     Ai(String),
     /// A bot account.
     Bot,
-    /// Not in the policy's reviewer list.
+    /// Not on the requirement's list.
     NotAllowed,
 }
 
 /// The review trailers of a commit, judged.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ReviewAssessment {
     /// Each review trailer's value and status.
     pub reviews: Vec<(String, ReviewerStatus)>,
@@ -94,9 +144,11 @@ impl ReviewAssessment {
 }
 
 /// The status of one reviewer trailer value on a commit by `author_email` /
-/// `committer_email` (lowercase).
+/// `committer_email` (lowercase), for a requirement whose list is `allowed`
+/// (empty: anyone).
 pub fn reviewer_status(
     policy: &Policy,
+    allowed: &[EmailPattern],
     value: &str,
     author_email: &str,
     committer_email: &str,
@@ -105,20 +157,17 @@ pub fn reviewer_status(
         Ok(p) => p,
         Err(e) => return (ReviewerStatus::Invalid(e), None),
     };
-    let readings = person.readings();
-    let status = if let Some(tool) = readings.iter().find_map(|r| policy.detector.ai_identity(r)) {
-        ReviewerStatus::Ai(tool.to_string())
-    } else if readings.iter().any(|r| crate::detect::is_bot_identity(r)) {
+    let status = if let Some(tool) = policy.detector.person_is_ai(value) {
+        ReviewerStatus::Ai(tool)
+    } else if person
+        .readings()
+        .iter()
+        .any(|r| crate::detect::is_bot_identity(r))
+    {
         ReviewerStatus::Bot
     } else if person.email == author_email || person.email == committer_email {
         ReviewerStatus::SelfReview
-    } else if !policy.review.reviewers.is_empty()
-        && !policy
-            .review
-            .reviewers
-            .iter()
-            .any(|m| m.matches(&person.email))
-    {
+    } else if !allowed.is_empty() && !allowed.iter().any(|m| m.matches(&person.email)) {
         ReviewerStatus::NotAllowed
     } else {
         ReviewerStatus::Valid
@@ -127,9 +176,11 @@ pub fn reviewer_status(
 }
 
 /// Judge the review trailers in `message` for a commit by `author_email` /
-/// `committer_email` (lowercase). Linear in the number of trailers.
+/// `committer_email` (lowercase), against the list `allowed`. Linear in the
+/// number of trailers.
 pub fn assess_reviews(
     policy: &Policy,
+    allowed: &[EmailPattern],
     message: &[u8],
     author_email: &str,
     committer_email: &str,
@@ -141,7 +192,8 @@ pub fn assess_reviews(
         if !policy.review.is_review_key(&t.key) {
             continue;
         }
-        let (status, email) = reviewer_status(policy, &t.value, author_email, committer_email);
+        let (status, email) =
+            reviewer_status(policy, allowed, &t.value, author_email, committer_email);
         if let (ReviewerStatus::Valid, Some(email)) = (&status, email) {
             if seen.insert(email.clone()) {
                 valid_emails.push(email);
@@ -158,6 +210,95 @@ pub fn assess_reviews(
 /// How many reviewer problems a message lists before it counts the rest.
 pub const MAX_LISTED_REVIEWS: usize = 5;
 
+/// The commit a review decision is about: who wrote it (never its reviewer)
+/// and the reviews it carries itself, judged against the requirement.
+#[derive(Debug, Clone)]
+pub struct Reviewed {
+    /// Its own review trailers, judged.
+    pub own: ReviewAssessment,
+    /// Its author's email (lowercase).
+    pub author: String,
+    /// Its committer's email (lowercase).
+    pub committer: String,
+}
+
+impl Reviewed {
+    /// `facts`' reviews, judged against `req`.
+    pub fn of(policy: &Policy, req: &Requirement<'_>, facts: &CommitFacts<'_>) -> Self {
+        Self {
+            own: facts.reviews(policy, req),
+            author: facts.author.email_lower(),
+            committer: facts.committer.email_lower(),
+        }
+    }
+}
+
+/// Why a commit's reviews fall short of a requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shortfall {
+    /// Fewer distinct valid reviewers than required (`valid` of them).
+    TooFew {
+        /// How many there are.
+        valid: usize,
+    },
+    /// One must be the pusher, and the server named no pusher.
+    Unauthenticated,
+    /// One must be the pusher, and none is.
+    NotThePusher {
+        /// The pusher, as messages name them, and how the server said so.
+        pusher: String,
+        /// The reviewer emails the pusher stands for.
+        stands_for: Vec<String>,
+        /// The valid reviewers.
+        valid: Vec<String>,
+    },
+}
+
+/// Decide whether `commit` meets `req`, counting its own valid reviews and
+/// those of the reviewed merges `covering` it (a merge's reviewer counts
+/// when on the list and not the commit's author or committer), distinct
+/// people once. The one place a review is decided. `Ok` carries the merge
+/// whose review made it pass, if one was needed.
+pub fn decide<'m>(
+    policy: &Policy,
+    req: &Requirement<'_>,
+    commit: &Reviewed,
+    covering: &[&'m MergeReview],
+    pusher: Option<&Pusher>,
+) -> Result<Option<&'m MergeReview>, Shortfall> {
+    let mut valid = commit.own.valid_emails.clone();
+    let mut through = None;
+    for m in covering {
+        for p in &m.reviewers {
+            let counts = p.email != commit.author
+                && p.email != commit.committer
+                && req.allows(&p.email)
+                && !valid.contains(&p.email);
+            if counts {
+                valid.push(p.email.clone());
+                through.get_or_insert(*m);
+            }
+        }
+    }
+    if valid.len() < req.min {
+        return Err(Shortfall::TooFew { valid: valid.len() });
+    }
+    if req.require_pusher {
+        let Some(p) = pusher else {
+            return Err(Shortfall::Unauthenticated);
+        };
+        let stands_for = pusher::emails(policy, p);
+        if !valid.iter().any(|e| stands_for.contains(e)) {
+            return Err(Shortfall::NotThePusher {
+                pusher: format!("`{}` ({})", p.name(), p.source),
+                stands_for,
+                valid,
+            });
+        }
+    }
+    Ok(through)
+}
+
 /// A commit that needs a review: why, and the reviews it carries itself.
 #[derive(Debug, Clone)]
 pub struct Need {
@@ -166,12 +307,8 @@ pub struct Need {
     /// Whether it is AI-assisted (`ai-unreviewed`) or all commits need review
     /// (`unreviewed`).
     pub ai: bool,
-    /// Its own review trailers, judged.
-    pub own: ReviewAssessment,
-    /// Its author's and committer's emails (lowercase): they never review it.
-    pub author: String,
-    /// See `author`.
-    pub committer: String,
+    /// Who wrote it and its own reviews, judged against the branch's review.
+    pub commit: Reviewed,
 }
 
 /// Whether the commit needs a review on a ref with `scope`: `Ok(None)` when
@@ -204,9 +341,7 @@ pub fn need(
             None => "commit".to_string(),
         },
         ai: evidence.is_some(),
-        own: facts.reviews(policy),
-        author: facts.author.email_lower(),
-        committer: facts.committer.email_lower(),
+        commit: Reviewed::of(policy, &Requirement::review(policy), facts),
     }))
 }
 
@@ -221,60 +356,79 @@ pub fn check(
     match need(judge, scope, facts, None) {
         Err(f) => Some(f),
         Ok(None) => None,
-        Ok(Some(n)) => decide(judge, &n, &[], pusher, None).0,
+        Ok(Some(n)) => decide_need(judge, &n, &[], pusher, None).err(),
     }
 }
 
-/// The reviewers of merges covering a commit that count for it: not its
-/// author or committer (the allow-list was applied to the merge's reviews).
-pub fn merge_reviewers<'m>(
-    need: &Need,
-    merges: &[&'m MergeReview],
-) -> Vec<(&'m MergeReview, &'m Person)> {
-    merges
-        .iter()
-        .flat_map(|m| m.reviewers.iter().map(move |p| (*m, p)))
-        .filter(|(_, p)| p.email != need.author && p.email != need.committer)
-        .collect()
-}
-
-/// Decide a commit that needs review: its own valid reviews plus those of
-/// the merges covering it (`covering`), distinct people counted once.
-/// Returns the finding, if any, and the merge whose review made it pass.
-/// `note` explains, in a rejection, why no merge covered it.
-pub fn decide<'m>(
+/// Decide a commit that needs review ([`decide`] with the branch's
+/// requirement) and word a shortfall; `note` explains, in a rejection, why
+/// no merge covered it.
+pub fn decide_need<'m>(
     judge: &Judge<'_>,
     need: &Need,
-    covering: &[(&'m MergeReview, &'m Person)],
+    covering: &[&'m MergeReview],
     pusher: Option<&Pusher>,
     note: Option<String>,
-) -> (Option<Finding>, Option<&'m MergeReview>) {
+) -> Result<Option<&'m MergeReview>, Finding> {
     let policy = judge.policy;
-    let mut valid = need.own.valid_emails.clone();
-    let mut through = None;
-    for (m, p) in covering {
-        if !valid.contains(&p.email) {
-            valid.push(p.email.clone());
-            through.get_or_insert(*m);
+    decide(
+        policy,
+        &Requirement::review(policy),
+        &need.commit,
+        covering,
+        pusher,
+    )
+    .map_err(|short| finding(judge, need, &short, note))
+}
+
+/// The finding for a commit whose reviews fall short.
+pub fn finding(judge: &Judge<'_>, need: &Need, short: &Shortfall, note: Option<String>) -> Finding {
+    let what = &need.what;
+    match short {
+        Shortfall::TooFew { valid } => {
+            let mut f = missing_review(judge, &need.commit.own, what, need.ai, *valid);
+            if let Some(note) = note {
+                f.message.push_str(&format!("; {note}"));
+            }
+            f
         }
+        Shortfall::Unauthenticated => judge.finding(
+            Rule::PusherUnauthenticated,
+            format!("{what}: the policy requires that a reviewer pushes it, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
+            Fix::Advice("push over the server's authenticated transport (the reviewer named in the trailer pushes), or ask the administrator to pass an identity".into()),
+        ),
+        Shortfall::NotThePusher { .. } => judge.finding(
+            Rule::PusherNotReviewer,
+            format!("{what}: {}", pusher_text(short)),
+            Fix::Advice("the reviewer named in the trailer pushes the commit (the policy binds review to the authenticated pusher)".into()),
+        ),
     }
-    if valid.len() < policy.review.min_reviewers as usize {
-        let mut f = missing_review(judge, &need.own, &need.what, need.ai, valid.len());
-        if let Some(note) = note {
-            f.message.push_str(&format!("; {note}"));
-        }
-        return (Some(f), None);
-    }
-    let all = ReviewAssessment {
-        reviews: Vec::new(),
-        valid_emails: valid,
+}
+
+/// Why the pusher does not count, in words (for [`Shortfall::NotThePusher`]).
+pub fn pusher_text(short: &Shortfall) -> String {
+    let Shortfall::NotThePusher {
+        pusher,
+        stands_for,
+        valid,
+    } = short
+    else {
+        return String::new();
     };
-    if policy.review.require_pusher {
-        if let Some(f) = pusher_binding(judge, pusher, &all, &need.what) {
-            return (Some(f), None);
-        }
-    }
-    (None, through)
+    let known = if stands_for.is_empty() {
+        "no reviewer emails are mapped to this login in [identities]".to_string()
+    } else {
+        format!("they stand for {}", stands_for.join(", "))
+    };
+    let listed: Vec<&str> = valid
+        .iter()
+        .take(MAX_LISTED_REVIEWS)
+        .map(String::as_str)
+        .collect();
+    format!(
+        "the pusher {pusher} is not one of its valid reviewers ({}); {known}",
+        listed.join(", ")
+    )
 }
 
 /// The finding for a commit without enough valid reviews.
@@ -331,11 +485,18 @@ fn missing_review(
 
 /// The policy's reviewer list, as a message names it (the first few patterns).
 fn allowed_reviewers(policy: &Policy) -> String {
-    let all = &policy.review.reviewers;
+    format!(
+        "{} ([review] reviewers)",
+        list_text(&policy.review.reviewers)
+    )
+}
+
+/// The first few patterns of a list, then a count.
+pub fn list_text(all: &[EmailPattern]) -> String {
     let mut shown: Vec<&str> = all
         .iter()
         .take(MAX_LISTED_REVIEWS)
-        .map(crate::policy::EmailPattern::as_str)
+        .map(EmailPattern::as_str)
         .collect();
     let more = all.len().saturating_sub(MAX_LISTED_REVIEWS);
     let more = if more > 0 {
@@ -344,11 +505,11 @@ fn allowed_reviewers(policy: &Policy) -> String {
         String::new()
     };
     shown.dedup();
-    format!("{}{more} ([review] reviewers)", shown.join(", "))
+    format!("{}{more}", shown.join(", "))
 }
 
 /// Why each review trailer does not count (the first few, then a count).
-fn reasons(a: &ReviewAssessment) -> String {
+pub fn reasons(a: &ReviewAssessment) -> String {
     let mut reasons: Vec<String> = a
         .reviews
         .iter()
@@ -368,46 +529,4 @@ fn reasons(a: &ReviewAssessment) -> String {
         reasons.push(format!("and {} more", a.reviews.len() - MAX_LISTED_REVIEWS));
     }
     reasons.join("; ")
-}
-
-/// With `require-pusher`: the finding when no valid reviewer is the
-/// authenticated pusher, or `None` when one is.
-fn pusher_binding(
-    judge: &Judge<'_>,
-    pusher: Option<&Pusher>,
-    a: &ReviewAssessment,
-    what: &str,
-) -> Option<Finding> {
-    let Some(p) = pusher else {
-        return Some(judge.finding(
-            Rule::PusherUnauthenticated,
-            format!("{what}: the policy requires that a reviewer pushes it, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
-            Fix::Advice("push over the server's authenticated transport (the reviewer named in the trailer pushes), or ask the administrator to pass an identity".into()),
-        ));
-    };
-    let emails = pusher::emails(judge.policy, p);
-    if a.valid_emails.iter().any(|e| emails.contains(e)) {
-        return None;
-    }
-    let known = if emails.is_empty() {
-        "no reviewer emails are mapped to this login in [identities]".to_string()
-    } else {
-        format!("they stand for {}", emails.join(", "))
-    };
-    let listed: Vec<&str> = a
-        .valid_emails
-        .iter()
-        .take(MAX_LISTED_REVIEWS)
-        .map(String::as_str)
-        .collect();
-    Some(judge.finding(
-        Rule::PusherNotReviewer,
-        format!(
-            "{what}: the pusher `{}` ({}) is not one of its valid reviewers ({}); {known}",
-            p.name(),
-            p.source,
-            listed.join(", ")
-        ),
-        Fix::Advice("the reviewer named in the trailer pushes the commit (the policy binds review to the authenticated pusher)".into()),
-    ))
 }

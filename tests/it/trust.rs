@@ -463,3 +463,140 @@ fn break_glass_never_deletes_or_moves_a_release_tag() {
         "accepted-by-bypass"
     );
 }
+
+/// Issue 18 (1): the policy gate decides with the same function as every
+/// other review, so each review setting applies to a change of the policy:
+/// the pusher binding, the minimum, the reviewer list, the trailer keys and
+/// merge coverage. Each case pushes a change to `.reviewgate.toml`.
+#[test]
+fn the_policy_gate_applies_every_review_setting() {
+    let change = |s: &Setup, trailers: &str| {
+        s.client.write_file(
+            ".reviewgate.toml",
+            &format!(
+                "{}\n# edited\n",
+                std::fs::read_to_string(s.client.dir.join(".reviewgate.toml")).expect("policy")
+            ),
+        );
+        s.client.commit(&format!("Tune the policy\n\n{trailers}\n"))
+    };
+    let olga = "Reviewed-by: Olga Owner <owner@example.com>";
+
+    // require-pusher: a typed owner review counts only when the owner pushes.
+    let bound = "[review]\nrequire-pusher = true\n[identities]\nolga = [\"owner@example.com\"]\n[policy]\nowners = [\"owner@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
+    let s = with_policy(bound);
+    let c = change(&s, olga);
+    let dev = client_as(&s, &[("GL_USERNAME", "dev")]);
+    let p = refused_by(&s, &dev, &["main"], "policy-change-unreviewed");
+    assert!(
+        p.stderr.contains("requires that a reviewer, a policy owner (owner@example.com), pushes it; the pusher `dev` (GL_USERNAME) is not one of its valid reviewers (owner@example.com)"),
+        "{}",
+        p.stderr
+    );
+    let p = refused(&s, &["main"], "policy-change-unreviewed");
+    assert!(
+        p.stderr
+            .contains("the server gave no authenticated identity"),
+        "{}",
+        p.stderr
+    );
+    accepted(&client_as(&s, &[("GL_USERNAME", "olga")]).push(&["main"]));
+    assert_eq!(s.server.rev("refs/heads/main"), Some(c));
+
+    // min-reviewers: two distinct owners.
+    let two = "[review]\nmin-reviewers = 2\n[policy]\nowners = [\"*@owners.example.com\"]\n[[protect]]\nrefs = [\"@default\"]\nreview = \"ai\"\n";
+    let s = with_policy(two);
+    change(
+        &s,
+        "Reviewed-by: Olga <olga@owners.example.com>\nReviewed-by: Ann Lee <ann@example.com>",
+    );
+    let p = refused(&s, &["main"], "policy-change-unreviewed");
+    assert!(
+        p.stderr.contains("has 1 distinct valid review(s) by a policy owner (*@owners.example.com); the policy requires 2"),
+        "{}",
+        p.stderr
+    );
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    change(
+        &s,
+        "Reviewed-by: Olga <olga@owners.example.com>\nReviewed-by: Pat <pat@owners.example.com>",
+    );
+    accepted(&s.client.push(&["main"]));
+
+    // No owners: the reviewer list decides, not "any human".
+    let listed =
+        "[review]\nreviewers = [\"lead@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
+    let s = with_policy(listed);
+    change(&s, REVIEW_ANN);
+    let p = refused(&s, &["main"], "policy-change-unreviewed");
+    assert!(
+        p.stderr.contains(
+            "no valid review by a listed reviewer (lead@example.com; the policy lists no owners)"
+        ),
+        "{}",
+        p.stderr
+    );
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    change(&s, "Reviewed-by: Lee Lead <lead@example.com>");
+    accepted(&s.client.push(&["main"]));
+
+    // The trailer keys: Approved-by only.
+    let keys = "[review]\ntrailer = \"Approved-by\"\n[policy]\nowners = [\"owner@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
+    let s = with_policy(keys);
+    change(&s, olga);
+    refused(&s, &["main"], "policy-change-unreviewed");
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    change(&s, "Approved-by: Olga Owner <owner@example.com>");
+    accepted(&s.client.push(&["main"]));
+
+    // The owner's own change, and an AI "owner": never a review.
+    let owned = "[policy]\nowners = [\"*@example.com\", \"noreply@anthropic.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
+    let s = with_policy(owned);
+    change(
+        &s,
+        "Reviewed-by: Dev Eloper <dev@example.com>\nReviewed-by: Claude <noreply@anthropic.com>",
+    );
+    let p = refused(&s, &["main"], "policy-change-unreviewed");
+    assert!(
+        p.stderr.contains("no valid review by a policy owner"),
+        "{}",
+        p.stderr
+    );
+}
+
+/// Issue 18 (1): a reviewed merge covers a policy change it merges exactly
+/// when merges cover commits (`merges-cover`), as for any commit.
+#[test]
+fn the_policy_gate_honours_merge_coverage() {
+    for (cover, ok) in [("true", true), ("false", false), ("\"forge\"", false)] {
+        let policy = format!("[review]\nmerges-cover = {cover}\n[policy]\nowners = [\"owner@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n");
+        let s = with_policy(&policy);
+        s.client.git_ok(&["checkout", "-q", "-b", "tune"]);
+        s.client
+            .write_file(".reviewgate.toml", &format!("{policy}# tuned\n"));
+        s.client.commit("Tune the policy\n");
+        s.client.git_ok(&["checkout", "-q", "main"]);
+        s.client.git_ok(&[
+            "merge",
+            "-q",
+            "--no-ff",
+            "tune",
+            "-m",
+            "Merge tune\n\nReviewed-by: Olga Owner <owner@example.com>",
+        ]);
+        // The tip is not the reviewed merge: coverage decides.
+        s.client.commit("Unrelated human work\n");
+        let before = s.server.rev("refs/heads/main");
+        let p = s.client.push(&["main"]);
+        if ok {
+            accepted(&p);
+        } else {
+            rejected(&p, "policy-change-unreviewed");
+            assert_eq!(
+                s.server.rev("refs/heads/main"),
+                before,
+                "merges-cover = {cover}"
+            );
+        }
+    }
+}

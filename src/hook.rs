@@ -127,11 +127,10 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
     let (mut verdict, protected, offer_bypass) =
         match load::load(&repo, audit::last_policy_source(log)) {
             Ok(policy) => {
-                let protected = updates.iter().any(|u| {
-                    policy
-                        .policy
-                        .is_protected(&u.name, repo.default_branch().as_deref())
-                });
+                let default_branch = repo.default_branch();
+                let protected = updates
+                    .iter()
+                    .any(|u| rules::guards(&repo, &policy.policy, default_branch.as_deref(), u));
                 let offer =
                     (!policy.policy.bypass_pushers.is_empty()).then_some(options.advertised);
                 let verdict = judge_with_bypass(

@@ -193,13 +193,8 @@ fn check_update(
         verdict.push(ref_violation(refname, refs::namespaced(&global)));
         return Ok(());
     }
-    // A push to a symbolic ref writes the ref it points to (a deletion
-    // removes the symbolic ref itself, as receive-pack does).
-    let target = match update.new {
-        Some(_) => ctx.repo.symref_target(refname)?,
-        None => None,
-    };
-    let written = target.as_deref().unwrap_or(refname);
+    let written = written_ref(ctx.repo, update)?;
+    let written = written.as_str();
     let names: Vec<&str> = if written == refname {
         vec![refname]
     } else {
@@ -235,6 +230,44 @@ fn check_update(
     let forge_merge = ctx.forge.filter(|f| f.merge);
     found.emit(&display, policy.review.trailer(), forge_merge, verdict);
     Ok(())
+}
+
+/// The ref an update really writes: a push to a symbolic ref writes the ref
+/// it points to (a deletion removes the symbolic ref itself, as
+/// receive-pack does). Every decision that depends on "is this protected"
+/// asks about this name ([`guards`]).
+pub fn written_ref(repo: &HookRepo, update: &RefUpdate) -> Result<String> {
+    let target = match update.new {
+        Some(_) => repo.symref_target(&update.name)?,
+        None => None,
+    };
+    Ok(target.unwrap_or_else(|| update.name.clone()))
+}
+
+/// Whether a decision on `update` guards protected state, so it must be on
+/// the record (the audit log's fail-closed rule): the ref it names or the
+/// ref it really writes is protected; it writes `refs/replace/*` (which
+/// changes what every ref shows), another namespace's refs, or the AI
+/// evidence of `refs/notes/ai`; or which ref it writes cannot be read
+/// (fail closed).
+pub fn guards(
+    repo: &HookRepo,
+    policy: &Policy,
+    default_branch: Option<&str>,
+    update: &RefUpdate,
+) -> bool {
+    let special = |name: &str| {
+        name.starts_with("refs/replace/")
+            || name.starts_with("refs/namespaces/")
+            || name == notes::NOTES_REF
+    };
+    if special(&update.name) || policy.is_protected(&update.name, default_branch) {
+        return true;
+    }
+    match written_ref(repo, update) {
+        Ok(written) => special(&written) || policy.is_protected(&written, default_branch),
+        Err(_) => true,
+    }
 }
 
 fn ref_violation(refname: &str, f: Finding) -> Violation {

@@ -111,9 +111,12 @@ fn policy_elsewhere(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Vec<Violat
     let mut out = Vec::new();
     for u in updates {
         let Some(new) = u.new else { continue };
-        if !u.name.starts_with("refs/heads/")
-            || Some(u.name.as_str()) == read_from
-            || !policy.is_protected(&u.name, ctx.default_branch)
+        let Ok(name) = super::written_ref(ctx.repo, u) else {
+            continue;
+        };
+        if !name.starts_with("refs/heads/")
+            || Some(name.as_str()) == read_from
+            || !policy.is_protected(&name, ctx.default_branch)
         {
             continue;
         }
@@ -127,24 +130,23 @@ fn policy_elsewhere(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Vec<Violat
         if Some(blob) == in_effect {
             continue;
         }
-        let short = u.name.strip_prefix("refs/heads/").unwrap_or(&u.name);
+        let short = name.strip_prefix("refs/heads/").unwrap_or(&name);
         let hint = if matches!(ctx.policy.source, PolicySource::File(_)) {
             format!("the server pins the policy (git config {}): edit that file, or unset the pin to read the repository's", keys::POLICY)
         } else {
             format!(
                 "to read the policy from {}, on the server: git symbolic-ref HEAD {} (or git config {} {}); otherwise keep {POLICY_FILE} only where it is read",
                 short,
-                u.name,
+                name,
                 keys::POLICY_BRANCH,
-                u.name
+                name
             )
         };
         out.push(warning(
             Rule::PolicyNotRead,
             &u.name,
             format!(
-                "{} carries a {POLICY_FILE} that is not in effect: the policy is read from {origin}",
-                u.name
+                "{name} carries a {POLICY_FILE} that is not in effect: the policy is read from {origin}"
             ),
             hint,
         ));

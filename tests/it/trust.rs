@@ -600,3 +600,32 @@ fn the_policy_gate_honours_merge_coverage() {
         }
     }
 }
+
+/// Issue 18 (7): the audit log's fail-closed rule asks about the ref an
+/// update really writes: a push through a symbolic ref to main, and a
+/// change of the AI evidence in `refs/notes/ai`, are refused unrecorded
+/// just like a push to main.
+#[test]
+fn an_unrecordable_decision_on_what_a_symref_writes_is_refused() {
+    let s = with_policy("[[protect]]\nrefs = [\"@default\"]\n");
+    let mut c = s.server.git();
+    c.args(["symbolic-ref", "refs/heads/trunk", "refs/heads/main"]);
+    ok(c);
+    server_config(
+        &s,
+        "reviewgate.auditLog",
+        "/proc/reviewgate-cannot-write-here/audit.jsonl",
+    );
+    s.client.commit("Human\n");
+    let p = refused(&s, &["HEAD:refs/heads/trunk"], "audit-unavailable");
+    assert!(
+        p.stderr.contains("cannot write the audit log"),
+        "{}",
+        p.stderr
+    );
+    s.client
+        .git_ok(&["notes", "--ref=ai", "add", "-m", "note", "HEAD"]);
+    refused(&s, &["refs/notes/ai"], "audit-unavailable");
+    // An unprotected branch still goes through, as documented.
+    accepted(&s.client.push(&["HEAD:refs/heads/feature"]));
+}

@@ -386,27 +386,48 @@ impl HookRepo {
         Ok(found)
     }
 
-    /// The baseline commits (`reviewgate.baseline`), resolved: each value is
-    /// a revision git can read here and must peel to a commit.
+    /// The baseline commits (`reviewgate.baseline`). Each value must be a
+    /// full object id (40 hex digits) of a commit here, or of a tag that
+    /// points to one: never a ref name or an abbreviation, which a pusher
+    /// could create or make ambiguous, so that what is exempt is fixed when
+    /// the administrator writes it. A value that is not refuses the push,
+    /// with the full id to write when the value names one today.
     pub fn baseline_commits(&self) -> Result<Vec<Oid>> {
         self.settings
             .baseline
             .iter()
-            .map(|v| {
-                let id = self
-                    .repo
-                    .revparse_single(v)
-                    .ok()
-                    .map(|o| o.id())
-                    .and_then(|id| self.peel_to_commit(id).ok().flatten());
-                id.with_context(|| {
-                    format!(
-                        "git config {} names \"{v}\", which is not a commit in this repository",
-                        keys::BASELINE
-                    )
-                })
-            })
+            .map(|v| self.baseline_commit(v))
             .collect()
+    }
+
+    fn baseline_commit(&self, value: &str) -> Result<Oid> {
+        let key = keys::BASELINE;
+        let full = value.len() == 40 && value.bytes().all(|b| b.is_ascii_hexdigit());
+        if full {
+            let id = Oid::from_str(value)?;
+            return match self.peel_to_commit(id) {
+                Ok(Some(commit)) => Ok(commit),
+                _ => Err(anyhow::anyhow!(
+                    "git config {key} names {value}, which is not a commit in this repository"
+                )),
+            };
+        }
+        // Say what the value names today, for the administrator to pin.
+        let today = match self.repo.revparse_single(value) {
+            Ok(o) => match self.peel_to_commit(o.id()) {
+                Ok(Some(c)) => format!(
+                    "; it names commit {c} today: git config --fixed-value --replace-all {key} {c} '{value}'"
+                ),
+                _ => "; it names no commit here".to_string(),
+            },
+            Err(e) if e.code() == ErrorCode::Ambiguous => {
+                "; it is an ambiguous abbreviation here".to_string()
+            }
+            Err(_) => "; it names nothing here".to_string(),
+        };
+        anyhow::bail!(
+            "git config {key} names \"{value}\", which is not a full object id: a baseline is the 40-hex-digit id of a commit, never a ref name or an abbreviation (a pusher could create or shadow those){today}"
+        )
     }
 
     /// The notes a notes ref's commit holds: annotated object -> note blob,

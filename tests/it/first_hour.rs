@@ -465,10 +465,76 @@ fn a_baseline_that_names_no_commit_refuses_the_push() {
     let p = refused(&s, &["main"], "internal-error");
     assert!(
         p.stderr
-            .contains("git config reviewgate.baseline names \"v0.0-never-tagged\""),
+            .contains("git config reviewgate.baseline names \"v0.0-never-tagged\", which is not a full object id"),
         "{}",
         p.stderr
     );
+    assert!(p.stderr.contains("it names nothing here"), "{}", p.stderr);
+}
+
+/// Issue 18 (2): an exemption resolves to an object, never through a ref a
+/// pusher can create or move. A baseline written as a branch name would let
+/// anyone exempt their own commits by moving that branch; it is refused,
+/// with the full id to write instead. So is an abbreviation.
+#[test]
+fn a_baseline_is_a_full_id_never_a_ref_a_pusher_can_move() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    // The administrator means "what `import` holds now", and writes the name.
+    accepted(&s.client.push(&["HEAD:refs/heads/import"]));
+    let imported = s.client.head();
+    let mut c = s.server.git();
+    c.args(["config", "--add", "reviewgate.baseline", "import"]);
+    ok(c);
+    // A pusher moves the unprotected branch over an unreviewed AI commit...
+    s.client.commit(&ai_message("AI change", &[]));
+    let ai = s.client.head();
+    let p = s.client.push(&["HEAD:refs/heads/import"]);
+    // (refused too: every push fails while the baseline is unusable)
+    rejected(&p, "internal-error");
+    // ...and it never exempts anything on main.
+    let p = refused(&s, &["HEAD:refs/heads/main"], "internal-error");
+    assert!(
+        p.stderr.contains(
+            "git config reviewgate.baseline names \"import\", which is not a full object id"
+        ),
+        "{}",
+        p.stderr
+    );
+    assert!(
+        p.stderr.contains(&format!(
+            "it names commit {imported} today: git config --fixed-value --replace-all reviewgate.baseline {imported} 'import'"
+        )),
+        "{}",
+        p.stderr
+    );
+    // An abbreviation is refused the same way.
+    let mut c = s.server.git();
+    c.args([
+        "config",
+        "--replace-all",
+        "reviewgate.baseline",
+        &imported[..10],
+    ]);
+    ok(c);
+    let p = refused(&s, &["HEAD:refs/heads/main"], "internal-error");
+    assert!(p.stderr.contains("not a full object id"), "{}", p.stderr);
+    // The printed command, run as printed (with the full id), fixes it: the
+    // baseline is what `import` held then, and the AI commit is judged.
+    let mut c = s.server.git();
+    c.args(["config", "--replace-all", "reviewgate.baseline", "import"]);
+    ok(c);
+    let mut c = s.server.git();
+    c.args([
+        "config",
+        "--fixed-value",
+        "--replace-all",
+        "reviewgate.baseline",
+        &imported,
+        "import",
+    ]);
+    ok(c);
+    let p = refused(&s, &["HEAD:refs/heads/main"], "ai-unreviewed");
+    assert!(p.stderr.contains(&ai[..12]), "{}", p.stderr);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::policy::load::LastPolicy;
 use crate::policy::sha256_hex;
 use crate::push::{Pusher, RefUpdate};
 use crate::verdict::{Bypass, ExitStatus, Severity, Verdict};
@@ -150,14 +151,24 @@ fn is_record(line: &[u8]) -> bool {
 /// Where the chain continues: the SHA-256 of the last *complete* record (a
 /// newline-terminated line that is a record), and whether the file ends in a
 /// torn, unterminated line that the next record must not be glued onto.
+fn chain_tail(file: &mut File) -> Result<(String, bool)> {
+    let (last, torn_tail) = last_record(file)?;
+    let prev = last.map_or_else(|| GENESIS.to_string(), |line| sha256_hex(&line));
+    Ok((prev, torn_tail))
+}
+
+/// The last complete record of the log, whole whatever its size (read
+/// backwards in growing chunks until it starts), and whether the file ends
+/// in a torn line. A write cut just before its newline left a whole record:
+/// that is the last record.
 #[expect(
     clippy::indexing_slicing,
     reason = "offsets come from rposition on the same buffer"
 )]
-fn chain_tail(file: &mut File) -> Result<(String, bool)> {
+fn last_record(file: &mut File) -> Result<(Option<Vec<u8>>, bool)> {
     let len = file.seek(SeekFrom::End(0))?;
     if len == 0 {
-        return Ok((GENESIS.to_string(), false));
+        return Ok((None, false));
     }
     let mut chunk = 4096u64;
     loop {
@@ -167,18 +178,16 @@ fn chain_tail(file: &mut File) -> Result<(String, bool)> {
         Read::by_ref(file).take(len - start).read_to_end(&mut buf)?;
         let torn_tail = buf.last() != Some(&b'\n');
         let last_nl = buf.iter().rposition(|&c| c == b'\n');
-        // A write cut just before its newline left a whole record: it is the
-        // last record (the newline written first completes its line).
         if torn_tail && (last_nl.is_some() || start == 0) {
             let tail = &buf[last_nl.map_or(0, |p| p + 1)..];
             if is_record(tail) {
-                return Ok((sha256_hex(tail), true));
+                return Ok((Some(tail.to_vec()), true));
             }
         }
         // Complete lines only: up to the last newline.
         let Some(last_nl) = last_nl else {
             if start == 0 {
-                return Ok((GENESIS.to_string(), torn_tail));
+                return Ok((None, torn_tail));
             }
             chunk = chunk.saturating_mul(4);
             continue;
@@ -197,44 +206,145 @@ fn chain_tail(file: &mut File) -> Result<(String, bool)> {
             };
             let line = &complete[ls..end];
             if is_record(line) {
-                return Ok((sha256_hex(line), torn_tail));
+                return Ok((Some(line.to_vec()), torn_tail));
             }
             if ls == 0 {
                 if start == 0 {
-                    return Ok((GENESIS.to_string(), torn_tail));
+                    return Ok((None, torn_tail));
                 }
                 break;
             }
             end = ls - 1;
         }
         if start == 0 {
-            return Ok((GENESIS.to_string(), torn_tail));
+            return Ok((None, torn_tail));
         }
         chunk = chunk.saturating_mul(4);
     }
 }
 
-/// The policy the most recent record was judged by: its branch and blob (no
-/// blob: the built-in default, for a branch without a file), looked for in
-/// the log's last 64 KiB; `None` when there is none or
-/// the log cannot be read. The hooks use it to notice the policy moving to
-/// another branch (a changed `HEAD`).
-pub fn last_policy_source(path: &Path) -> Option<(String, Option<String>)> {
-    const WINDOW: u64 = 64 * 1024;
-    let mut file = File::open(path).ok()?;
-    let len = file.seek(SeekFrom::End(0)).ok()?;
-    file.seek(SeekFrom::Start(len.saturating_sub(WINDOW)))
-        .ok()?;
-    let mut tail = Vec::new();
-    file.read_to_end(&mut tail).ok()?;
-    tail.split(|&c| c == b'\n').rev().find_map(|line| {
-        let v: Value = serde_json::from_slice(line).ok()?;
-        let policy = v.get("policy")?;
-        Some((
-            policy.get("ref")?.as_str()?.to_string(),
-            policy.get("blob").and_then(Value::as_str).map(String::from),
-        ))
-    })
+/// The policy state kept beside the log, one small file per repository (and
+/// namespace), replaced whole (written to a temporary file and renamed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+struct PolicyState {
+    #[serde(rename = "ref")]
+    refname: String,
+    blob: Option<String>,
+}
+
+/// Where the policy was last read: the state file `state` if there is one,
+/// else (a log written before the state file existed) the last complete
+/// record of the log at `log`, read whole. A log that exists with records
+/// but yields no branch means "unknown", never "first use".
+pub fn last_policy(state: &Path, log: &Path) -> LastPolicy {
+    match std::fs::read(state) {
+        Ok(bytes) => {
+            return match serde_json::from_slice::<PolicyState>(&bytes) {
+                Ok(s) => LastPolicy::Read {
+                    refname: s.refname,
+                    blob: s.blob,
+                },
+                Err(e) => LastPolicy::Unknown(format!(
+                    "the policy state {} cannot be read ({e})",
+                    state.display()
+                )),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return LastPolicy::Unknown(format!(
+                "the policy state {} cannot be read ({e})",
+                state.display()
+            ))
+        }
+    }
+    let mut file = match File::open(log) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return LastPolicy::FirstUse,
+        Err(e) => {
+            return LastPolicy::Unknown(format!(
+                "the audit log {} cannot be read ({e})",
+                log.display()
+            ))
+        }
+    };
+    if file.metadata().is_ok_and(|m| m.len() == 0) {
+        return LastPolicy::FirstUse;
+    }
+    #[derive(serde::Deserialize)]
+    struct Fields {
+        policy: Option<crate::verdict::PolicyOrigin>,
+    }
+    let last = last_record(&mut file).ok().and_then(|(line, _)| line);
+    let origin = last
+        .as_deref()
+        .and_then(|l| serde_json::from_slice::<Fields>(l).ok())
+        .and_then(|f| f.policy);
+    match origin {
+        Some(crate::verdict::PolicyOrigin {
+            refname: Some(refname),
+            blob,
+            ..
+        }) => LastPolicy::Read { refname, blob },
+        _ => LastPolicy::Unknown(format!(
+            "the audit log {} has records, but its last one does not say which branch the policy was read from",
+            log.display()
+        )),
+    }
+}
+
+/// Remember where the policy was read for this decision, in `state`
+/// (replaced whole, atomically; created files are handed to `owner`'s
+/// owner as the log is). Nothing is written when it is unchanged.
+pub fn remember_policy(
+    state: &Path,
+    refname: &str,
+    blob: Option<&str>,
+    owner: Option<&Path>,
+) -> Result<()> {
+    let value = PolicyState {
+        refname: refname.to_string(),
+        blob: blob.map(String::from),
+    };
+    let current = std::fs::read(state)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<PolicyState>(&b).ok());
+    if current.as_ref() == Some(&value) {
+        return Ok(());
+    }
+    let dir = state.parent().unwrap_or(Path::new("."));
+    let dir_existed = dir.exists();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if !dir_existed {
+        hand_over(dir, owner);
+    }
+    let mut tmp = tempfile_in(dir)?;
+    let bytes = serde_json::to_vec(&value).context("encoding the policy state")?;
+    tmp.1
+        .write_all(&bytes)
+        .and_then(|()| tmp.1.sync_data())
+        .with_context(|| format!("writing {}", tmp.0.display()))?;
+    hand_over(&tmp.0, owner);
+    std::fs::rename(&tmp.0, state).with_context(|| format!("replacing {}", state.display()))?;
+    Ok(())
+}
+
+/// A new file in `dir` for an atomic replace: its path and handle.
+fn tempfile_in(dir: &Path) -> Result<(std::path::PathBuf, File)> {
+    let name = format!(
+        ".policy-state.{}.{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let path = dir.join(name);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    Ok((path, file))
 }
 
 /// Append `record` to the log at `path`, chained to the last complete record.

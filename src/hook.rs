@@ -124,8 +124,9 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
         HookKind::Update => PushOptions::default(),
     };
     let log = &repo.settings.audit_log;
+    let state = repo.policy_state_path();
     let (mut verdict, protected, offer_bypass) =
-        match load::load(&repo, audit::last_policy_source(log)) {
+        match load::load(&repo, audit::last_policy(&state, log)) {
             Ok(policy) => {
                 let default_branch = repo.default_branch();
                 let protected = updates
@@ -163,12 +164,14 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
         updates,
         &verdict,
     );
-    if let Err(e) = audit::append_owned(
+    let recorded = audit::append_owned(
         log,
         &record,
         repo.settings.audit_sync,
         Some(repo.repo.path()),
-    ) {
+    )
+    .and_then(|()| remember_policy(&repo, &state, &verdict));
+    if let Err(e) = recorded {
         // Documented choice: decisions on protected refs must be on the record.
         if protected {
             let first = updates.first().map(|u| u.name.as_str()).unwrap_or_default();
@@ -190,6 +193,26 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
         status: verdict.exit_status(),
         lines,
         verdict: Some(verdict),
+    }
+}
+
+/// Remember where the verdict's policy was read (a repository branch, or
+/// the branch a built-in default stood in for), for the next push's move
+/// check. A pinned file or a failed load leaves the state as it was.
+fn remember_policy(
+    repo: &HookRepo,
+    state: &std::path::Path,
+    verdict: &Verdict,
+) -> anyhow::Result<()> {
+    let origin = &verdict.policy_origin;
+    match &origin.refname {
+        Some(refname) if origin.file.is_none() => audit::remember_policy(
+            state,
+            refname,
+            origin.blob.as_deref(),
+            Some(repo.repo.path()),
+        ),
+        _ => Ok(()),
     }
 }
 

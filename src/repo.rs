@@ -243,6 +243,20 @@ impl HookRepo {
             .map(String::from)
     }
 
+    /// Where the hooks remember which branch the policy was last read from:
+    /// a small file in the git directory, one per namespace (each has its
+    /// own `HEAD`).
+    pub fn policy_state_path(&self) -> PathBuf {
+        let dir = self.repo.path().join("reviewgate");
+        if self.ns_prefix.is_empty() {
+            return dir.join("policy-state.json");
+        }
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.ns_prefix.as_bytes());
+        let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        dir.join(format!("policy-state.{short}.json"))
+    }
+
     /// The ref `HEAD` names (client-visible), e.g. `refs/heads/main`.
     pub fn default_branch(&self) -> Option<String> {
         let head_name = self.physical("HEAD");

@@ -104,7 +104,7 @@ pub struct Covered {
 }
 
 /// Where a verdict's policy came from, field by field.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyOrigin {
     /// The branch a repository policy was read from.
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]

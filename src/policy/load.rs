@@ -59,22 +59,48 @@ pub fn blob_at(repo: &HookRepo, id: Oid) -> Result<Option<PolicyBlob>> {
     }))
 }
 
-/// The trusted policy (see the module docs), knowing the policy the previous
-/// decision was judged by: `(branch, blob)`, from the audit log (`None` blob:
-/// the built-in default stood in for that branch).
-pub fn load(
-    repo: &HookRepo,
-    previous: Option<(String, Option<String>)>,
-) -> Result<LoadedPolicy, PolicyLoadError> {
+/// Where the policy was read the last time a decision was made: what the
+/// hooks compare with to notice the policy moving to another branch (`HEAD`
+/// changed), whose file was never gated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LastPolicy {
+    /// No decision was ever recorded here: the first use.
+    FirstUse,
+    /// The branch, and the blob of its policy file (`None`: the built-in
+    /// default stood in for a branch without one).
+    Read {
+        /// The branch.
+        refname: String,
+        /// The policy file's blob id.
+        blob: Option<String>,
+    },
+    /// Decisions were recorded, but where the policy was read cannot be
+    /// told (why): treated as a move, never as a first use.
+    Unknown(String),
+}
+
+/// The trusted policy (see the module docs), knowing where the policy was
+/// read for the previous decision ([`LastPolicy`]).
+pub fn load(repo: &HookRepo, previous: LastPolicy) -> Result<LoadedPolicy, PolicyLoadError> {
     let loaded = load_unchecked(repo)?;
     if matches!(loaded.source, PolicySource::File(_)) || repo.settings.policy_branch.is_some() {
         return Ok(loaded);
     }
-    match (&loaded.branch, previous) {
-        (Some(branch), Some((old_ref, old_blob))) => {
-            check_unmoved(repo, loaded.clone(), branch, &old_ref, old_blob.as_deref())
+    let Some(branch) = loaded.branch.clone() else {
+        return Ok(loaded);
+    };
+    match previous {
+        LastPolicy::FirstUse => Ok(loaded),
+        LastPolicy::Read { refname, blob } => {
+            check_unmoved(repo, loaded, &branch, &refname, blob.as_deref())
         }
-        _ => Ok(loaded),
+        LastPolicy::Unknown(why) => Err(untrusted(
+            loaded.source,
+            format!(
+                "where the policy was read for the previous push is not known ({why}), so reading it from {branch} now may be a move nobody reviewed; an administrator who means {branch} runs `git config {} {branch}`",
+                keys::POLICY_BRANCH
+            ),
+        )),
     }
 }
 

@@ -220,3 +220,95 @@ fn too_many_patterns_and_empty_windows_are_located_errors() {
     let p = refused(&s, &["main"], "policy-change-invalid");
     assert!(p.stderr.contains("never active"), "{}", p.stderr);
 }
+
+/// Issue 18 (3): where the policy was read last time is state read whole.
+/// A push of 700 refs (an audit record over 100 KiB) no longer hides it,
+/// neither from the state file nor, on a server upgraded from a version
+/// without one, from the log's last record read whole; and a log that has
+/// records but says nothing about the policy means "moved", never "first
+/// use".
+#[test]
+fn the_last_policy_is_read_whole_whatever_the_last_record_holds() {
+    let s = Setup::with_policy(Transport::Path, STRICT);
+    s.client.git_ok(&["checkout", "-q", "-b", "weak"]);
+    s.client.write_file(".reviewgate.toml", WEAK);
+    s.client.commit(&format!("Weaker\n\n{REVIEW_ANN}\n"));
+    // One push of 700 unprotected refs: a huge last audit record.
+    let mut args: Vec<String> = vec!["weak".into()];
+    args.extend((0..700).map(|i| format!("HEAD:refs/heads/topic/with-a-long-name-{i:04}")));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    accepted(&s.client.push(&args));
+    let log = s.server.dir.join("reviewgate/audit.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let last = text.lines().last().expect("record");
+    assert!(last.len() > 100 * 1024, "{} bytes", last.len());
+    let state = s.server.dir.join("reviewgate/policy-state.json");
+    assert!(std::fs::read_to_string(&state)
+        .expect("state")
+        .contains("refs/heads/main"));
+    let remembered = std::fs::read(&state).expect("state");
+    // A server upgraded from a version that kept no state file: the last
+    // record of the log (the huge one) is read whole. HEAD moves to the
+    // ungated branch: refused.
+    std::fs::remove_file(&state).expect("remove state");
+    server_git(&s, &["symbolic-ref", "HEAD", "refs/heads/weak"]);
+    s.client.commit("Unreviewed work\n");
+    let p = refused(&s, &["weak"], "policy-invalid");
+    assert!(
+        p.stderr
+            .contains("the policy moved from refs/heads/main to refs/heads/weak"),
+        "{}",
+        p.stderr
+    );
+    // Now the log's last record is that refusal, which names no branch the
+    // policy was read from: "unknown", refused, never "first use".
+    let last = std::fs::read_to_string(&log).expect("log");
+    assert!(last.lines().last().expect("r").contains("invalid policy"));
+    let p = refused(&s, &["weak"], "policy-invalid");
+    assert!(
+        p.stderr
+            .contains("where the policy was read for the previous push is not known"),
+        "{}",
+        p.stderr
+    );
+    // With the state file, the same move is refused from it.
+    std::fs::write(&state, &remembered).expect("restore state");
+    let p = refused(&s, &["weak"], "policy-invalid");
+    assert!(
+        p.stderr
+            .contains("the policy moved from refs/heads/main to refs/heads/weak"),
+        "{}",
+        p.stderr
+    );
+    // An unreadable state file is "unknown" too.
+    std::fs::write(&state, "{not json").expect("write");
+    let p = refused(&s, &["weak"], "policy-invalid");
+    assert!(
+        p.stderr.contains("policy-state.json cannot be read"),
+        "{}",
+        p.stderr
+    );
+    // The administrator who means it pins the branch.
+    std::fs::remove_file(&state).expect("remove state");
+    server_git(
+        &s,
+        &["config", "reviewgate.policyBranch", "refs/heads/weak"],
+    );
+    accepted(&s.client.push(&["weak"]));
+    assert!(std::fs::read_to_string(&state)
+        .expect("state")
+        .contains("refs/heads/weak"));
+}
+
+/// A server whose log was rotated away (or never written) is a first use:
+/// the policy is read where HEAD points, and remembered from then on.
+#[test]
+fn no_log_and_no_state_is_a_first_use() {
+    let s = Setup::with_policy(Transport::Path, STRICT);
+    s.client.commit(&format!("Work\n\n{REVIEW_ANN}\n"));
+    accepted(&s.client.push(&["main"]));
+    std::fs::remove_file(s.server.dir.join("reviewgate/audit.jsonl")).expect("rotate");
+    std::fs::remove_file(s.server.dir.join("reviewgate/policy-state.json")).expect("state");
+    s.client.commit(&format!("More\n\n{REVIEW_ANN}\n"));
+    accepted(&s.client.push(&["main"]));
+}

@@ -235,7 +235,7 @@ fn judge_with_bypass(
     let Who { pusher, forge } = who;
     let decision = bypass::decide(&policy.policy, pusher, options);
     let default_branch = repo.default_branch();
-    let notes = AiNotes::load(repo, updates);
+    let notes = AiNotes::new(repo, updates);
     let (baseline, baseline_error) = baseline(repo);
     let ctx = CheckContext {
         repo,
@@ -245,7 +245,7 @@ fn judge_with_bypass(
         now,
         bypass: matches!(decision, Decision::Honoured(_)),
         forge,
-        notes: notes.as_ref(),
+        notes: &notes,
         baseline: &baseline,
     };
     let mut verdict = rules::check_push(&ctx, updates);
@@ -271,7 +271,7 @@ pub fn judge(
     now: DateTime<Utc>,
     updates: &[RefUpdate],
 ) -> Verdict {
-    let notes = AiNotes::load(repo, updates);
+    let notes = AiNotes::new(repo, updates);
     let (baseline, baseline_error) = baseline(repo);
     let ctx = CheckContext {
         repo,
@@ -281,7 +281,7 @@ pub fn judge(
         now,
         bypass: false,
         forge: None,
-        notes: notes.as_ref(),
+        notes: &notes,
         baseline: &baseline,
     };
     let mut verdict = rules::check_push(&ctx, updates);

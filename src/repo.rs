@@ -444,53 +444,6 @@ impl HookRepo {
         )
     }
 
-    /// The notes a notes ref's commit holds: annotated object -> note blob,
-    /// at most `limit` of them. Reads the tree as git does, with its fan-out
-    /// (`ab/cdef…`, `ab/cd/ef…`): a path whose hex digits spell a full object
-    /// id is a note; other entries are not notes and are skipped.
-    pub fn notes_map(
-        &self,
-        notes_commit: Oid,
-        limit: usize,
-    ) -> Result<std::collections::HashMap<Oid, Oid>> {
-        let commit = self
-            .repo
-            .find_commit(notes_commit)
-            .with_context(|| format!("reading notes commit {notes_commit}"))?;
-        let mut out = std::collections::HashMap::new();
-        let mut stack = vec![(commit.tree_id(), String::new())];
-        while let Some((tree, prefix)) = stack.pop() {
-            let tree = self
-                .repo
-                .find_tree(tree)
-                .with_context(|| format!("reading notes tree {tree}"))?;
-            for e in tree.iter() {
-                let Some(name) = e
-                    .name()
-                    .filter(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))
-                else {
-                    continue;
-                };
-                let path = format!("{prefix}{name}");
-                match e.kind() {
-                    Some(ObjectType::Blob) if path.len() == 40 => {
-                        if let Ok(id) = Oid::from_str(&path) {
-                            out.insert(id, e.id());
-                        }
-                        if out.len() >= limit {
-                            return Ok(out);
-                        }
-                    }
-                    Some(ObjectType::Tree) if name.len() == 2 && path.len() < 40 => {
-                        stack.push((e.id(), path));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// A blob's bytes, at most `cap` + 1 of them (sized from the object's
     /// header first, so an oversized blob is never read whole).
     pub fn read_blob_capped(&self, blob: Oid, cap: usize) -> Result<Vec<u8>> {

@@ -223,6 +223,28 @@ UTF-8 message:
 
     git config i18n.commitEncoding UTF-8
     git commit --amend";
+    /// An update of refs/notes/ai that erases the AI evidence of commits not
+    /// yet on a protected ref.
+    AiEvidenceRemoved = "ai-evidence-removed", fail_closed: false,
+        summary: "an update of refs/notes/ai erases the AI evidence of commits not yet on a protected ref",
+        explanation: "\
+git-ai's notes (refs/notes/ai) are evidence that a commit is AI-assisted, and
+evidence only grows: no push may delete the notes ref, rewind it, fast-forward
+it to a `git notes remove`, or replace a note that attests agent-written lines
+with one that does not, while the commit it annotates is not yet on a
+protected ref (once it is, its review was judged with the evidence). Adding
+notes, merging them and carrying them over to rewritten commits, as git-ai
+does, is never refused.
+
+To push your notes without erasing the server's, merge them first, keeping
+the server's version where both have a note:
+
+    git fetch origin refs/notes/ai:refs/notes/ai-origin
+    git notes --ref=ai merge -s theirs refs/notes/ai-origin
+    git push origin refs/notes/ai
+
+A note that is really wrong is an administrator's to remove on the server.
+Break-glass does not apply: an emergency never needs evidence erased.";
     /// A non-fast-forward update of a protected ref.
     ForcePush = "force-push", fail_closed: false,
         summary: "a protected ref is rewritten (non-fast-forward update)",
@@ -401,10 +423,13 @@ impl Rule {
     }
 
     /// Rules break-glass does not turn into warnings: an emergency does not
-    /// restore deleted history, so deleting a protected ref and moving or
-    /// deleting a protected tag stay refused.
+    /// restore deleted history, so deleting a protected ref, moving or
+    /// deleting a protected tag, and erasing AI evidence stay refused.
     pub fn survives_bypass(self) -> bool {
-        matches!(self, Rule::Deletion | Rule::ImmutableRef)
+        matches!(
+            self,
+            Rule::Deletion | Rule::ImmutableRef | Rule::AiEvidenceRemoved
+        )
     }
 
     /// Rules a reviewer's trailer on the commit fixes (they get the

@@ -128,8 +128,8 @@ pub struct CheckContext<'a> {
     pub bypass: bool,
     /// What the forge's environment says about the push, if a forge made it.
     pub forge: Option<&'a crate::push::ForgePush>,
-    /// git-ai authorship notes, if the push or the repository has any.
-    pub notes: Option<&'a notes::AiNotes>,
+    /// git-ai authorship notes (read only when a commit is asked about).
+    pub notes: &'a notes::AiNotes<'a>,
     /// The baseline commits (`reviewgate.baseline`): their history is
     /// exempt from review rules, never from ref protections.
     pub baseline: &'a [Oid],
@@ -195,6 +195,11 @@ fn check_update(
     }
     let written = written_ref(ctx.repo, update)?;
     let written = written.as_str();
+    if written == notes::NOTES_REF {
+        if let Some(f) = notes_evidence(ctx, &global, update, state)? {
+            verdict.push(ref_violation(refname, f));
+        }
+    }
     let names: Vec<&str> = if written == refname {
         vec![refname]
     } else {
@@ -268,6 +273,57 @@ pub fn guards(
         Ok(written) => special(&written) || policy.is_protected(&written, default_branch),
         Err(_) => true,
     }
+}
+
+/// How many commits whose notes an update erases are checked against the
+/// protected refs (beyond, the update is refused: the safe side).
+const MAX_ERASED_CHECKED: usize = 100;
+
+/// An update of `refs/notes/ai` that erases the AI evidence of commits not
+/// yet on a protected ref ([`notes::AiNotes::erased`]).
+fn notes_evidence(
+    ctx: &CheckContext<'_>,
+    judge: &Judge<'_>,
+    update: &RefUpdate,
+    state: &mut PushState<'_>,
+) -> Result<Option<Finding>> {
+    let Some(old) = update.old else {
+        return Ok(None); // a new notes ref erases nothing
+    };
+    let erased = match ctx.notes.erased(old, update.new) {
+        Ok(e) => e,
+        Err(why) => return Ok(Some(refs::notes_unverifiable(judge, &why))),
+    };
+    if erased.is_empty() {
+        return Ok(None);
+    }
+    let mut tips: Vec<Oid> = state.protected(ctx)?.iter().map(|p| p.tip).collect();
+    tips.sort();
+    tips.dedup();
+    let mut unlanded = Vec::new();
+    for (i, id) in erased.iter().enumerate() {
+        if i >= MAX_ERASED_CHECKED || !on_protected_ref(state.odb, &tips, *id)? {
+            unlanded.push(*id);
+        }
+    }
+    Ok((!unlanded.is_empty()).then(|| refs::evidence_erased(judge, &unlanded)))
+}
+
+/// Whether commit `id` is reachable from one of the protected `tips` (a
+/// note for an object that is not a commit here annotates nothing landed).
+fn on_protected_ref(odb: &git2::Odb<'_>, tips: &[Oid], id: Oid) -> Result<bool> {
+    if !odb
+        .read_header(id)
+        .is_ok_and(|(_, kind)| kind == git2::ObjectType::Commit)
+    {
+        return Ok(false);
+    }
+    let mut brought = false;
+    Walk::new(odb, tips)?.from(id, |c| {
+        brought = c.id() == id;
+        Ok(false)
+    })?;
+    Ok(!brought)
 }
 
 fn ref_violation(refname: &str, f: Finding) -> Violation {
@@ -649,16 +705,18 @@ fn walk_commits(
         if gate && touches_policy(ctx.repo, c, &mut tree_blobs)? {
             outcome.policy_changes.record(judge, &facts, c);
         }
-        // The squashed or rebased copies of the pull request's commits (not
-        // its own commits, not a merge, which its reviews judge) inherit its
-        // AI evidence.
-        let from_notes = ctx.notes.and_then(|n| n.evidence(ctx.repo, c.id()));
-        let inherited = from_notes.as_ref().or_else(|| {
-            pull_request
-                .as_ref()
-                .filter(|pr| c.parent_count() < 2 && !pr.commits.contains(&c.id()))
-                .map(|pr| &pr.evidence)
-        });
+        // Evidence beside the message, looked up only when the message
+        // shows none: the commit's git-ai note, and, for the squashed or
+        // rebased copies of a pull request's commits (not its own commits,
+        // not a merge, which its reviews judge), the pull request's.
+        let inherited = || {
+            ctx.notes.evidence(c.id()).or_else(|| {
+                pull_request
+                    .as_ref()
+                    .filter(|pr| c.parent_count() < 2 && !pr.commits.contains(&c.id()))
+                    .map(|pr| pr.evidence.clone())
+            })
+        };
         match review::need(judge, eff.review, &facts, inherited) {
             Err(f) => found.commit(f, c, new),
             Ok(None) => {}
@@ -767,7 +825,7 @@ fn pull_request_evidence(
             let facts = review::CommitFacts::from(c.shown());
             evidence = facts
                 .ai_evidence(&ctx.policy.policy)
-                .or_else(|| ctx.notes.and_then(|n| n.evidence(ctx.repo, c.id())))
+                .or_else(|| ctx.notes.evidence(c.id()))
                 .map(|e| crate::detect::AiEvidence {
                     tool: e.tool,
                     evidence: format!(
@@ -1499,7 +1557,7 @@ mod tests {
                 mode: Mode::Enforce,
                 bypass: false,
             };
-            let need = review::need(&judge, ReviewScope::Ai, &facts(author, message), None)
+            let need = review::need(&judge, ReviewScope::Ai, &facts(author, message), || None)
                 .expect("judged")
                 .expect("needs review");
             let m = merge(&reviewers);
@@ -1809,6 +1867,8 @@ mod tests {
             (j(Mode::Enforce, false), Rule::ForcePush, W),
             (j(Mode::Enforce, true), Rule::AiUnreviewed, W),
             (j(Mode::Enforce, true), Rule::Deletion, E),
+            (j(Mode::Enforce, true), Rule::AiEvidenceRemoved, E),
+            (j(Mode::Warn, false), Rule::AiEvidenceRemoved, W),
             (j(Mode::Warn, true), Rule::InternalError, E),
             (j(Mode::Warn, false), Rule::MalformedCommit, E),
             (j(Mode::Warn, false), Rule::AuditUnavailable, E),

@@ -9,6 +9,7 @@ use crate::commit::Anomaly;
 use crate::policy::{Effective, LoginPattern};
 use crate::push::{Pusher, UpdateKind, IDENTITY_VARIABLES};
 use crate::rule::Rule;
+use crate::verdict::short_id;
 
 /// The first `[[protect]]` entry with a `pushers` list that the pusher is not
 /// on (or every one, when no server vouched for the pusher).
@@ -87,6 +88,54 @@ pub fn force_push(judge: &Judge<'_>, old: &str, new: &str) -> Finding {
         Rule::ForcePush,
         format!("non-fast-forward update: {old} is not an ancestor of {new}"),
         Fix::Advice("rebase or merge onto the current remote ref instead of rewriting it: git pull --rebase && git push".into()),
+    )
+}
+
+/// The fix for an erased note, as the explanation gives it.
+const KEEP_NOTES: &str = "merge the server's notes into yours, keeping theirs, before pushing:\n  git fetch origin refs/notes/ai:refs/notes/ai-origin\n  git notes --ref=ai merge -s theirs refs/notes/ai-origin\n  git push origin refs/notes/ai\n(a note that is really wrong is an administrator's to remove on the server)";
+
+/// An update of `refs/notes/ai` that erases the AI evidence of `commits`,
+/// which are not on a protected ref yet.
+pub fn evidence_erased(judge: &Judge<'_>, commits: &[git2::Oid]) -> Finding {
+    let shown: Vec<String> = commits
+        .iter()
+        .take(5)
+        .map(|c| short_id(&c.to_string()).to_string())
+        .collect();
+    let more = commits.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    judge.finding(
+        Rule::AiEvidenceRemoved,
+        format!(
+            "this update erases the git-ai evidence (a note attesting agent-written lines) of {} commit(s) not yet on a protected ref: {}{more}; AI evidence only grows",
+            commits.len(),
+            shown.join(", ")
+        ),
+        Fix::Advice(KEEP_NOTES.into()),
+    )
+}
+
+/// An update of `refs/notes/ai` too large to verify that it keeps every AI
+/// note (refused: the safe side).
+pub fn notes_unverifiable(judge: &Judge<'_>, why: &super::notes::Unverifiable) -> Finding {
+    let what = match why {
+        super::notes::Unverifiable::TooMany => format!(
+            "it removes or changes more than {} notes at once",
+            super::notes::MAX_CHANGED_NOTES
+        ),
+        super::notes::Unverifiable::Unread => format!(
+            "its notes could not all be read (more than {} MiB of notes objects)",
+            super::notes::MAX_NOTES_BYTES >> 20
+        ),
+    };
+    judge.finding(
+        Rule::AiEvidenceRemoved,
+        format!("this update of refs/notes/ai cannot be shown to keep every AI note: {what}; refused, the safe side"),
+        Fix::Advice(KEEP_NOTES.into()),
     )
 }
 

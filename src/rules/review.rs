@@ -313,12 +313,14 @@ pub struct Need {
 
 /// Whether the commit needs a review on a ref with `scope`: `Ok(None)` when
 /// not, `Err` with a finding when it cannot be judged at all (a message git
-/// shows re-encoded from an encoding reviewgate cannot decode).
+/// shows re-encoded from an encoding reviewgate cannot decode). `inherited`
+/// gives evidence from outside the message (notes, a pull request), asked
+/// for only when the message shows none.
 pub fn need(
     judge: &Judge<'_>,
     scope: ReviewScope,
     facts: &CommitFacts<'_>,
-    inherited: Option<&AiEvidence>,
+    inherited: impl FnOnce() -> Option<AiEvidence>,
 ) -> Result<Option<Need>, Finding> {
     if scope == ReviewScope::None {
         return Ok(None);
@@ -331,7 +333,7 @@ pub fn need(
         ));
     }
     let policy = judge.policy;
-    let evidence = facts.ai_evidence(policy).or_else(|| inherited.cloned());
+    let evidence = facts.ai_evidence(policy).or_else(inherited);
     if scope == ReviewScope::Ai && evidence.is_none() {
         return Ok(None);
     }
@@ -353,7 +355,7 @@ pub fn check(
     facts: &CommitFacts<'_>,
     pusher: Option<&Pusher>,
 ) -> Option<Finding> {
-    match need(judge, scope, facts, None) {
+    match need(judge, scope, facts, || None) {
         Err(f) => Some(f),
         Ok(None) => None,
         Ok(Some(n)) => decide_need(judge, &n, &[], pusher, None).err(),

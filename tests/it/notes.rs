@@ -96,3 +96,156 @@ fn a_note_is_evidence_only_when_valid_and_agent_written() {
     add_note(&s, &c, human);
     refused(&s, &["main", "refs/notes/ai"], "ai-unreviewed");
 }
+
+/// A client that shares the work tree's repository (the same notes), with
+/// its own environment.
+fn server_notes(s: &Setup) -> Option<String> {
+    s.server.rev("refs/notes/ai")
+}
+
+/// Issue 18 (4): AI evidence only grows. Every way a push could erase the
+/// note of a commit that is not on a protected ref yet is refused, the
+/// notes ref does not move, and the commit is still judged AI-assisted.
+#[test]
+fn no_push_erases_the_evidence_of_an_unlanded_commit() {
+    for t in [Transport::Path, Transport::Daemon] {
+        let s = Setup::with_main(t, Hooks::PreReceive);
+        let c = plain_commit(&s, "Add cache");
+        add_note(&s, &c, &note(&c, "claude", "1-12"));
+        // The notes land on their own (the notes ref is not protected).
+        accepted(&s.client.push(&["refs/notes/ai"]));
+        let with_note = server_notes(&s).expect("notes");
+        // 1. Deleting the notes ref.
+        let p = refused(&s, &[":refs/notes/ai"], "ai-evidence-removed");
+        assert!(
+            p.stderr.contains(&format!(
+                "erases the git-ai evidence (a note attesting agent-written lines) of 1 commit(s) not yet on a protected ref: {}",
+                &c[..12]
+            )),
+            "{}",
+            p.stderr
+        );
+        assert!(
+            p.stderr.contains("git notes --ref=ai merge -s theirs"),
+            "{}",
+            p.stderr
+        );
+        // 2. Fast-forwarding it to a `git notes remove`.
+        s.client.git_ok(&["notes", "--ref=ai", "remove", &c]);
+        refused(&s, &["refs/notes/ai"], "ai-evidence-removed");
+        // 3. Rewinding it to before the note (here: a notes history of its
+        //    own that never had it).
+        s.client.git_ok(&["update-ref", "-d", "refs/notes/ai"]);
+        let other = plain_commit(&s, "Other");
+        s.client
+            .git_ok(&["notes", "--ref=ai", "add", "-m", "unrelated", &other]);
+        refused(&s, &["+refs/notes/ai"], "ai-evidence-removed");
+        // 4. Replacing the note with one that attests only a person's lines.
+        s.client
+            .git_ok(&["update-ref", "refs/notes/ai", &with_note]);
+        let human = "src/lib.rs\n  h_9c7e5a3b1d2f04 1-3\n---\n{\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\"humans\":{\"h_9c7e5a3b1d2f04\":{\"author\":\"Ann Lee <ann@example.com>\"}}}\n";
+        add_note(&s, &c, human);
+        refused(&s, &["refs/notes/ai"], "ai-evidence-removed");
+        // 5. ...or with one that does not parse.
+        add_note(&s, &c, "not a note\n");
+        refused(&s, &["refs/notes/ai"], "ai-evidence-removed");
+        // Nothing moved on the server.
+        assert_eq!(server_notes(&s), Some(with_note.clone()));
+        // The commit is still judged AI-assisted when it reaches main.
+        s.client.git_ok(&["checkout", "-q", "main"]);
+        s.client.git_ok(&["reset", "-q", "--hard", &c]);
+        let p = refused(&s, &["main"], "ai-unreviewed");
+        assert!(
+            p.stderr
+                .contains("refs/notes/ai records 12 agent-written lines"),
+            "{}",
+            p.stderr
+        );
+    }
+}
+
+/// Once a commit is on a protected ref, its evidence has served: its note
+/// may go (a cleanup, `git notes prune`).
+#[test]
+fn the_note_of_a_landed_commit_may_be_removed() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let c = plain_commit(&s, "Add cache");
+    s.client
+        .amend_trailer("Reviewed-by: Bo Roe <bo@example.com>");
+    let c2 = s.client.head();
+    assert_ne!(c, c2);
+    add_note(&s, &c2, &note(&c2, "claude", "1-12"));
+    accepted(&s.client.push(&["main", "refs/notes/ai"]));
+    s.client.git_ok(&["notes", "--ref=ai", "remove", &c2]);
+    accepted(&s.client.push(&["refs/notes/ai"]));
+}
+
+/// git-ai's own push shapes are never refused: it creates the ref with a
+/// `+` refspec, fetches the server's notes into a tracking ref, merges them
+/// with `-s ours`, pushes the merge (a fast-forward), writes notes for
+/// rewritten commits (`git notes copy`), and replaces a commit's note with
+/// an updated one (its fast-import `D` + `M`).
+#[test]
+fn git_ai_push_shapes_are_accepted() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let a = plain_commit(&s, "First");
+    add_note(&s, &a, &note(&a, "claude", "1-3"));
+    // Creation with a forced refspec.
+    accepted(&s.client.push(&["+refs/notes/ai:refs/notes/ai"]));
+    // A second clone adds its own note, and the first one too.
+    let root = s.client.dir.parent().expect("root").to_path_buf();
+    let other = Client::new(&root, "other", &s.client.remote);
+    other.git_ok(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/heads/main:refs/remotes/origin/main",
+        "+refs/notes/ai:refs/notes/ai",
+    ]);
+    other.git_ok(&["checkout", "-q", "-B", "main", "origin/main"]);
+    other.write_file("src/other.rs", "// other\n");
+    other.git_ok(&["add", "-A"]);
+    let b = other.commit("Second\n");
+    let nb = other.dir.join(".git/NOTE_B");
+    std::fs::write(&nb, note(&b, "cursor", "1-2")).expect("note");
+    let mut c = other.git();
+    c.args(["notes", "--ref=ai", "add", "-F"]).arg(&nb).arg(&b);
+    ok(c);
+    accepted(&other.push(&["refs/notes/ai"]));
+    // The first clone wrote a note meanwhile: fetch, merge "ours", push.
+    let d = plain_commit(&s, "Third");
+    add_note(&s, &d, &note(&d, "codex", "4"));
+    s.client.git_ok(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/notes/ai:refs/notes/ai-remote/origin",
+    ]);
+    s.client.git_ok(&[
+        "notes",
+        "--ref=ai",
+        "merge",
+        "-q",
+        "-s",
+        "ours",
+        "refs/notes/ai-remote/origin",
+    ]);
+    accepted(&s.client.push(&["+refs/notes/ai:refs/notes/ai"]));
+    // A rebased commit gets its note copied over.
+    s.client
+        .git_ok(&["commit", "-q", "--amend", "-m", "Third, reworded"]);
+    let d2 = s.client.head();
+    s.client.git_ok(&["notes", "--ref=ai", "copy", &d, &d2]);
+    accepted(&s.client.push(&["refs/notes/ai"]));
+    // An updated note for the same commit, still attesting agent lines.
+    add_note(&s, &d2, &note(&d2, "codex", "4-9"));
+    accepted(&s.client.push(&["refs/notes/ai"]));
+    // And the commits are AI-assisted on main, by their notes.
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    assert!(
+        p.stderr
+            .contains("(codex: refs/notes/ai records 6 agent-written lines)"),
+        "{}",
+        p.stderr
+    );
+}

@@ -316,6 +316,11 @@ impl<'a> CommitView<'a> {
         self.encoding
     }
 
+    /// The whole author header value, date included (`Name <email> 1700000000 +0000`).
+    pub fn author_line(&self) -> &'a [u8] {
+        self.author
+    }
+
     /// Author as git splits it (raw bytes, not re-encoded).
     pub fn raw_author(&self) -> GitIdent<'a> {
         GitIdent::split(self.author).unwrap_or_default()

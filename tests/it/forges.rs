@@ -434,3 +434,135 @@ fn coverage_is_exact_when_branches_cross_and_clocks_lie() {
     );
     assert!(p.stderr.contains("covers 2 commit(s)"), "{}", p.stderr);
 }
+
+/// A pull request of one reviewed AI-assisted commit and one human commit,
+/// opened after main moved on (so a rebase merge writes copies). Returns
+/// (head, the AI commit, the human commit).
+fn mixed_pull_request(s: &Setup, ai_trailers: &[&str]) -> (String, String, String) {
+    s.client.git_ok(&["checkout", "-q", "-b", "feature/mixed"]);
+    let ai = s.client.commit(&ai_message("Add parser", ai_trailers));
+    s.client.write_file("docs/parser.md", "# Parser\n");
+    s.client.git_ok(&["add", "-A"]);
+    let human = s.client.commit("Document the parser\n\nWritten by hand.\n");
+    let head = s.client.head();
+    assert!(s.client.push(&["HEAD:refs/pull/7/head"]).success);
+    meanwhile_on_main(s);
+    (head, ai, human)
+}
+
+/// Back on main, a human commit of its own lands (a file no pull request
+/// touches, so a rebase replays every commit).
+fn meanwhile_on_main(s: &Setup) {
+    s.client.git_ok(&["checkout", "-q", "main"]);
+    s.client.write_file("MEANWHILE.md", "main moved on\n");
+    s.client.git_ok(&["add", "-A"]);
+    s.client.commit("Meanwhile on main\n");
+    accepted(&s.client.push(&["main"]));
+}
+
+/// What Gitea's "Rebase then fast-forward" writes: the pull request's
+/// commits replayed onto main, same authors, dates and messages, Gitea's
+/// merger as committer.
+fn rebase_as_gitea(s: &Setup, head: &str) {
+    s.client
+        .git_ok(&["checkout", "-q", "-b", "gitea-rebase", head]);
+    let mut c = s.client.git();
+    c.args(["rebase", "-q", "main"])
+        .env("GIT_COMMITTER_NAME", BO.0)
+        .env("GIT_COMMITTER_EMAIL", BO.1)
+        .env("GIT_COMMITTER_DATE", "2026-01-02T09:00:00Z");
+    ok(c);
+    let rebased = s.client.head();
+    s.client.git_ok(&["checkout", "-q", "main"]);
+    s.client.git_ok(&["merge", "-q", "--ff-only", &rebased]);
+}
+
+/// Issue 18 (6): a rebase merge is judged per commit. Each copy inherits the
+/// evidence (and, with its message, the review) of the commit it copies, so
+/// the human commit's copy needs no review and the reviewed AI commit's copy
+/// is reviewed: accepted. The same pull request squashed without a review
+/// is refused.
+#[test]
+fn a_rebase_merge_of_a_reviewed_ai_commit_and_a_human_commit_passes() {
+    let s = forge_setup(None);
+    let (head, _, _) = mixed_pull_request(&s, &[REVIEW_ANN]);
+    rebase_as_gitea(&s, &head);
+    let p = as_forge(&s, GITEA_MERGE).push(&["main"]);
+    accepted(&p);
+    assert!(p.stderr.contains("2 commit(s) checked"), "{}", p.stderr);
+    assert_eq!(s.server.rev("refs/heads/main"), Some(s.client.head()));
+
+    let s = forge_setup(None);
+    let (head, _, _) = mixed_pull_request(&s, &[REVIEW_ANN]);
+    squash_as(&s, &head, "Add parser (#7)\n\nSquashed.\n", BO);
+    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
+    assert!(p.stderr.contains("pull request #7 commit"), "{}", p.stderr);
+}
+
+/// A squash dressed as the human commit's copy (its author, date and
+/// message, the whole pull request's tree) launders nothing: the AI commit
+/// reached main neither as itself nor as a copy, so its evidence goes to
+/// every pushed commit.
+#[test]
+fn a_squash_dressed_as_a_copy_of_the_human_commit_is_refused() {
+    let s = forge_setup(None);
+    let (head, ai, human) = mixed_pull_request(&s, &[]);
+    let mut c = s.client.git();
+    c.args(["cat-file", "commit", &human]);
+    let raw = ok(c);
+    let author = raw
+        .lines()
+        .find_map(|l| l.strip_prefix("author "))
+        .expect("author");
+    let message = raw.split_once("\n\n").expect("message").1;
+    let tree = s.client.tree_of(&head);
+    let main = s.client.head();
+    let forged = format!(
+        "tree {tree}\nparent {main}\nauthor {author}\ncommitter Bo Merger <bo@example.com> 1767344400 +0000\n\n{message}\n"
+    );
+    let id = s.client.raw_commit(forged.as_bytes());
+    s.client.git_ok(&["reset", "-q", "--hard", &id]);
+    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
+    assert!(
+        p.stderr
+            .contains(&format!("pull request #7 commit {}", &ai[..12])),
+        "{}",
+        p.stderr
+    );
+}
+
+/// A copy inherits the git-ai note of the commit it copies (the copy has no
+/// note of its own): unreviewed, it is refused, naming the original.
+#[test]
+fn a_rebased_copy_inherits_the_note_of_the_commit_it_copies() {
+    let s = forge_setup(None);
+    s.client.git_ok(&["checkout", "-q", "-b", "feature/noted"]);
+    s.client.write_file("src/cache.rs", "// cache\n");
+    s.client.git_ok(&["add", "-A"]);
+    let a = s.client.commit("Add cache\n\nPlain body.\n");
+    let text = format!("src/cache.rs\n  s_4f1e9d2c3b7a60::t_2b8c4d6e0f1a93 1-4\n---\n{{\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"{a}\",\"prompts\":{{}},\"sessions\":{{\"s_4f1e9d2c3b7a60\":{{\"agent_id\":{{\"tool\":\"claude\",\"id\":\"c\",\"model\":\"m\"}}}}}}}}\n");
+    let path = s.client.dir.join(".git/NOTE_TEXT");
+    std::fs::write(&path, text).expect("note");
+    let mut c = s.client.git();
+    c.args(["notes", "--ref=ai", "add", "-F"])
+        .arg(&path)
+        .arg(&a);
+    ok(c);
+    let head = s.client.head();
+    assert!(
+        s.client
+            .push(&["HEAD:refs/pull/7/head", "refs/notes/ai"])
+            .success
+    );
+    meanwhile_on_main(&s);
+    rebase_as_gitea(&s, &head);
+    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
+    assert!(
+        p.stderr.contains(&format!(
+            "(claude: pull request #7 commit {}: refs/notes/ai records 4 agent-written lines)",
+            &a[..12]
+        )),
+        "{}",
+        p.stderr
+    );
+}

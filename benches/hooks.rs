@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 const HOOK: &str = env!("CARGO_BIN_EXE_reviewgate-pre-receive");
 const ZERO: &str = "0000000000000000000000000000000000000000";
-const REPO_FORMAT: u32 = 2; // bump when the generator changes
+const REPO_FORMAT: u32 = 3; // bump when the generator changes
 
 /// The shape of a generated repository.
 #[derive(Clone, Copy)]
@@ -228,6 +228,176 @@ fn many_reviewers(dir: &Path) -> String {
     );
     std::fs::write(dir.join("many-reviewers"), &id).expect("write");
     id
+}
+
+/// `git mktree` of `entries` ("mode type id\tname" lines).
+fn mktree(dir: &Path, entries: &[String]) -> String {
+    let mut child = git(dir)
+        .args(["mktree"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mktree");
+    {
+        let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+        for e in entries {
+            writeln!(w, "{e}").expect("write");
+        }
+    }
+    let out = child.wait_with_output().expect("mktree");
+    assert!(out.status.success(), "mktree failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `git hash-object -w` of `bytes`.
+fn write_blob(dir: &Path, bytes: &[u8]) -> String {
+    let mut child = git(dir)
+        .args(["hash-object", "-w", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("hash-object");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(bytes)
+        .expect("write");
+    let out = child.wait_with_output().expect("hash-object");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Point `refs/notes/ai` at a notes commit holding `tree`.
+fn set_notes(dir: &Path, tree: &str) {
+    let commit = check(
+        git(dir)
+            .args(["commit-tree", tree, "-m", "Notes added by 'git notes add'"])
+            .env("GIT_AUTHOR_NAME", "git-ai")
+            .env("GIT_AUTHOR_EMAIL", "git-ai@local")
+            .env("GIT_COMMITTER_NAME", "git-ai")
+            .env("GIT_COMMITTER_EMAIL", "git-ai@local"),
+    );
+    check(git(dir).args(["update-ref", "refs/notes/ai", &commit]));
+}
+
+/// A valid git-ai note (`authorship/3.0.0`) of about `size` bytes.
+fn big_note(size: usize) -> String {
+    let mut note = String::new();
+    let mut i = 0;
+    while note.len() + 400 < size {
+        let _ = write!(
+            note,
+            "src/generated/file{i:06}.rs\n  s_4f1e9d2c3b7a60::t_2b8c4d6e0f1a93 1-40,45,50-61\n"
+        );
+        i += 1;
+    }
+    note.push_str("---\n{\"schema_version\":\"authorship/3.0.0\",\"git_ai_version\":\"1.4.5\",\"base_commit_sha\":\"0f4e2d8c6b1a3957e0d2c4b6a8f1e3d5c7b9a0e2\",\"prompts\":{},\"sessions\":{\"s_4f1e9d2c3b7a60\":{\"agent_id\":{\"tool\":\"claude\",\"id\":\"conv_1\",\"model\":\"claude-opus-4-7\"}}}}\n");
+    note
+}
+
+/// A human commit on top of main (`refs/heads/plain-next`), the same in
+/// every repository built from the same shape: its notes must be looked up.
+fn plain_next(dir: &Path) -> String {
+    let main = rev(dir, "refs/heads/main");
+    let tree = rev(dir, "refs/heads/main^{tree}");
+    let id = check(
+        git(dir)
+            .args(["commit-tree", &tree, "-p", &main, "-m"])
+            .arg("docs: reword the README\n\nWritten by hand.\n")
+            .env("GIT_AUTHOR_NAME", "Dev Eloper")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev Eloper")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .env("GIT_AUTHOR_DATE", "1800000000 +0000")
+            .env("GIT_COMMITTER_DATE", "1800000000 +0000"),
+    );
+    check(git(dir).args(["update-ref", "refs/heads/plain-next", &id]));
+    id
+}
+
+/// Scenario 7's repository without notes.
+fn notes_none(base: &Path) -> PathBuf {
+    let dir = build(
+        base,
+        Shape {
+            name: "notes-none",
+            ..SMALL
+        },
+    );
+    plain_next(&dir);
+    dir
+}
+
+/// Scenario 7's repository: the small one plus a `refs/notes/ai` whose tree
+/// has 2,031,616 note paths built from three shared trees (256 fan-out
+/// directories, each the same 256 directories, each the same 31 notes).
+fn notes_2m(base: &Path) -> PathBuf {
+    let dir = build(
+        base,
+        Shape {
+            name: "notes-2m",
+            ..SMALL
+        },
+    );
+    if dir.join("notes-done").exists() {
+        return dir;
+    }
+    plain_next(&dir);
+    let blob = write_blob(&dir, big_note(2_000).as_bytes());
+    let leaf: Vec<String> = (0..31)
+        .map(|i| format!("100644 blob {blob}\t{i:02x}{}", "5".repeat(34)))
+        .collect();
+    let leaf = mktree(&dir, &leaf);
+    let fan = |sub: &str| -> Vec<String> {
+        (0..256)
+            .map(|i| format!("040000 tree {sub}\t{i:02x}"))
+            .collect()
+    };
+    let mid = mktree(&dir, &fan(&leaf));
+    let root = mktree(&dir, &fan(&mid));
+    set_notes(&dir, &root);
+    std::fs::write(dir.join("notes-done"), "").expect("marker");
+    dir
+}
+
+/// Scenario 8's repository: the small one plus `refs/heads/ai400`, 400
+/// commits on top of main whose messages say nothing about AI, each
+/// annotated in `refs/notes/ai` with the same note of about 4 MiB.
+fn notes_shared(base: &Path) -> PathBuf {
+    let dir = build(
+        base,
+        Shape {
+            name: "notes-shared",
+            ..SMALL
+        },
+    );
+    if dir.join("notes-done").exists() {
+        return dir;
+    }
+    let mut parent = rev(&dir, "refs/heads/main");
+    let tree = rev(&dir, "refs/heads/main^{tree}");
+    let blob = write_blob(&dir, big_note(4_000_000).as_bytes());
+    let mut entries = Vec::new();
+    for i in 0..400 {
+        let id = check(
+            git(&dir)
+                .args(["commit-tree", &tree, "-p", &parent, "-m"])
+                .arg(format!("cache: step {i}\n\nPlain body.\n"))
+                .env("GIT_AUTHOR_NAME", "Dev Eloper")
+                .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+                .env("GIT_COMMITTER_NAME", "Dev Eloper")
+                .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+                .env("GIT_AUTHOR_DATE", format!("{} +0000", 1_800_000_000 + i))
+                .env("GIT_COMMITTER_DATE", format!("{} +0000", 1_800_000_000 + i)),
+        );
+        entries.push(format!("100644 blob {blob}\t{id}"));
+        parent = id;
+    }
+    check(git(&dir).args(["update-ref", "refs/heads/ai400", &parent]));
+    let root = mktree(&dir, &entries);
+    set_notes(&dir, &root);
+    std::fs::write(dir.join("notes-done"), "").expect("marker");
+    dir
 }
 
 fn rev(dir: &Path, name: &str) -> String {
@@ -545,6 +715,71 @@ fn main() {
         pass: Some(t_ours < Duration::from_secs(1)),
     });
 
+    // 7. A notes tree of 2,031,616 paths (shared subtrees): a 1-commit push
+    //    of a human commit (its note is looked up) vs the same push in the
+    //    same repository without notes.
+    let notes2m = notes_2m(&base);
+    let plain = notes_none(&base);
+    let plain_line = |dir: &Path| {
+        format!(
+            "{} {} refs/heads/main\n",
+            rev(dir, "refs/heads/main"),
+            rev(dir, "refs/heads/plain-next")
+        )
+    };
+    let (line7, line7_plain) = (plain_line(&notes2m), plain_line(&plain));
+    assert_eq!(line7, line7_plain, "the same push in both repositories");
+    let (t_notes, t_plain) = paired(
+        runs,
+        || (hook(&notes2m), line7.clone()),
+        || (hook(&plain), line7_plain.clone()),
+    );
+    let ratio = t_notes.as_secs_f64() / t_plain.as_secs_f64();
+    rows.push(Row {
+        scenario: "7. 1-commit push with a 2,031,616-path notes tree vs without notes".into(),
+        ours: ms(t_notes),
+        baseline: ms(t_plain),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.2".into(),
+        pass: Some(ratio <= 1.2),
+    });
+
+    // 8. 400 new commits sharing one 4 MiB git-ai note (each AI-assisted by
+    //    it, unreviewed: refused) vs git log over them.
+    let shared = notes_shared(&base);
+    let line8 = format!(
+        "{} {} refs/heads/main\n",
+        rev(&shared, "refs/heads/main"),
+        rev(&shared, "refs/heads/ai400")
+    );
+    let range8 = "refs/heads/main..refs/heads/ai400".to_string();
+    let (t_ours, t_git) = paired(
+        heavy_runs,
+        || {
+            let mut c = hook(&shared);
+            c.env("REVIEWGATE_BENCH_EXPECT_REJECT", "1");
+            (c, line8.clone())
+        },
+        || {
+            let mut c = git(&shared);
+            c.args([
+                "log",
+                "--notes=ai",
+                "--format=%H%x00%an%x00%ae%x00%B%N",
+                &range8,
+            ]);
+            (c, String::new())
+        },
+    );
+    rows.push(Row {
+        scenario: "8. 400 commits sharing one 4 MiB note vs git log --notes".into(),
+        ours: ms(t_ours),
+        baseline: ms(t_git),
+        ratio: format!("{:.2}", t_ours.as_secs_f64() / t_git.as_secs_f64()),
+        target: "< 1000 ms".into(),
+        pass: Some(t_ours < Duration::from_secs(1)),
+    });
+
     let mut table = render(&rows, smoke, big_shape);
     // Another build of the hook (an earlier commit's), run alternately with
     // this one on the same pushes: the before/after a change is recorded with.
@@ -555,7 +790,16 @@ fn main() {
         .collect();
     for other in &others {
         table.push_str(&compare(
-            other, &small, &big, big_shape, runs, heavy_runs, &many,
+            other,
+            &Fixtures {
+                small: &small,
+                big: &big,
+                notes2m: &notes2m,
+                shared: &shared,
+            },
+            big_shape,
+            (runs, heavy_runs),
+            &many,
         ));
     }
     print!("{table}");
@@ -565,24 +809,32 @@ fn main() {
     }
 }
 
+/// The repositories the scenarios run in.
+struct Fixtures<'a> {
+    small: &'a Path,
+    big: &'a Path,
+    notes2m: &'a Path,
+    shared: &'a Path,
+}
+
 /// This build against `other` (another build's pre-receive), scenario by
 /// scenario, run alternately: median times and the ratio this/other.
 fn compare(
     other: &str,
-    small: &Path,
-    big: &Path,
+    f: &Fixtures<'_>,
     shape: Shape,
-    runs: usize,
-    heavy_runs: usize,
+    (runs, heavy_runs): (usize, usize),
     many: &str,
 ) -> String {
+    let (small, big) = (f.small, f.big);
     let main = rev(big, "refs/heads/main");
-    let scenarios: Vec<(String, PathBuf, String, usize)> = vec![
+    let scenarios: Vec<(String, PathBuf, String, usize, bool)> = vec![
         (
             format!("1. 1-commit push to main, {} repo", shape.name),
             big.to_path_buf(),
             format!("{main} {} refs/heads/main\n", rev(big, "refs/heads/next")),
             runs,
+            false,
         ),
         (
             format!("2. {} new commits reaching main", shape.ahead),
@@ -592,6 +844,7 @@ fn compare(
                 rev(big, "refs/heads/incoming")
             ),
             heavy_runs,
+            false,
         ),
         (
             format!(
@@ -604,20 +857,43 @@ fn compare(
                 rev(big, "refs/heads/deep")
             ),
             heavy_runs,
+            false,
         ),
         (
             "6. one commit, 3 MB message, 80,000 distinct reviewers".into(),
             small.to_path_buf(),
             format!("{} {many} refs/heads/main\n", rev(small, "refs/heads/main")),
             runs,
+            true,
+        ),
+        (
+            "7. 1-commit push with a 2,031,616-path notes tree".into(),
+            f.notes2m.to_path_buf(),
+            format!(
+                "{} {} refs/heads/main\n",
+                rev(f.notes2m, "refs/heads/main"),
+                rev(f.notes2m, "refs/heads/plain-next")
+            ),
+            heavy_runs,
+            false,
+        ),
+        (
+            "8. 400 commits sharing one 4 MiB note".into(),
+            f.shared.to_path_buf(),
+            format!(
+                "{} {} refs/heads/main\n",
+                rev(f.shared, "refs/heads/main"),
+                rev(f.shared, "refs/heads/ai400")
+            ),
+            heavy_runs,
+            true,
         ),
     ];
     let mut s = String::new();
     let _ = writeln!(s, "\nthis build vs `{other}` (run alternately):\n");
     let _ = writeln!(s, "| scenario | this build | other build | ratio |");
     let _ = writeln!(s, "|---|---|---|---|");
-    for (name, dir, line, n) in scenarios {
-        let reject = name.starts_with("6.");
+    for (name, dir, line, n, reject) in scenarios {
         let (a, b) = paired_any(
             n,
             || (hook(&dir), line.clone()),

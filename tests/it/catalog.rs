@@ -1,6 +1,7 @@
 //! Every row of the built-in AI catalog, tried on a realistic commit, and the
 //! false positives from shared/reference/ai-agents.md.
 
+use crate::util::{accepted, ai_message, refused, Hooks, Setup, Transport};
 use reviewgate::detect::{CommitText, DetectConfig, Detector, Signal, CATALOG};
 
 const HUMAN: &str = "Ann Lee <ann@example.com>";
@@ -547,4 +548,43 @@ fn names_are_read_by_meaning_in_both_directions() {
             assert_eq!(tool("Assisted-by", name), None, "Assisted-by: {name}");
         }
     }
+}
+
+/// Issue 18 (8), by real pushes: a reviewer or co-author named for a model
+/// is AI whatever the address; a person with a model's word for a given
+/// name reviews like anyone.
+#[test]
+fn a_reviewer_named_for_a_model_is_an_ai_reviewer() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.commit(&ai_message(
+        "Add parser",
+        &["Reviewed-by: Claude Opus 4.6 <claude@example.org>"],
+    ));
+    let p = refused(&s, &["main"], "ai-reviewer");
+    assert!(
+        p.stderr
+            .contains("\"Claude Opus 4.6 <claude@example.org>\" is an AI identity (Claude)"),
+        "{}",
+        p.stderr
+    );
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    // A co-author named for a model marks the commit, whatever the email.
+    s.client
+        .commit("Add cache\n\nBody.\n\nCo-authored-by: Gemini 2.5 Pro <gemini@example.com>\n");
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    assert!(
+        p.stderr.contains("whose name names \"gemini\""),
+        "{}",
+        p.stderr
+    );
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    // People: a co-author and a reviewer whose given names are model words.
+    s.client.commit(&ai_message(
+        "Add lexer",
+        &[
+            "Co-authored-by: Gemma Jones <gemma@example.com>",
+            "Reviewed-by: Kiro Tanaka <kiro@example.jp>",
+        ],
+    ));
+    accepted(&s.client.push(&["main"]));
 }

@@ -268,20 +268,21 @@ pub fn names_ai(value: &str, person: bool) -> Option<&'static AiName> {
 /// before the address (or a Markdown mail link's text) read by
 /// [`names_ai`].
 pub fn names_ai_person(value: &str) -> Option<&'static AiName> {
-    if !may_name(value) {
-        return None;
-    }
     let value = value.trim();
     let name = match value.strip_prefix('[') {
         Some(rest) if value.contains("](mailto:") => rest.split(']').next().unwrap_or_default(),
         _ => value.split('<').next().unwrap_or_default(),
     };
+    if !may_name(name) {
+        return None;
+    }
     names_ai(name.trim(), true)
 }
 
 /// Whether `value` may carry a catalog name: one scan for their first words
-/// (ASCII case-insensitively; non-ASCII text always takes the full path).
-/// Sign-off and co-author lines are common, and most name no tool.
+/// at the start of a word (ASCII case-insensitively; non-ASCII text always
+/// takes the full path). Sign-off and co-author lines are common, and most
+/// name no tool.
 fn may_name(value: &str) -> bool {
     static FIRST_WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
         std::sync::OnceLock::new();
@@ -300,7 +301,20 @@ fn may_name(value: &str) -> bool {
             .build(words)
             .ok()
     });
-    ac.as_ref().is_none_or(|ac| ac.is_match(value))
+    let Some(ac) = ac else {
+        return true;
+    };
+    // A name is a whole token (or begins a model id): it starts where
+    // `tokens` would start one.
+    let bytes = value.as_bytes();
+    ac.find_overlapping_iter(value).any(|m| {
+        m.start()
+            .checked_sub(1)
+            .and_then(|i| bytes.get(i))
+            .is_none_or(|&b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'\''))
+            })
+    })
 }
 
 /// Whether `word` is one of the catalog's one-word names.

@@ -387,10 +387,13 @@ impl Detector {
     /// that names an AI tool or model whatever the email (`Claude Opus 4.6
     /// <claude@example.org>`; `Claude Monet <...>` is a person). The tool.
     pub fn person_is_ai(&self, value: &str) -> Option<String> {
-        if let Some(tool) = crate::ident::identity_readings(value)
-            .iter()
-            .find_map(|r| self.ai_identity(r))
-        {
+        self.person_readings_are_ai(value, &crate::ident::identity_readings(value))
+    }
+
+    /// [`Detector::person_is_ai`], given the value's identity readings
+    /// (for callers that have them already).
+    pub fn person_readings_are_ai(&self, value: &str, readings: &[String]) -> Option<String> {
+        if let Some(tool) = readings.iter().find_map(|r| self.ai_identity(r)) {
             return Some(tool.to_string());
         }
         if !self.names {

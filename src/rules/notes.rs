@@ -133,6 +133,9 @@ impl<'r> AiNotes<'r> {
     /// within the budget, evidence that says so (the safe side).
     pub fn evidence(&self, commit: Oid) -> Option<AiEvidence> {
         let roots = self.roots();
+        if roots.is_empty() {
+            return None;
+        }
         let hex = commit.to_string();
         for root in roots {
             let mut blobs = Vec::new();

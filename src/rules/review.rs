@@ -157,13 +157,10 @@ pub fn reviewer_status(
         Ok(p) => p,
         Err(e) => return (ReviewerStatus::Invalid(e), None),
     };
-    let status = if let Some(tool) = policy.detector.person_is_ai(value) {
+    let readings = person.readings();
+    let status = if let Some(tool) = policy.detector.person_readings_are_ai(value, &readings) {
         ReviewerStatus::Ai(tool)
-    } else if person
-        .readings()
-        .iter()
-        .any(|r| crate::detect::is_bot_identity(r))
-    {
+    } else if readings.iter().any(|r| crate::detect::is_bot_identity(r)) {
         ReviewerStatus::Bot
     } else if person.email == author_email || person.email == committer_email {
         ReviewerStatus::SelfReview

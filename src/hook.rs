@@ -12,14 +12,14 @@ use std::panic::{self, AssertUnwindSafe};
 use chrono::{DateTime, Utc};
 
 use crate::audit;
+use crate::check::bypass::{self, Decision};
+use crate::check::notes::AiNotes;
+use crate::check::{self, CheckContext};
 use crate::policy::load::{self, PolicyLoadError};
 use crate::policy::LoadedPolicy;
 use crate::push::{self, Env, ForgePush, InputError, PushOptions, Pusher, RefUpdate};
 use crate::repo::{self, HookRepo, OpenError};
 use crate::report;
-use crate::rules::bypass::{self, Decision};
-use crate::rules::notes::AiNotes;
-use crate::rules::{self, CheckContext};
 use crate::verdict::{ExitStatus, Verdict};
 
 /// What a hook run decided.
@@ -131,7 +131,7 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
                 let default_branch = repo.default_branch();
                 let protected = updates
                     .iter()
-                    .any(|u| rules::guards(&repo, &policy.policy, default_branch.as_deref(), u));
+                    .any(|u| check::guards(&repo, &policy.policy, default_branch.as_deref(), u));
                 let offer =
                     (!policy.policy.bypass_pushers.is_empty()).then_some(options.advertised);
                 let verdict = judge_with_bypass(
@@ -248,7 +248,7 @@ fn judge_with_bypass(
         notes: &notes,
         baseline: &baseline,
     };
-    let mut verdict = rules::check_push(&ctx, updates);
+    let mut verdict = check::check_push(&ctx, updates);
     if let Some(v) = baseline_error {
         verdict.push(v);
     }
@@ -284,7 +284,7 @@ pub fn judge(
         notes: &notes,
         baseline: &baseline,
     };
-    let mut verdict = rules::check_push(&ctx, updates);
+    let mut verdict = check::check_push(&ctx, updates);
     if let Some(v) = baseline_error {
         verdict.push(v);
     }
@@ -297,7 +297,7 @@ pub fn judge(
 fn baseline(repo: &HookRepo) -> (Vec<git2::Oid>, Option<crate::verdict::Violation>) {
     match repo.baseline_commits() {
         Ok(b) => (b, None),
-        Err(e) => (Vec::new(), Some(rules::internal_error("(this push)", &e))),
+        Err(e) => (Vec::new(), Some(check::internal_error("(this push)", &e))),
     }
 }
 

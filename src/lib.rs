@@ -21,7 +21,8 @@
 //! 9. [`policy`]: the policy file, its patterns, and where the trusted one
 //!    comes from (never the pushed commits);
 //! 10. [`verdict`]: violations and the exit status;
-//! 11. [`rules`]: for each update, the checks (pure) and the I/O around them;
+//! 11. [`check`]: the engine: for each update, named passes over it, the
+//!     checks (pure) and the facts they read;
 //! 12. [`report`]: every word a pusher reads;
 //! 13. [`audit`]: the hash-chained log of decisions;
 //! 14. [`hook`]: the two hooks, orchestrated;
@@ -52,6 +53,7 @@
 )]
 
 pub mod audit;
+pub mod check;
 pub mod commit;
 pub mod detect;
 pub mod hook;
@@ -62,7 +64,6 @@ pub mod push;
 pub mod repo;
 pub mod report;
 pub mod rule;
-pub mod rules;
 pub mod trailers;
 pub mod verdict;
 pub mod walk;

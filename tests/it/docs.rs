@@ -163,6 +163,81 @@ fn modules_use_only_earlier_layers() {
     assert!(checked > 50, "only {checked} uses checked");
 }
 
+/// The first path segment of each `super::` or `crate::<folder>::` use in
+/// `code` (a `{a, b::c}` group gives each of its items).
+fn sibling_uses(code: &str, folder: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let prefix = format!("crate::{folder}::");
+    for needle in ["super::", prefix.as_str()] {
+        for (pos, _) in code.match_indices(needle) {
+            let rest = &code[pos + needle.len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let inner = group.split('}').next().unwrap_or_default();
+                for item in inner.split(',') {
+                    let name = ident(item.trim());
+                    if !name.is_empty() {
+                        out.push(name);
+                    }
+                }
+            } else {
+                out.push(ident(rest));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn files_in_a_folder_use_only_earlier_siblings() {
+    let mut checked = 0;
+    for folder in ["check"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .join(folder);
+        let docs = std::fs::read_to_string(dir.join("mod.rs")).expect("mod.rs");
+        let order: Vec<String> = docs
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! ").and_then(|l| l.split_once(". [`")))
+            .filter_map(|(_, rest)| rest.split('`').next())
+            .map(String::from)
+            .collect();
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("folder")
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().map(String::from))
+            .filter_map(|n| n.strip_suffix(".rs").map(String::from))
+            .filter(|n| n != "mod" && n != "testing")
+            .collect();
+        files.sort();
+        let mut listed = order.clone();
+        listed.sort();
+        assert_eq!(
+            listed, files,
+            "src/{folder}/mod.rs must list every file once"
+        );
+        for (i, name) in order.iter().enumerate() {
+            let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).expect("read");
+            let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+            for used in sibling_uses(code, folder) {
+                let Some(j) = order.iter().position(|m| *m == used) else {
+                    continue;
+                };
+                assert!(
+                    j <= i,
+                    "src/{folder}/{name}.rs uses {used}, which comes after it in src/{folder}/mod.rs"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} uses checked");
+}
+
 #[test]
 fn readme_shows_the_rejection_snapshot() {
     // "What a pusher sees" is the real message, as the snapshot test has it.

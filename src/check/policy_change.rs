@@ -3,7 +3,8 @@
 //! (decided by [`review::decide`] with [`Requirement::policy_change`]), and
 //! a new file that parses.
 
-use super::review::{self, Requirement, Shortfall};
+use super::review;
+use super::reviewers::{Requirement, Shortfall};
 use super::{Finding, Fix, Judge};
 use crate::policy::{PolicyError, POLICY_FILE};
 use crate::rule::Rule;
@@ -69,4 +70,73 @@ pub fn invalid(judge: &Judge<'_>, error: &PolicyError) -> Finding {
         format!("the new policy does not parse:\n{error}"),
         Fix::Advice("fix the errors above and push again; `reviewgate policy check .reviewgate.toml` runs the same validation".into()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::policy_change;
+    use crate::check::reviewers;
+    use crate::check::testing::{facts, policy, MAIN};
+    use crate::policy::Mode;
+    use crate::rule::Severity;
+
+    #[test]
+    fn policy_change_rules() {
+        let owned = policy(
+            "[policy]\nowners = [\"ann@example.com\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\n",
+        );
+        let any = policy(MAIN);
+        let judge = |p| Judge {
+            policy: p,
+            mode: Mode::Enforce,
+            bypass: false,
+        };
+        let dev = "Dev <dev@example.com>";
+        let cases = [
+            (
+                &owned,
+                "Change\n\nReviewed-by: Ann <ann@example.com>\n",
+                true,
+            ),
+            (
+                &owned,
+                "Change\n\nReviewed-by: Bo <bo@example.com>\n",
+                false,
+            ),
+            (&owned, "Change\n", false),
+            (&any, "Change\n\nReviewed-by: Bo <bo@example.com>\n", true),
+            (
+                &any,
+                "Change\n\nReviewed-by: Dev <dev@example.com>\n",
+                false,
+            ),
+        ];
+        for (p, msg, want) in cases {
+            let req = reviewers::Requirement::policy_change(p);
+            let commit = reviewers::Reviewed::of(p, &req, &facts(dev, msg));
+            let got = reviewers::decide(p, &req, &commit, &[], None);
+            assert_eq!(got.is_ok(), want, "{msg}");
+        }
+        let none = reviewers::Shortfall::TooFew { valid: 0 };
+        let f = policy_change::unreviewed(&judge(&owned), &none);
+        assert_eq!(
+            (f.rule, f.severity),
+            (Rule::PolicyChangeUnreviewed, Severity::Error)
+        );
+        assert!(
+            f.message.contains("a policy owner (ann@example.com)"),
+            "{}",
+            f.message
+        );
+        let warn = Judge {
+            policy: &owned,
+            mode: Mode::Warn,
+            bypass: false,
+        };
+        assert_eq!(
+            policy_change::unreviewed(&warn, &none).severity,
+            Severity::Warning
+        );
+    }
 }

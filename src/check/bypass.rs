@@ -75,3 +75,51 @@ pub fn decide(policy: &Policy, who: Option<&Pusher>, options: &PushOptions) -> D
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::bypass;
+    use crate::check::testing::{policy, pusher};
+
+    #[test]
+    fn break_glass_decisions() {
+        let p = policy("[bypass]\npushers = [\"oncall-*\"]\n[identities]\nann = [\"ann@example.com\"]\n[[protect]]\nrefs = [\"refs/heads/main\"]\n");
+        let opts = |o: &[&str]| crate::push::PushOptions {
+            options: o.iter().map(|s| s.to_string()).collect(),
+            advertised: true,
+        };
+        let who = pusher("oncall-eu");
+        let stranger = pusher("dev");
+        let honoured = |d: &bypass::Decision| matches!(d, bypass::Decision::Honoured(_));
+        let denied = |d: &bypass::Decision| matches!(d, bypass::Decision::Denied(_));
+        assert_eq!(
+            bypass::decide(&p, Some(&who), &opts(&[])),
+            bypass::Decision::NotAsked
+        );
+        assert!(honoured(&bypass::decide(
+            &p,
+            Some(&who),
+            &opts(&["reviewgate.bypass=fire"])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            Some(&who),
+            &opts(&["reviewgate.bypass="])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            Some(&who),
+            &opts(&["reviewgate.bypass"])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            Some(&stranger),
+            &opts(&["reviewgate.bypass=fire"])
+        )));
+        assert!(denied(&bypass::decide(
+            &p,
+            None,
+            &opts(&["reviewgate.bypass=fire"])
+        )));
+    }
+}

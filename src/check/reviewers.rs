@@ -1,20 +1,31 @@
-//! Review rules (pure): which commits need a human review, which reviews
-//! count, and the one function that decides whether a commit's reviews meet
-//! a requirement ([`decide`]): the branch's review, the policy-change gate
-//! and merge coverage all go through it, with every review setting applied
-//! (who may review, how many distinct people, whether one is the pusher).
+//! Which reviews count (pure), and the one function that decides whether a
+//! commit's reviews meet a requirement ([`decide`]): the branch's review,
+//! the policy gate, merge coverage and, later, the sign-off rules all go
+//! through it, with every review setting applied (who may review, how many
+//! distinct people, whether one is the pusher). A leaf: coverage and the
+//! review rules both build on it.
 
 use std::borrow::Cow;
 
-use super::coverage::MergeReview;
-use super::{pusher, Ask, Finding, Fix, Judge};
+use super::pusher;
 use crate::commit::ShownIdent;
 use crate::detect::{AiEvidence, CommitText};
 use crate::ident::{Person, PersonError};
-use crate::policy::{EmailPattern, Policy, ReviewScope};
-use crate::push::{Pusher, IDENTITY_VARIABLES};
-use crate::rule::Rule;
+use crate::policy::{EmailPattern, Policy};
+use crate::push::Pusher;
 use crate::trailers;
+
+/// A reviewed merge: its id and the reviews that may count for what it merges
+/// (well-formed, human, not AI, not a bot). Whether each counts for a covered
+/// commit (not its author or committer, on the requirement's list) is decided
+/// per commit, by [`decide`].
+#[derive(Debug, Clone)]
+pub struct MergeReview {
+    /// The merge commit.
+    pub id: git2::Oid,
+    /// Its reviewers.
+    pub reviewers: Vec<Person>,
+}
 
 /// A commit as git shows it: what the review rules read.
 #[derive(Debug, Clone)]
@@ -296,236 +307,23 @@ pub fn decide<'m>(
     Ok(through)
 }
 
-/// A commit that needs a review: why, and the reviews it carries itself.
-#[derive(Debug, Clone)]
-pub struct Need {
-    /// How messages name it: `AI-assisted commit (Claude Code: ...)` or `commit`.
-    pub what: String,
-    /// Whether it is AI-assisted (`ai-unreviewed`) or all commits need review
-    /// (`unreviewed`).
-    pub ai: bool,
-    /// Who wrote it and its own reviews, judged against the branch's review.
-    pub commit: Reviewed,
-}
-
-/// Whether the commit needs a review on a ref with `scope`: `Ok(None)` when
-/// not, `Err` with a finding when it cannot be judged at all (a message git
-/// shows re-encoded from an encoding reviewgate cannot decode). `inherited`
-/// gives evidence from outside the message (notes, a pull request), asked
-/// for only when the message shows none.
-pub fn need(
-    judge: &Judge<'_>,
-    scope: ReviewScope,
-    facts: &CommitFacts<'_>,
-    inherited: impl FnOnce() -> Option<AiEvidence>,
-) -> Result<Option<Need>, Finding> {
-    if scope == ReviewScope::None {
-        return Ok(None);
-    }
-    if let Some(encoding) = &facts.undecodable {
-        return Err(judge.finding(
-            Rule::UndecodableMessage,
-            format!("git shows this commit re-encoded from `{encoding}`, which reviewgate cannot decode exactly as git does, so its markers and reviews cannot be judged"),
-            Fix::Advice("recreate the commit with a UTF-8 message (git config i18n.commitEncoding UTF-8; git commit --amend), then push again".into()),
-        ));
-    }
-    let policy = judge.policy;
-    let evidence = facts.ai_evidence(policy).or_else(inherited);
-    if scope == ReviewScope::Ai && evidence.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(Need {
-        what: match &evidence {
-            Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
-            None => "commit".to_string(),
-        },
-        ai: evidence.is_some(),
-        commit: Reviewed::of(policy, &Requirement::review(policy), facts),
-    }))
-}
-
-/// The review finding for one commit on a ref whose `scope` requires review
-/// of some commits, if it needs a review and lacks one (no merge covers it).
-pub fn check(
-    judge: &Judge<'_>,
-    scope: ReviewScope,
-    facts: &CommitFacts<'_>,
-    pusher: Option<&Pusher>,
-) -> Option<Finding> {
-    match need(judge, scope, facts, || None) {
-        Err(f) => Some(f),
-        Ok(None) => None,
-        Ok(Some(n)) => decide_need(judge, &n, &[], pusher, None).err(),
-    }
-}
-
-/// Decide a commit that needs review ([`decide`] with the branch's
-/// requirement) and word a shortfall; `note` explains, in a rejection, why
-/// no merge covered it.
-pub fn decide_need<'m>(
-    judge: &Judge<'_>,
-    need: &Need,
-    covering: &[&'m MergeReview],
-    pusher: Option<&Pusher>,
-    note: Option<String>,
-) -> Result<Option<&'m MergeReview>, Finding> {
-    let policy = judge.policy;
-    decide(
-        policy,
-        &Requirement::review(policy),
-        &need.commit,
-        covering,
-        pusher,
-    )
-    .map_err(|short| finding(judge, need, &short, note))
-}
-
-/// The finding for a commit whose reviews fall short.
-pub fn finding(judge: &Judge<'_>, need: &Need, short: &Shortfall, note: Option<String>) -> Finding {
-    let what = &need.what;
-    match short {
-        Shortfall::TooFew { valid } => {
-            let mut f = missing_review(judge, &need.commit.own, what, need.ai, *valid);
-            if let Some(note) = note {
-                f.message.push_str(&format!("; {note}"));
-            }
-            f
+/// The reviews on a merge that may count for what it merges: well-formed,
+/// human, not AI, not a bot (the list and who wrote each covered commit are
+/// judged per covered commit).
+pub fn merge_reviewers(policy: &Policy, facts: &CommitFacts<'_>) -> Vec<Person> {
+    let mut out: Vec<Person> = Vec::new();
+    for t in crate::trailers::parse(&facts.message) {
+        if !policy.review.is_review_key(&t.key) {
+            continue;
         }
-        Shortfall::Unauthenticated => judge.finding(
-            Rule::PusherUnauthenticated,
-            format!("{what}: the policy requires that a reviewer pushes it, and the server gave no authenticated identity (looked for {IDENTITY_VARIABLES})"),
-            Fix::Advice("push over the server's authenticated transport (the reviewer named in the trailer pushes), or ask the administrator to pass an identity".into()),
-        ),
-        Shortfall::NotThePusher { .. } => judge.finding(
-            Rule::PusherNotReviewer,
-            format!("{what}: {}", pusher_text(short)),
-            Fix::Advice("the reviewer named in the trailer pushes the commit (the policy binds review to the authenticated pusher)".into()),
-        ),
-    }
-}
-
-/// Why the pusher does not count, in words (for [`Shortfall::NotThePusher`]).
-pub fn pusher_text(short: &Shortfall) -> String {
-    let Shortfall::NotThePusher {
-        pusher,
-        stands_for,
-        valid,
-    } = short
-    else {
-        return String::new();
-    };
-    let known = if stands_for.is_empty() {
-        "no reviewer emails are mapped to this login in [identities]".to_string()
-    } else {
-        format!("they stand for {}", stands_for.join(", "))
-    };
-    let listed: Vec<&str> = valid
-        .iter()
-        .take(MAX_LISTED_REVIEWS)
-        .map(String::as_str)
-        .collect();
-    format!(
-        "the pusher {pusher} is not one of its valid reviewers ({}); {known}",
-        listed.join(", ")
-    )
-}
-
-/// The finding for a commit without enough valid reviews.
-fn missing_review(
-    judge: &Judge<'_>,
-    a: &ReviewAssessment,
-    what: &str,
-    ai: bool,
-    valid: usize,
-) -> Finding {
-    let policy = judge.policy;
-    let trailer = policy.review.keys_text();
-    let base_rule = if ai {
-        Rule::AiUnreviewed
-    } else {
-        Rule::Unreviewed
-    };
-    let (rule, message) = if valid > 0 {
-        (
-            Rule::TooFewReviewers,
-            format!(
-                "{what} has {valid} distinct valid reviewer(s); the policy requires {}",
-                policy.review.min_reviewers
-            ),
-        )
-    } else if a.reviews.is_empty() {
-        (
-            base_rule,
-            format!("{what} has no {trailer} trailer from a human"),
-        )
-    } else {
-        let rule = match a.reviews.first().map(|r| &r.1) {
-            Some(ReviewerStatus::Invalid(_)) => Rule::ReviewerWithoutEmail,
-            Some(ReviewerStatus::SelfReview) => Rule::SelfReview,
-            Some(ReviewerStatus::Ai(_)) => Rule::AiReviewer,
-            Some(ReviewerStatus::Bot) => Rule::BotReviewer,
-            Some(ReviewerStatus::NotAllowed) => Rule::ReviewerNotAllowed,
-            Some(ReviewerStatus::Valid) | None => base_rule,
-        };
-        let mut message = format!("{what}: no valid review ({})", reasons(a));
-        if a.reviews.iter().any(|r| r.1 == ReviewerStatus::NotAllowed) {
-            message += &format!("; who may review: {}", allowed_reviewers(policy));
-        }
-        (rule, message)
-    };
-    let ask = match rule {
-        Rule::SelfReview => Ask::NotTheAuthor,
-        Rule::AiReviewer | Rule::BotReviewer => Ask::Human,
-        Rule::ReviewerNotAllowed => Ask::Listed,
-        _ => Ask::AnyHuman,
-    };
-    judge.finding(rule, message, Fix::Review(ask))
-}
-
-/// The policy's reviewer list, as a message names it (the first few patterns).
-fn allowed_reviewers(policy: &Policy) -> String {
-    format!(
-        "{} ([review] reviewers)",
-        list_text(&policy.review.reviewers)
-    )
-}
-
-/// The first few patterns of a list, then a count.
-pub fn list_text(all: &[EmailPattern]) -> String {
-    let mut shown: Vec<&str> = all
-        .iter()
-        .take(MAX_LISTED_REVIEWS)
-        .map(EmailPattern::as_str)
-        .collect();
-    let more = all.len().saturating_sub(MAX_LISTED_REVIEWS);
-    let more = if more > 0 {
-        format!(" and {more} more")
-    } else {
-        String::new()
-    };
-    shown.dedup();
-    format!("{}{more}", shown.join(", "))
-}
-
-/// Why each review trailer does not count (the first few, then a count).
-pub fn reasons(a: &ReviewAssessment) -> String {
-    let mut reasons: Vec<String> = a
-        .reviews
-        .iter()
-        .take(MAX_LISTED_REVIEWS)
-        .map(|(value, status)| match status {
-            ReviewerStatus::Invalid(e) => format!("\"{value}\" {e}"),
-            ReviewerStatus::SelfReview => {
-                format!("\"{value}\" is the commit's author or committer")
+        // Judged as if no one wrote the merge and anyone may review: who
+        // wrote each covered commit, and the list, are judged per decision.
+        let (status, _) = reviewer_status(policy, &[], &t.value, "", "");
+        if let (ReviewerStatus::Valid, Ok(p)) = (status, Person::parse(&t.value)) {
+            if !out.iter().any(|o| o.email == p.email) {
+                out.push(p);
             }
-            ReviewerStatus::Ai(tool) => format!("\"{value}\" is an AI identity ({tool})"),
-            ReviewerStatus::Bot => format!("\"{value}\" is a bot account"),
-            ReviewerStatus::NotAllowed => format!("\"{value}\" is not in the reviewer list"),
-            ReviewerStatus::Valid => format!("\"{value}\" is valid"),
-        })
-        .collect();
-    if a.reviews.len() > MAX_LISTED_REVIEWS {
-        reasons.push(format!("and {} more", a.reviews.len() - MAX_LISTED_REVIEWS));
+        }
     }
-    reasons.join("; ")
+    out
 }

@@ -17,23 +17,10 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use git2::{Odb, Oid};
 
-use super::review::{CommitFacts, ReviewerStatus};
+use super::reviewers::{merge_reviewers, CommitFacts, MergeReview};
 use crate::commit::CommitView;
-use crate::ident::Person;
 use crate::policy::Policy;
 use crate::walk::Visited;
-
-/// A reviewed merge: its id and the reviews that may count for what it merges
-/// (well-formed, human, not AI, not a bot). Whether each counts for a covered
-/// commit (not its author or committer, on the requirement's list) is decided
-/// per commit, by [`super::review::decide`].
-#[derive(Debug, Clone)]
-pub struct MergeReview {
-    /// The merge commit.
-    pub id: Oid,
-    /// Its reviewers.
-    pub reviewers: Vec<Person>,
-}
 
 /// A set of merges (indices into [`Coverage::merges`]) as a bit set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -211,27 +198,6 @@ impl Coverage {
             .into_iter()
             .find_map(|m| self.merges.get(m))
     }
-}
-
-/// The reviews on a merge that may count for what it merges: well-formed,
-/// human, not AI, not a bot (the list and who wrote each covered commit are
-/// judged per covered commit).
-fn merge_reviewers(policy: &Policy, facts: &CommitFacts<'_>) -> Vec<Person> {
-    let mut out: Vec<Person> = Vec::new();
-    for t in crate::trailers::parse(&facts.message) {
-        if !policy.review.is_review_key(&t.key) {
-            continue;
-        }
-        // Judged as if no one wrote the merge and anyone may review: who
-        // wrote each covered commit, and the list, are judged per decision.
-        let (status, _) = super::review::reviewer_status(policy, &[], &t.value, "", "");
-        if let (ReviewerStatus::Valid, Ok(p)) = (status, Person::parse(&t.value)) {
-            if !out.iter().any(|o| o.email == p.email) {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

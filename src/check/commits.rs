@@ -1,0 +1,181 @@
+//! The checks on one protected ref: the update itself, then every commit it
+//! brings, in one walk (review, merge coverage, notes and pull-request
+//! evidence, linear history, the policy gate's commits).
+
+use anyhow::Result;
+
+use super::context::CheckContext;
+use super::coverage;
+use super::findings::RefFindings;
+use super::gate::{self, PolicyChanges, TreeBlobs};
+use super::judge::Judge;
+use super::pull_request;
+use super::refs;
+use super::review;
+use super::reviewers;
+use super::server::{PushState, Span};
+use crate::policy::{Effective, MergesCover};
+use crate::push::{RefUpdate, UpdateKind};
+use crate::verdict::short_id;
+use crate::walk::Walk;
+
+/// The checks on one protected ref.
+pub(super) fn check_ref(
+    ctx: &CheckContext<'_>,
+    judge: &Judge<'_>,
+    eff: &Effective<'_>,
+    update: &RefUpdate,
+    state: &mut PushState<'_>,
+    found: &mut RefFindings,
+) -> Result<()> {
+    found.update.extend(refs::pushers(judge, eff, ctx.pusher));
+    found.update.extend(refs::freeze(judge, eff, ctx.now));
+    found.update.extend(refs::kind(judge, eff, update.kind()));
+    let Some(new) = update.new else {
+        return Ok(());
+    };
+    let repo = ctx.repo;
+    let Some(new) = repo.peel_to_commit(new)? else {
+        return Ok(()); // a tag pointing at a tree or blob brings no commits
+    };
+    let old = match update.old {
+        Some(old) => repo.peel_to_commit(old)?,
+        None => None,
+    };
+    found.base = old.map(|o| short_id(&o.to_string()).to_string());
+    let gate = gate::policy_gate(ctx, &update.name, old, new, state)?;
+    let span = Span {
+        kind: update.kind(),
+        old,
+        new,
+        gate,
+    };
+    let outcome = walk_commits(ctx, judge, eff, &span, state, found)?;
+    if let (Some(old), false) = (old, outcome.old_is_parent) {
+        if refs::needs_fast_forward(eff, &old.to_string(), &new.to_string()) {
+            let f = refs::force_push(
+                judge,
+                short_id(&old.to_string()),
+                short_id(&new.to_string()),
+            );
+            found.update.push(f);
+        }
+    }
+    if gate && !outcome.tip_exempt {
+        gate::finish_gate(ctx, judge, &update.name, new, outcome.policy_changes, found)?;
+    }
+    Ok(())
+}
+
+/// What the walk of one update learned beyond its findings.
+pub(super) struct WalkOutcome {
+    /// Whether `old` is a parent of a brought commit (so an ancestor of `new`).
+    pub(super) old_is_parent: bool,
+    /// Whether the new tip is baseline history (the policy gate then does
+    /// not apply: an imported history's policy file is not a change).
+    pub(super) tip_exempt: bool,
+    /// Commits changing the policy file, with and without an owner's review.
+    pub(super) policy_changes: PolicyChanges,
+}
+/// Walk the commits the update brings and check each. Whether the update is
+/// a fast-forward falls out of the walk: `old` is an ancestor of `new`
+/// exactly when a brought commit has `old` as a parent.
+pub(super) fn walk_commits(
+    ctx: &CheckContext<'_>,
+    judge: &Judge<'_>,
+    eff: &Effective<'_>,
+    span: &Span,
+    state: &mut PushState<'_>,
+    found: &mut RefFindings,
+) -> Result<WalkOutcome> {
+    let Span { old, new, gate, .. } = *span;
+    let outside = state.outside_baseline(ctx, eff, span)?;
+    let odb = state.odb;
+    let mut update_walk;
+    let walk = match (span.kind, old) {
+        (UpdateKind::Update, Some(old)) => {
+            update_walk = Walk::new(state.odb, &[old])?;
+            &mut update_walk
+        }
+        _ => state.creation_walk(ctx, eff)?,
+    };
+    let mut outcome = WalkOutcome {
+        old_is_parent: false,
+        tip_exempt: false,
+        policy_changes: PolicyChanges::default(),
+    };
+    let mut tree_blobs = TreeBlobs::default();
+    let policy = judge.policy;
+    let pull_request = match ctx.forge {
+        Some(f) if f.merge => match f.pull_request {
+            Some(n) => pull_request::pull_request_evidence(ctx, odb, old, new, n)?,
+            None => None,
+        },
+        _ => None,
+    };
+    let cover = policy.review.merges_cover;
+    let mut coverage = (cover != MergesCover::Never).then(coverage::Coverage::default);
+    walk.from_with(new, |c, visited| {
+        found.commits_checked += 1;
+        let exempt = outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
+        if exempt {
+            found.exempt += 1;
+        }
+        if !outcome.old_is_parent {
+            outcome.old_is_parent = old.is_some_and(|o| c.parents().any(|p| p == o));
+        }
+        if let Some(anomaly) = c.anomaly() {
+            found.commit(refs::malformed(judge, anomaly), c, new);
+        }
+        let facts = reviewers::CommitFacts::from(c.shown());
+        if let Some(cov) = coverage.as_mut() {
+            cov.visit(c, &facts, policy, visited, odb)?;
+        }
+        if let Some(f) = refs::linear(judge, eff, c.parent_count()) {
+            found.commit(f, c, new);
+        }
+        if exempt {
+            // Baseline history: ref protections (above) still apply; review
+            // rules and the policy gate (below) do not.
+            outcome.tip_exempt |= c.id() == new;
+            return Ok(true);
+        }
+        if gate && gate::touches_policy(ctx.repo, c, &mut tree_blobs)? {
+            outcome.policy_changes.record(judge, &facts, c);
+        }
+        // Evidence beside the message, looked up only when the message
+        // shows none: the commit's git-ai note, and, for the squashed or
+        // rebased copies of a pull request's commits (not its own commits,
+        // not a merge, which its reviews judge), the pull request's.
+        let inherited = || {
+            ctx.notes.evidence(c.id()).or_else(|| {
+                pull_request
+                    .as_ref()
+                    .filter(|_| c.parent_count() < 2)
+                    .and_then(|pr| pr.inherited(c.id()))
+            })
+        };
+        match review::need(judge, eff.review, &facts, inherited) {
+            Err(f) => found.commit(f, c, new),
+            Ok(None) => {}
+            Ok(Some(need)) => {
+                if let Err(f) = review::decide_need(judge, &need, &[], ctx.pusher, None) {
+                    if coverage.is_some() {
+                        // A merge may still cover it: decided after the walk.
+                        found.defer(need, c);
+                    } else {
+                        found.commit(f, c, new);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    })?;
+    let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
+    if let Some(cov) = &coverage {
+        found.resolve(judge, cov, applies, ctx.pusher, new);
+    }
+    let covering = coverage.as_ref().filter(|_| applies);
+    outcome.policy_changes.resolve(judge, covering, ctx.pusher);
+    Ok(outcome)
+}

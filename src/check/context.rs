@@ -1,0 +1,34 @@
+//! What every check of a push may read: the repository, the trusted
+//! policy, who pushed, the clock, break-glass, the forge, the notes and the
+//! baseline, gathered once by the hook.
+
+use chrono::{DateTime, Utc};
+use git2::Oid;
+
+use super::notes;
+use crate::policy::LoadedPolicy;
+use crate::push::Pusher;
+use crate::repo::HookRepo;
+
+/// Everything a check needs besides the updates.
+pub struct CheckContext<'a> {
+    /// The repository.
+    pub repo: &'a HookRepo,
+    /// The trusted policy.
+    pub policy: &'a LoadedPolicy,
+    /// Who pushed, if the server said.
+    pub pusher: Option<&'a Pusher>,
+    /// The default branch (client-visible ref name).
+    pub default_branch: Option<&'a str>,
+    /// The time freeze windows are judged at.
+    pub now: DateTime<Utc>,
+    /// Whether a break-glass request was honoured ([`bypass::decide`]).
+    pub bypass: bool,
+    /// What the forge's environment says about the push, if a forge made it.
+    pub forge: Option<&'a crate::push::ForgePush>,
+    /// git-ai authorship notes (read only when a commit is asked about).
+    pub notes: &'a notes::AiNotes<'a>,
+    /// The baseline commits (`reviewgate.baseline`): their history is
+    /// exempt from review rules, never from ref protections.
+    pub baseline: &'a [Oid],
+}

@@ -1,0 +1,238 @@
+//! The findings on one ref, gathered in the order they are reported (about
+//! the update, then per commit in walk order, then the policy gate), the
+//! commits whose decision waits for merge coverage, and the violations they
+//! become.
+
+use git2::Oid;
+
+use super::coverage;
+use super::hints;
+use super::judge::{Finding, Fix, Judge};
+use super::review;
+use super::reviewers;
+use crate::commit::CommitView;
+use crate::push::Pusher;
+use crate::verdict::{short_id, CommitRef, Verdict, Violation, MAX_KEPT_VIOLATIONS};
+
+/// The findings on one ref, gathered in the order they are reported: about
+/// the update itself, then per commit in walk order, then the policy gate.
+#[derive(Default)]
+pub(super) struct RefFindings {
+    pub(super) update: Vec<Finding>,
+    pub(super) commits: Vec<(Finding, CommitRef)>,
+    /// Commit findings not kept (over [`MAX_KEPT_VIOLATIONS`]).
+    pub(super) dropped: usize,
+    pub(super) gate: Vec<(Finding, Option<CommitRef>)>,
+    pub(super) commits_checked: u64,
+    /// Commits needing a review, and whether the only one is the tip.
+    pub(super) needing_review: usize,
+    pub(super) tip_needs_review: bool,
+    /// The base the rebase advice names: the update's old value.
+    pub(super) base: Option<String>,
+    /// For a new ref, where a rebase of the commits needing review starts:
+    /// the first parent of the oldest one (by walk order, with its position),
+    /// or `--root`.
+    pub(super) oldest_base: Option<(u64, String)>,
+    /// Commits lacking their own reviews, until coverage is known.
+    pub(super) pending: Vec<Pending>,
+    /// Commits a reviewed merge covered: (commit, merge).
+    pub(super) covered: Vec<(String, String)>,
+    /// Commits exempt from review rules as baseline history.
+    pub(super) exempt: u64,
+}
+
+/// A commit lacking its own reviews, waiting for the walk to end.
+pub(super) struct Pending {
+    /// Where its finding goes among the commit findings (walk order).
+    pub(super) at: usize,
+    /// Its position in the walk, and where a rebase of it starts.
+    pub(super) seq: u64,
+    pub(super) rebase_from: String,
+    pub(super) id: Oid,
+    pub(super) cref: CommitRef,
+    pub(super) need: review::Need,
+}
+
+/// Why no merge covered a commit that lacks reviews, for its message.
+pub(super) fn coverage_note(
+    cov: &coverage::Coverage,
+    applies: bool,
+    covering: &[&reviewers::MergeReview],
+    commit: &reviewers::Reviewed,
+    req: &reviewers::Requirement<'_>,
+    id: Oid,
+) -> Option<String> {
+    let short = |m: &reviewers::MergeReview| short_id(&m.id.to_string()).to_string();
+    if let Some(m) = covering.first() {
+        if !applies {
+            return Some(format!(
+                "merge {} would cover it, but merges-cover = \"forge\" and the forge did not make this merge",
+                short(m)
+            ));
+        }
+        let who: Vec<&str> = m.reviewers.iter().map(|p| p.email.as_str()).collect();
+        let wrote = |e: &str| e == commit.author || e == commit.committer;
+        if who.iter().all(|e| wrote(e)) {
+            return Some(format!(
+                "merge {} covers it, but its reviewer(s) ({}) wrote this commit",
+                short(m),
+                who.join(", ")
+            ));
+        }
+        if who.iter().all(|e| wrote(e) || !req.allows(e)) {
+            return Some(format!(
+                "merge {} covers it, but its reviewer(s) ({}) are not in {}",
+                short(m),
+                who.join(", "),
+                req.list
+            ));
+        }
+        return None;
+    }
+    if let Some(m) = cov.on_first_parent_side(id) {
+        return Some(format!(
+            "it is on the first-parent side of the reviewed merge {}, which covers only what it merges",
+            short(m)
+        ));
+    }
+    cov.overflow.then(|| {
+        "merge coverage was not computed for all of this push (too many merges)".to_string()
+    })
+}
+
+/// Where `git rebase` starts to reach `c`: its first parent, or `--root`.
+pub(super) fn rebase_from(c: &CommitView<'_>) -> String {
+    c.parents().next().map_or_else(
+        || "--root".to_string(),
+        |p| short_id(&p.to_string()).to_string(),
+    )
+}
+
+impl RefFindings {
+    pub(super) fn commit(&mut self, f: Finding, c: &CommitView<'_>, tip: Oid) {
+        let cref = CommitRef {
+            id: c.id().to_string(),
+            subject: c.subject(),
+        };
+        let from = (self.commits_checked, rebase_from(c));
+        self.push_commit(self.commits.len(), f, cref, c.id() == tip, from);
+    }
+
+    pub(super) fn push_commit(
+        &mut self,
+        at: usize,
+        f: Finding,
+        cref: CommitRef,
+        is_tip: bool,
+        (seq, from): (u64, String),
+    ) {
+        if matches!(f.fix, Fix::Review(_)) {
+            self.needing_review += 1;
+            self.tip_needs_review |= is_tip;
+            if self.oldest_base.as_ref().is_none_or(|(s, _)| seq > *s) {
+                self.oldest_base = Some((seq, from));
+            }
+        }
+        if self.commits.len() >= MAX_KEPT_VIOLATIONS {
+            self.dropped += 1;
+            return;
+        }
+        self.commits.insert(at.min(self.commits.len()), (f, cref));
+    }
+
+    /// A commit lacking its own reviews, decided once the walk knows which
+    /// reviewed merges cover it.
+    pub(super) fn defer(&mut self, need: review::Need, c: &CommitView<'_>) {
+        self.pending.push(Pending {
+            at: self.commits.len(),
+            seq: self.commits_checked,
+            rebase_from: rebase_from(c),
+            id: c.id(),
+            cref: CommitRef {
+                id: c.id().to_string(),
+                subject: c.subject(),
+            },
+            need,
+        });
+    }
+
+    /// Decide the deferred commits, in walk order.
+    pub(super) fn resolve(
+        &mut self,
+        judge: &Judge<'_>,
+        cov: &coverage::Coverage,
+        applies: bool,
+        pusher: Option<&Pusher>,
+        tip: Oid,
+    ) {
+        let req = reviewers::Requirement::review(judge.policy);
+        let mut inserted = 0;
+        for p in std::mem::take(&mut self.pending) {
+            let covering = cov.covering(p.id);
+            let merges: &[&reviewers::MergeReview] = if applies { &covering } else { &[] };
+            let decided = reviewers::decide(judge.policy, &req, &p.need.commit, merges, pusher);
+            match decided {
+                Err(short) => {
+                    let note = coverage_note(cov, applies, &covering, &p.need.commit, &req, p.id);
+                    let f = review::finding(judge, &p.need, &short, note);
+                    let from = (p.seq, p.rebase_from);
+                    self.push_commit(p.at + inserted, f, p.cref, p.id == tip, from);
+                    inserted += 1;
+                }
+                Ok(through) => {
+                    if let Some(m) = through {
+                        self.covered.push((p.cref.id, m.id.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Turn the findings into violations, with their fixes worded.
+    pub(super) fn emit(
+        self,
+        refname: &str,
+        trailer: &str,
+        forge_merge: Option<&crate::push::ForgePush>,
+        verdict: &mut Verdict,
+    ) {
+        verdict.commits_checked += self.commits_checked;
+        verdict.baseline_exempt += self.exempt;
+        let ctx = hints::HintContext {
+            trailer,
+            needing_review: self.needing_review,
+            only_tip: self.needing_review == 1 && self.tip_needs_review,
+            base: self
+                .base
+                .or(self.oldest_base.map(|(_, b)| b))
+                .unwrap_or_else(|| "BASE".into()),
+            forge_merge,
+        };
+        if let Some(text) = hints::ref_fix(&ctx) {
+            verdict.ref_fixes.push(crate::verdict::RefFix {
+                refname: refname.to_string(),
+                text,
+            });
+        }
+        let all = self
+            .update
+            .into_iter()
+            .map(|f| (f, None))
+            .chain(self.commits.into_iter().map(|(f, c)| (f, Some(c))))
+            .chain(self.gate);
+        for (f, commit) in all {
+            verdict.push(Violation {
+                rule: f.rule,
+                severity: f.severity,
+                refname: refname.to_string(),
+                commit,
+                hint: hints::hint(&f.fix, &ctx),
+                message: f.message,
+            });
+        }
+        verdict.violations_dropped += self.dropped;
+        for (commit, merge) in self.covered {
+            verdict.cover(refname, commit, merge);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! A forge's pull request, examined: its own commits, and what the pushed
+//! copies of them (a rebase merge, a squash) inherit.
+
+use anyhow::Result;
+use git2::Oid;
+
+use super::context::CheckContext;
+use super::reviewers;
+use crate::commit::CommitView;
+use crate::verdict::short_id;
+use crate::walk::Walk;
+
+/// A forge's pull request, examined: which pushed commits are its own, and
+/// what each copy of its commits (a rebase merge, a squash) inherits.
+pub(super) struct PullRequestEvidence {
+    /// The pull request's own commits (`refs/pull/<n>/head`, those not on
+    /// the target ref): judged as themselves.
+    pub(super) commits: std::collections::HashSet<Oid>,
+    /// What each pushed copy inherits: the evidence of the commit it copies
+    /// (`None` for a copy of a human commit), or, for a commit that copies
+    /// none of them, the whole pull request's.
+    pub(super) copies: std::collections::HashMap<Oid, Option<crate::detect::AiEvidence>>,
+    /// What a pushed commit not in `copies` inherits.
+    pub(super) rest: Option<crate::detect::AiEvidence>,
+}
+
+impl PullRequestEvidence {
+    /// The evidence a pushed single-parent commit inherits.
+    pub(super) fn inherited(&self, id: Oid) -> Option<crate::detect::AiEvidence> {
+        if self.commits.contains(&id) {
+            return None;
+        }
+        match self.copies.get(&id) {
+            Some(e) => e.clone(),
+            None => self.rest.clone(),
+        }
+    }
+}
+
+/// The most commits of a pull request, and of the pushed range, examined
+/// (beyond, the pushed commits inherit the whole pull request's evidence:
+/// the safe side).
+pub(super) const MAX_PR_COMMITS: usize = 10_000;
+
+/// What makes a commit a copy of another under a rebase: the same author
+/// (name, email and date, as the header has them) and the same message.
+pub(super) fn copy_key(c: &CommitView<'_>) -> Vec<u8> {
+    let mut key = c.author_line().to_vec();
+    key.push(0);
+    key.extend_from_slice(c.raw_message());
+    key
+}
+
+/// On a Gitea/Forgejo pull-request merge, the pull request's own commits
+/// (`refs/pull/<n>/head`, those not already on the target ref) and what the
+/// pushed commits inherit from them. A rebase merge writes a copy of each:
+/// a copy (same author, author date and message) inherits the evidence of
+/// the commit it copies, so a human commit's copy stays human. A pushed
+/// commit that copies none (a squash) inherits the whole pull request's
+/// evidence; and if an AI-assisted commit of the pull request reaches the
+/// ref neither as itself nor as a copy, its evidence went into some pushed
+/// commit, so every pushed commit inherits it (a squash dressed as a copy of
+/// a human commit launders nothing). Cost: the pull request's range and the
+/// pushed range, each bounded.
+pub(super) fn pull_request_evidence(
+    ctx: &CheckContext<'_>,
+    odb: &git2::Odb<'_>,
+    target: Option<Oid>,
+    new: Oid,
+    number: u64,
+) -> Result<Option<PullRequestEvidence>> {
+    let head_ref = format!("refs/pull/{number}/head");
+    let unread = |why: String| crate::detect::AiEvidence {
+        tool: format!("pull request #{number}"),
+        evidence: why,
+    };
+    let everything = |why: String| PullRequestEvidence {
+        commits: std::collections::HashSet::new(),
+        copies: std::collections::HashMap::new(),
+        rest: Some(unread(why)),
+    };
+    let Some(head) = ctx.repo.ref_target(&head_ref)? else {
+        return Ok(Some(everything(format!(
+            "its commits could not be read ({head_ref} is missing), so they may be AI-assisted"
+        ))));
+    };
+    let hide: Vec<Oid> = target.into_iter().collect();
+    // The pull request's commits: which are AI-assisted, keyed for copies.
+    let mut own = std::collections::HashSet::new();
+    let mut by_key: std::collections::HashMap<Vec<u8>, (Oid, Option<crate::detect::AiEvidence>)> =
+        std::collections::HashMap::new();
+    // The AI-assisted ones in walk order (newest first), so that messages
+    // name the same commit every time.
+    let mut ai_order: Vec<(Oid, crate::detect::AiEvidence)> = Vec::new();
+    Walk::new(odb, &hide)?.from(head, |c| {
+        own.insert(c.id());
+        let facts = reviewers::CommitFacts::from(c.shown());
+        let evidence = facts
+            .ai_evidence(&ctx.policy.policy)
+            .or_else(|| ctx.notes.evidence(c.id()))
+            .map(|e| crate::detect::AiEvidence {
+                tool: e.tool,
+                evidence: format!(
+                    "pull request #{number} commit {}: {}",
+                    short_id(&c.id().to_string()),
+                    e.evidence
+                ),
+            });
+        if let Some(e) = &evidence {
+            ai_order.push((c.id(), e.clone()));
+        }
+        if c.parent_count() < 2 {
+            by_key.entry(copy_key(c)).or_insert((c.id(), evidence));
+        }
+        Ok(own.len() < MAX_PR_COMMITS)
+    })?;
+    if own.len() >= MAX_PR_COMMITS {
+        return Ok(Some(everything(format!(
+            "it has more than {MAX_PR_COMMITS} commits not on this ref, not all examined"
+        ))));
+    }
+    let Some(any) = ai_order.first().map(|(_, e)| e.clone()) else {
+        return Ok(None);
+    };
+    let any = Some(any);
+    // The pushed commits: which copy which.
+    let mut copies = std::collections::HashMap::new();
+    let mut accounted = std::collections::HashSet::new();
+    let mut pushed = 0;
+    Walk::new(odb, &hide)?.from(new, |c| {
+        pushed += 1;
+        if own.contains(&c.id()) {
+            accounted.insert(c.id());
+        } else if c.parent_count() < 2 {
+            if let Some((original, evidence)) = by_key.get(&copy_key(c)) {
+                accounted.insert(*original);
+                copies.insert(c.id(), evidence.clone());
+            }
+        }
+        Ok(pushed < MAX_PR_COMMITS)
+    })?;
+    if pushed >= MAX_PR_COMMITS {
+        return Ok(Some(PullRequestEvidence {
+            commits: own,
+            copies: std::collections::HashMap::new(),
+            rest: any,
+        }));
+    }
+    let missing = ai_order
+        .iter()
+        .find(|(id, _)| !accounted.contains(id))
+        .map(|(_, e)| e.clone());
+    if let Some(leak) = missing {
+        // An AI commit arrived as neither itself nor a copy: every pushed
+        // commit may hold it.
+        for e in copies.values_mut() {
+            if e.is_none() {
+                *e = Some(leak.clone());
+            }
+        }
+        return Ok(Some(PullRequestEvidence {
+            commits: own,
+            copies,
+            rest: Some(leak),
+        }));
+    }
+    Ok(Some(PullRequestEvidence {
+        commits: own,
+        copies,
+        rest: any,
+    }))
+}

@@ -16,17 +16,19 @@
 //! 6. [`commit`]: the commit object as git reads it (parents, idents,
 //!    encodings, anomalies);
 //! 7. [`walk`]: the commits an update brings;
-//! 8. [`repo`]: git access (quarantine and namespace aware) and the server's
+//! 8. [`hookfile`]: our hook files, defined once (written, recognised);
+//! 9. [`repo`]: git access (quarantine and namespace aware) and the server's
 //!    settings;
-//! 9. [`policy`]: the policy file, its patterns, and where the trusted one
-//!    comes from (never the pushed commits);
-//! 10. [`verdict`]: violations and the exit status;
-//! 11. [`check`]: the engine: for each update, named passes over it, the
+//! 10. [`policy`]: the policy file, its patterns, and where the trusted one
+//!     comes from (never the pushed commits);
+//! 11. [`verdict`]: violations and the exit status;
+//! 12. [`check`]: the engine: for each update, named passes over it, the
 //!     checks (pure) and the facts they read;
-//! 12. [`report`]: every word a pusher reads;
-//! 13. [`audit`]: the hash-chained log of decisions;
-//! 14. [`hook`]: the two hooks, orchestrated;
-//! 15. [`local_check`]: the same engine on a developer's machine.
+//! 13. [`report`]: every word a pusher reads;
+//! 14. [`audit`]: the hash-chained log of decisions;
+//! 15. [`hook`]: the two hooks, orchestrated;
+//! 16. [`local_check`]: the same engine on a developer's machine;
+//! 17. [`install`]: the hooks into repositories or server-wide.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};
@@ -57,7 +59,9 @@ pub mod check;
 pub mod commit;
 pub mod detect;
 pub mod hook;
+pub mod hookfile;
 pub mod ident;
+pub mod install;
 pub mod local_check;
 pub mod policy;
 pub mod push;

@@ -505,28 +505,26 @@ fn is_executable(path: &std::path::Path) -> bool {
 
 /// The hook file at `path` is executable and runs our pre-receive binary:
 /// it is that binary (by name, through any symlink), or our installer's
-/// wrapper naming an executable `reviewgate-pre-receive`.
+/// pre-receive wrapper naming an executable `reviewgate-pre-receive`
+/// ([`crate::hookfile::recognise`]).
 fn is_our_pre_receive(path: &std::path::Path) -> bool {
-    const BINARY: &str = "reviewgate-pre-receive";
+    use crate::hookfile::HookKind;
+    let binary = HookKind::PreReceive.binary();
     if !is_executable(path) {
         return false;
     }
     let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if resolved.file_name().is_some_and(|n| n == BINARY) {
+    if resolved.file_name().is_some_and(|n| n == binary) {
         return true;
     }
     let Ok(text) = std::fs::read(path) else {
         return false;
     };
-    if !text.starts_with(b"#!/bin/sh\n# reviewgate hook wrapper (pre-receive)") {
-        return false;
-    }
-    // The wrapper calls the binary by an absolute, single-quoted path.
-    String::from_utf8_lossy(&text).lines().any(|line| {
-        line.split('\'')
-            .skip(1)
-            .step_by(2)
-            .any(|p| p.ends_with(BINARY) && is_executable(std::path::Path::new(p)))
+    crate::hookfile::recognise(&text).is_some_and(|r| {
+        r.kind == Some(HookKind::PreReceive)
+            && r.binaries
+                .iter()
+                .any(|b| b.ends_with(binary) && is_executable(b))
     })
 }
 

@@ -928,3 +928,113 @@ fn gitolite_common_hooks_protect_every_repository_new_ones_included() {
         p.stderr
     );
 }
+
+// --- Issue 19 (4): the installer in Rust ---------------------------------------
+
+/// `reviewgate install` itself, with the binaries beside it as the default
+/// `--from`.
+fn reviewgate_install(root: &Path, args: &[&str]) -> (i32, String) {
+    let mut c = Command::new(CLI);
+    hermetic(&mut c, root);
+    c.current_dir(root)
+        .arg("install")
+        .arg("--bin-dir")
+        .arg(root.join("bin"))
+        .args(args);
+    let out = run(c);
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn reviewgate_install_and_uninstall_work_without_the_script() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let (code, out) = reviewgate_install(root.path(), &[repo]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("layout plain"), "{out}");
+    assert!(
+        root.path().join("bin/reviewgate-pre-receive").exists(),
+        "{out}"
+    );
+    push_ai_and_human(root.path(), &srv.dir);
+    let mut c = Command::new(CLI);
+    hermetic(&mut c, root.path());
+    c.args(["uninstall", repo]);
+    let out = run(c);
+    assert!(out.status.success());
+    assert!(!srv.dir.join("hooks/pre-receive").exists());
+    // Usage errors do nothing and exit 2.
+    for args in [
+        vec![],
+        vec!["--system", repo],
+        vec!["--client", repo],
+        vec!["--layout", "svn", repo],
+    ] {
+        let (code, out) = reviewgate_install(root.path(), &args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+    }
+}
+
+/// A wrapper exactly as the bash installer wrote it (before the installer
+/// moved into `reviewgate install`), with its checksum line.
+fn bash_era_wrapper(bin_dir: &Path) -> String {
+    use sha2::Digest;
+    let body = format!(
+        "exec '{}' \"$@\"",
+        bin_dir.join("reviewgate-pre-receive").display()
+    );
+    let sum: String = sha2::Sha256::digest(format!("{body}\n").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("#!/bin/sh\n# reviewgate hook wrapper (pre-receive); installed by reviewgate install.sh, do not edit.\n# reviewgate-sum: {sum}\n{body}\n")
+}
+
+#[test]
+fn wrappers_the_bash_installer_wrote_are_upgraded_and_uninstalled() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let repo = srv.dir.to_str().expect("utf8");
+    let hook = srv.dir.join("hooks/pre-receive");
+    let (code, out) = reviewgate_install(root.path(), &["--dry-run", repo]);
+    assert_eq!(code, 0, "{out}");
+    // The old wrapper, calling binaries already in bin/.
+    let (code, out) = reviewgate_install(root.path(), &[repo]);
+    assert_eq!(code, 0, "{out}");
+    write_exec(&hook, &bash_era_wrapper(&root.path().join("bin")));
+    // The update hook recognises it as our pre-receive and stands down.
+    srv.install(Hooks::Update);
+    write_exec(&hook, &bash_era_wrapper(&root.path().join("bin")));
+    let client = Client::new(root.path(), "work", &srv.url());
+    client.commit(&ai_message("AI work", &[]));
+    let p = client.push(&["main"]);
+    assert_eq!(
+        p.stderr.matches("error[ai-unreviewed]").count(),
+        1,
+        "{}",
+        p.stderr
+    );
+    std::fs::remove_file(srv.dir.join("hooks/update")).expect("rm update");
+    // Installing over it needs no --chain: it is ours, rewritten.
+    let (code, out) = reviewgate_install(root.path(), &[repo]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("wrote {}", hook.display())), "{out}");
+    assert!(!srv.dir.join("hooks/pre-receive.reviewgate-orig").exists());
+    // An unedited old wrapper is removed on uninstall, not kept as edited.
+    write_exec(&hook, &bash_era_wrapper(&root.path().join("bin")));
+    let (code, out) = reviewgate_install(root.path(), &["--uninstall", repo]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("removed {}", hook.display())),
+        "{out}"
+    );
+    assert!(!srv.dir.join("hooks/pre-receive.reviewgate-edited").exists());
+}

@@ -1,0 +1,226 @@
+//! `reviewgate audit verify` and `reviewgate audit show`.
+
+use std::path::PathBuf;
+
+use reviewgate::repo::HookRepo;
+use reviewgate::{audit, report};
+
+use crate::{discover, Out};
+
+pub fn audit_verify(
+    out: Out<'_>,
+    log: Option<PathBuf>,
+    expect: Option<&str>,
+) -> anyhow::Result<u8> {
+    let log = log_or_default(log)?;
+    let r = audit::verify_expecting(&log, expect)?;
+    for (line, why) in &r.torn {
+        writeln!(
+            out,
+            "{}:{line}: warning: skipped, not a record: {why}; the chain continues after it",
+            log.display()
+        )?;
+    }
+    if let Some((line, why)) = r.first_bad {
+        writeln!(out, "{}:{line}: chain broken: {why}", log.display())?;
+        writeln!(out, "{} record(s) before it verify", r.records)?;
+        return Ok(1);
+    }
+    let torn = if r.torn.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} torn line(s) skipped)", r.torn.len())
+    };
+    writeln!(
+        out,
+        "{}: ok, {} record(s), chain intact{torn}",
+        log.display(),
+        r.records
+    )?;
+    writeln!(
+        out,
+        "head: {} (keep a copy elsewhere; `audit verify --expect-head` detects truncation)",
+        r.head
+    )?;
+    match (expect, r.expected_at) {
+        (None, _) => Ok(0),
+        (Some(_), Some(at)) => {
+            writeln!(
+                out,
+                "the saved head is record {at} of {}: nothing before it was removed",
+                r.records
+            )?;
+            Ok(0)
+        }
+        (Some(h), None) => {
+            writeln!(
+                out,
+                "{}: the saved head {h} is not in the chain: the log was truncated or rewritten since it was saved",
+                log.display()
+            )?;
+            Ok(1)
+        }
+    }
+}
+
+/// Which records `audit show` prints.
+pub struct ShowFilter {
+    pub last: usize,
+    pub rejected: bool,
+    pub refname: Option<String>,
+    pub since: Option<String>,
+    pub json: bool,
+}
+
+impl ShowFilter {
+    /// The `--since` time, parsed.
+    fn since(&self) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let Some(s) = &self.since else {
+            return Ok(None);
+        };
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Ok(Some(t.with_timezone(&chrono::Utc)));
+        }
+        let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            anyhow::anyhow!("--since {s}: expected a date (2026-12-01) or an RFC 3339 time")
+        })?;
+        Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+    }
+
+    fn keeps(&self, v: &serde_json::Value, since: Option<chrono::DateTime<chrono::Utc>>) -> bool {
+        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
+        if self.rejected && field("decision") != "rejected" {
+            return false;
+        }
+        if let Some(since) = since {
+            let at = chrono::DateTime::parse_from_rfc3339(field("time"));
+            if at.is_ok_and(|t| t < since) || at.is_err() {
+                return false;
+            }
+        }
+        if let Some(want) = &self.refname {
+            let full = if want.starts_with("refs/") {
+                want.clone()
+            } else {
+                format!("refs/heads/{want}")
+            };
+            let touched = v.get("refs").and_then(|r| r.as_array()).is_some_and(|a| {
+                a.iter()
+                    .filter_map(|r| r.get("name").and_then(|n| n.as_str()))
+                    .any(|n| n == full || n == want)
+            });
+            if !touched {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+pub fn audit_show(out: Out<'_>, log: Option<PathBuf>, filter: &ShowFilter) -> anyhow::Result<u8> {
+    let log = log_or_default(log)?;
+    let since = filter.since()?;
+    let records = audit::read_all(&log)?;
+    let mut unreadable = 0;
+    let mut kept = Vec::new();
+    for rec in &records {
+        match rec {
+            Err(e) => {
+                unreadable += 1;
+                if !filter.json {
+                    writeln!(out, "unreadable record: {}", report::sanitize(e))?;
+                }
+            }
+            Ok(v) if filter.keeps(v, since) => kept.push(v),
+            Ok(_) => {}
+        }
+    }
+    let skip = kept.len().saturating_sub(filter.last);
+    for v in kept.into_iter().skip(skip) {
+        if filter.json {
+            serde_json::to_writer(&mut *out, v)?;
+            writeln!(out)?;
+        } else {
+            for line in show_record(v) {
+                writeln!(out, "{}", report::sanitize(&line))?;
+            }
+        }
+    }
+    Ok(u8::from(unreadable > 0))
+}
+
+/// The audit log named (a file), or the one of the repository named (a
+/// directory: bare or a work tree), or this repository's.
+fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    match log {
+        Some(path) if path.is_dir() => {
+            let repo = git2::Repository::open(&path)
+                .map_err(|_| anyhow::anyhow!("{} is not a git repository", path.display()))?;
+            Ok(HookRepo::from_repository(repo).settings.audit_log)
+        }
+        Some(l) => Ok(l),
+        None => {
+            let repo = discover().map_err(|e| anyhow::anyhow!("no log given and {e}"))?;
+            Ok(HookRepo::from_repository(repo).settings.audit_log)
+        }
+    }
+}
+
+/// A record as lines: when, decision, pusher; each ref with its old and new
+/// ids; each violation with its commit; a bypass.
+fn show_record(v: &serde_json::Value) -> Vec<String> {
+    let s = |x: &serde_json::Value, k: &str| {
+        x.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string()
+    };
+    let short = |id: String| id.get(..12).map(String::from).unwrap_or(id);
+    let pusher = v
+        .get("pusher")
+        .and_then(|p| p.get("login"))
+        .and_then(|x| x.as_str())
+        .unwrap_or("-");
+    let mut lines = vec![format!(
+        "{} {} pusher={} ({}, {} commit(s) checked)",
+        s(v, "time"),
+        s(v, "decision"),
+        pusher,
+        s(v, "hook"),
+        v.get("commits_checked")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    )];
+    let list = |k: &str| {
+        v.get(k)
+            .and_then(|r| r.as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
+    for r in list("refs") {
+        lines.push(format!(
+            "  {} {}..{}",
+            s(&r, "name"),
+            short(s(&r, "old")),
+            short(s(&r, "new"))
+        ));
+    }
+    for x in list("violations") {
+        let commit = x
+            .get("commit")
+            .and_then(|c| c.as_str())
+            .map(|c| format!(" commit {}", short(c.to_string())))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  {}[{}]: {}{commit}",
+            s(&x, "severity"),
+            s(&x, "rule"),
+            s(&x, "ref")
+        ));
+    }
+    if let Some(b) = v.get("bypass").filter(|b| !b.is_null()) {
+        lines.push(format!(
+            "  BYPASS by {}: \"{}\"",
+            s(b, "pusher"),
+            s(b, "reason")
+        ));
+    }
+    lines
+}

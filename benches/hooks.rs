@@ -131,55 +131,7 @@ fn build(base: &Path, shape: Shape) -> PathBuf {
         .stdin(Stdio::piped())
         .spawn()
         .expect("fast-import");
-    {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, child.stdin.take().expect("stdin"));
-        let main_at = shape.commits - shape.ahead;
-        for i in 1..=shape.commits {
-            let msg = message(i);
-            let (name, email) = if i.is_multiple_of(10) {
-                ("Bo Smith", "bo@example.com")
-            } else {
-                ("Dev Eloper", "dev@example.com")
-            };
-            let when = 1_700_000_000 + i as u64 * 60;
-            write!(
-                w,
-                "commit refs/heads/incoming\nmark :{i}\nauthor {name} <{email}> {when} +0000\ncommitter {name} <{email}> {when} +0000\ndata {}\n{msg}\n",
-                msg.len()
-            )
-            .expect("write");
-            if i == 1 {
-                w.write_all(b"M 644 inline README\ndata 6\nhello\n\n")
-                    .expect("write");
-            }
-        }
-        let mut reset = |name: &str, mark: usize| {
-            write!(w, "reset {name}\nfrom :{mark}\n\n").expect("write");
-        };
-        reset("refs/heads/main", main_at);
-        reset("refs/heads/deep", shape.commits);
-        reset("refs/heads/release/1.0", main_at / 2);
-        reset("refs/heads/release/2.0", main_at * 3 / 4);
-        // For the shell-hook comparison: 10,000 commits (or all there are) below main.
-        reset("refs/heads/base-10k", main_at.saturating_sub(10_000).max(1));
-        reset("refs/heads/base-1k", main_at.saturating_sub(1_000).max(1));
-        for t in 0..shape.protected_tags {
-            reset(
-                &format!("refs/tags/v0.{t}"),
-                1 + t * (main_at - 1) / shape.protected_tags.max(1),
-            );
-        }
-        for r in 0..shape.unprotected_refs {
-            let mark = 1 + (r * 7919) % shape.commits;
-            if r.is_multiple_of(2) {
-                reset(&format!("refs/heads/feature/f{r}"), mark);
-            } else {
-                reset(&format!("refs/tags/build-{r}"), mark);
-            }
-        }
-        w.write_all(b"done\n").expect("write");
-        w.flush().expect("flush");
-    }
+    write_history(&mut child, shape);
     assert!(child.wait().expect("wait").success(), "fast-import failed");
     check(git(&dir).args(["pack-refs", "--all", "--prune"]));
     // A 1-commit fast-forward of main, stored in the repository (as after a push).
@@ -200,6 +152,57 @@ fn build(base: &Path, shape: Shape) -> PathBuf {
     std::fs::write(dir.join("reviewgate-bench-done"), "").expect("marker");
     eprintln!("  built in {:.1} s", t.elapsed().as_secs_f64());
     dir
+}
+
+/// The fast-import stream of a repository of `shape`.
+fn write_history(child: &mut std::process::Child, shape: Shape) {
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, child.stdin.take().expect("stdin"));
+    let main_at = shape.commits - shape.ahead;
+    for i in 1..=shape.commits {
+        let msg = message(i);
+        let (name, email) = if i.is_multiple_of(10) {
+            ("Bo Smith", "bo@example.com")
+        } else {
+            ("Dev Eloper", "dev@example.com")
+        };
+        let when = 1_700_000_000 + i as u64 * 60;
+        write!(
+                w,
+                "commit refs/heads/incoming\nmark :{i}\nauthor {name} <{email}> {when} +0000\ncommitter {name} <{email}> {when} +0000\ndata {}\n{msg}\n",
+                msg.len()
+            )
+            .expect("write");
+        if i == 1 {
+            w.write_all(b"M 644 inline README\ndata 6\nhello\n\n")
+                .expect("write");
+        }
+    }
+    let mut reset = |name: &str, mark: usize| {
+        write!(w, "reset {name}\nfrom :{mark}\n\n").expect("write");
+    };
+    reset("refs/heads/main", main_at);
+    reset("refs/heads/deep", shape.commits);
+    reset("refs/heads/release/1.0", main_at / 2);
+    reset("refs/heads/release/2.0", main_at * 3 / 4);
+    // For the shell-hook comparison: 10,000 commits (or all there are) below main.
+    reset("refs/heads/base-10k", main_at.saturating_sub(10_000).max(1));
+    reset("refs/heads/base-1k", main_at.saturating_sub(1_000).max(1));
+    for t in 0..shape.protected_tags {
+        reset(
+            &format!("refs/tags/v0.{t}"),
+            1 + t * (main_at - 1) / shape.protected_tags.max(1),
+        );
+    }
+    for r in 0..shape.unprotected_refs {
+        let mark = 1 + (r * 7919) % shape.commits;
+        if r.is_multiple_of(2) {
+            reset(&format!("refs/heads/feature/f{r}"), mark);
+        } else {
+            reset(&format!("refs/tags/build-{r}"), mark);
+        }
+    }
+    w.write_all(b"done\n").expect("write");
+    w.flush().expect("flush");
 }
 
 /// A commit on top of `main` whose message carries 80,000 distinct
@@ -817,18 +820,17 @@ struct Fixtures<'a> {
     shared: &'a Path,
 }
 
-/// This build against `other` (another build's pre-receive), scenario by
-/// scenario, run alternately: median times and the ratio this/other.
-fn compare(
-    other: &str,
+/// The scenarios `--compare` runs: name, repository, hook input, runs, and
+/// whether the push is refused.
+fn compare_scenarios(
     f: &Fixtures<'_>,
     shape: Shape,
     (runs, heavy_runs): (usize, usize),
     many: &str,
-) -> String {
+) -> Vec<(String, PathBuf, String, usize, bool)> {
     let (small, big) = (f.small, f.big);
     let main = rev(big, "refs/heads/main");
-    let scenarios: Vec<(String, PathBuf, String, usize, bool)> = vec![
+    vec![
         (
             format!("1. 1-commit push to main, {} repo", shape.name),
             big.to_path_buf(),
@@ -888,7 +890,19 @@ fn compare(
             heavy_runs,
             true,
         ),
-    ];
+    ]
+}
+
+/// This build against `other` (another build's pre-receive), scenario by
+/// scenario, run alternately: median times and the ratio this/other.
+fn compare(
+    other: &str,
+    f: &Fixtures<'_>,
+    shape: Shape,
+    (runs, heavy_runs): (usize, usize),
+    many: &str,
+) -> String {
+    let scenarios = compare_scenarios(f, shape, (runs, heavy_runs), many);
     let mut s = String::new();
     let _ = writeln!(s, "\nthis build vs `{other}` (run alternately):\n");
     let _ = writeln!(s, "| scenario | this build | other build | ratio |");

@@ -323,6 +323,85 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
+/// What the replay found across histories: misses and false alarms.
+#[derive(Default)]
+struct Found {
+    misses: Vec<String>,
+    alarms: Vec<String>,
+    any_alarms: usize,
+}
+
+/// Sample one history's commits afresh, label them, and run the detectors
+/// on the sample: its tally.
+fn replay(
+    h: &History,
+    dir: &Path,
+    labels: &Labels,
+    (detector, any_detector): (&Detector, &Detector),
+    seed: &mut u64,
+    found: &mut Found,
+) -> Tally {
+    let mut by: BTreeMap<u8, Vec<(Commit, String)>> = BTreeMap::new();
+    for c in commits(dir, h.revs) {
+        if c.message.len() > MAX_MESSAGE {
+            continue;
+        }
+        let (label, why) = labels.label(&c);
+        let kind = match label {
+            Label::Ai => 0,
+            Label::Trap => 1,
+            Label::Plain => 2,
+            Label::Unclear => continue,
+        };
+        by.entry(kind).or_default().push((c, why));
+    }
+    let mut t = Tally::default();
+    let mut traps = DRAW.1;
+    if let Some((key, n)) = h.traps {
+        traps = n;
+        if let Some(list) = by.get_mut(&1) {
+            list.retain(|(_, why)| why.to_lowercase().starts_with(key));
+        }
+    }
+    for (kind, n) in [(0, DRAW.0), (1, traps), (2, DRAW.2)] {
+        for (c, why) in draw(by.remove(&kind).unwrap_or_default(), n, seed) {
+            let hit = detector.detect(&CommitText {
+                author: &c.author,
+                committer: &c.committer,
+                message: c.message.as_bytes(),
+            });
+            let short = &c.id[..12];
+            if kind == 0 {
+                t.ai += 1;
+                match hit {
+                    Some(_) => t.found += 1,
+                    None => found
+                        .misses
+                        .push(format!("{} {short}: {}", h.repo, clean(&why))),
+                }
+            } else {
+                t.human += 1;
+                let any = any_detector.detect(&CommitText {
+                    author: &c.author,
+                    committer: &c.committer,
+                    message: c.message.as_bytes(),
+                });
+                found.any_alarms += usize::from(any.is_some());
+                if let Some(f) = hit {
+                    t.alarms += 1;
+                    found.alarms.push(format!(
+                        "{} {short}: {} ({})",
+                        h.repo,
+                        clean(&f.evidence),
+                        f.tool
+                    ));
+                }
+            }
+        }
+    }
+    t
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.windows(2).find(|w| w[0] == flag).map(|w| w[1].clone());
@@ -344,11 +423,11 @@ fn main() {
         ..Default::default()
     })
     .expect("catalog");
-    let mut any_alarms = 0;
+    let mut found = Found::default();
     let mut table = String::from(
         "| history | AI-assisted | found | recall | human | false alarms |\n|---|---|---|---|---|---|\n",
     );
-    let (mut total, mut misses, mut alarms) = (Tally::default(), Vec::new(), Vec::new());
+    let mut total = Tally::default();
     let mut seed = 20_261_130_u64;
     for h in HISTORIES {
         let dir = if fetching {
@@ -364,76 +443,29 @@ fn main() {
             );
             std::process::exit(2);
         }
-        let mut by: BTreeMap<u8, Vec<(Commit, String)>> = BTreeMap::new();
-        for c in commits(&dir, h.revs) {
-            if c.message.len() > MAX_MESSAGE {
-                continue;
-            }
-            let (label, why) = labels.label(&c);
-            let kind = match label {
-                Label::Ai => 0,
-                Label::Trap => 1,
-                Label::Plain => 2,
-                Label::Unclear => continue,
-            };
-            by.entry(kind).or_default().push((c, why));
-        }
-        let mut t = Tally::default();
-        let mut traps = DRAW.1;
-        if let Some((key, n)) = h.traps {
-            traps = n;
-            if let Some(list) = by.get_mut(&1) {
-                list.retain(|(_, why)| why.to_lowercase().starts_with(key));
-            }
-        }
-        for (kind, n) in [(0, DRAW.0), (1, traps), (2, DRAW.2)] {
-            for (c, why) in draw(by.remove(&kind).unwrap_or_default(), n, &mut seed) {
-                let found = detector.detect(&CommitText {
-                    author: &c.author,
-                    committer: &c.committer,
-                    message: c.message.as_bytes(),
-                });
-                let short = &c.id[..12];
-                if kind == 0 {
-                    t.ai += 1;
-                    match found {
-                        Some(_) => t.found += 1,
-                        None => misses.push(format!("{} {short}: {}", h.repo, clean(&why))),
-                    }
-                } else {
-                    t.human += 1;
-                    let any = any_detector.detect(&CommitText {
-                        author: &c.author,
-                        committer: &c.committer,
-                        message: c.message.as_bytes(),
-                    });
-                    any_alarms += usize::from(any.is_some());
-                    if let Some(f) = found {
-                        t.alarms += 1;
-                        alarms.push(format!(
-                            "{} {short}: {} ({})",
-                            h.repo,
-                            clean(&f.evidence),
-                            f.tool
-                        ));
-                    }
-                }
-            }
-        }
+        let t = replay(
+            h,
+            &dir,
+            &labels,
+            (&detector, &any_detector),
+            &mut seed,
+            &mut found,
+        );
         table += &t.row(h.repo);
         total.add(&t);
     }
     table += &total.row("all");
     print!("{table}");
-    println!("\nmissed ({}):", misses.len());
-    for m in &misses {
+    println!("\nmissed ({}):", found.misses.len());
+    for m in &found.misses {
         println!("  {m}");
     }
     println!(
-        "false alarms ({}; with [detect] assisted-by = \"any\": {any_alarms}):",
-        alarms.len()
+        "false alarms ({}; with [detect] assisted-by = \"any\": {}):",
+        found.alarms.len(),
+        found.any_alarms
     );
-    for a in &alarms {
+    for a in &found.alarms {
         println!("  {a}");
     }
     if let Some(path) = value("--markdown") {

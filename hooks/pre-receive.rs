@@ -6,6 +6,9 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A panic is turned into a rejection by `guarded`; nothing of it may
+    // reach the pusher's terminal.
+    std::panic::set_hook(Box::new(|_| {}));
     let outcome = reviewgate::hook::guarded(|| {
         let mut stdin = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut stdin) {

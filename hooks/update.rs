@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // A panic is turned into a rejection by `guarded`; nothing of it may
+    // reach the pusher's terminal.
+    std::panic::set_hook(Box::new(|_| {}));
     let outcome = reviewgate::hook::guarded(|| {
         reviewgate::hook::update(&args, &reviewgate::push::Env::from_process())
     });

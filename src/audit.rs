@@ -550,11 +550,12 @@ mod tests {
     use super::*;
 
     fn write_lines(path: &Path, n: usize) {
-        let verdict = Verdict::new(
-            &crate::policy::PolicySource::Builtin,
-            "abc",
-            crate::policy::Mode::Enforce,
-        );
+        let verdict = Verdict::new(crate::verdict::PolicyInfo {
+            source: "built-in default".into(),
+            origin: crate::verdict::PolicyOrigin::default(),
+            sha256: "abc".into(),
+            mode: crate::policy::Mode::Enforce,
+        });
         for _ in 0..n {
             let rec = Record::new(
                 chrono::Utc::now(),
@@ -635,11 +636,12 @@ mod tests {
 
     #[test]
     fn devices_are_not_logs() {
-        let verdict = Verdict::new(
-            &crate::policy::PolicySource::Builtin,
-            "abc",
-            crate::policy::Mode::Enforce,
-        );
+        let verdict = Verdict::new(crate::verdict::PolicyInfo {
+            source: "built-in default".into(),
+            origin: crate::verdict::PolicyOrigin::default(),
+            sha256: "abc".into(),
+            mode: crate::policy::Mode::Enforce,
+        });
         let rec = Record::new(
             chrono::Utc::now(),
             Path::new("/r.git"),

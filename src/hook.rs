@@ -18,9 +18,9 @@ use crate::check::{self, CheckContext};
 use crate::policy::load::{self, PolicyLoadError};
 use crate::policy::LoadedPolicy;
 use crate::push::{self, Env, ForgePush, InputError, PushOptions, Pusher, RefUpdate};
-use crate::repo::{self, HookRepo, OpenError};
+use crate::repo::{self, HookPaths, HookRepo, OpenError};
 use crate::report;
-use crate::verdict::{ExitStatus, Verdict};
+use crate::verdict::{ExitStatus, PolicyInfo, PolicyOrigin, Verdict};
 
 /// What a hook run decided.
 #[derive(Debug)]
@@ -95,9 +95,51 @@ pub fn update(args: &[OsString], env: &Env) -> Outcome {
     }
 }
 
+/// What a push brings besides its updates: who made it, how, and when.
+pub struct Push<'a> {
+    /// The ref updates.
+    pub updates: &'a [RefUpdate],
+    /// The authenticated pusher, if the server said.
+    pub pusher: Option<Pusher>,
+    /// The forge, if it made the push.
+    pub forge: Option<ForgePush>,
+    /// Push options (break-glass); the update hook never sees them.
+    pub options: PushOptions,
+    /// The time freeze windows are judged at.
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Push<'a> {
+    /// A push with no pusher, forge or options (the CLI's local check).
+    pub fn local(updates: &'a [RefUpdate], now: DateTime<Utc>) -> Self {
+        Self {
+            updates,
+            pusher: None,
+            forge: None,
+            options: PushOptions::default(),
+            now,
+        }
+    }
+}
+
+/// Where the hook's repository is, from git's environment.
+fn hook_paths(env: &Env) -> HookPaths {
+    HookPaths {
+        git_dir: env
+            .get_os("GIT_DIR")
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| std::path::PathBuf::from("."), std::path::PathBuf::from),
+        quarantine: env
+            .get_os("GIT_QUARANTINE_PATH")
+            .filter(|q| !q.is_empty())
+            .map(std::path::PathBuf::from),
+        namespace: env.non_empty("GIT_NAMESPACE").map(String::from),
+    }
+}
+
 /// Judge `updates` in the repository the environment names.
 pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
-    let repo = match HookRepo::open_for_hook(env) {
+    let repo = match HookRepo::open_for_hook(&hook_paths(env)) {
         Ok(r) => r,
         Err(e @ OpenError::Sha256) => {
             return Outcome::failed("SHA-256 repositories are not supported", &e.to_string())
@@ -115,85 +157,137 @@ pub fn run(updates: &[RefUpdate], env: &Env, kind: HookKind) -> Outcome {
             verdict: None,
         };
     }
-    let now = repo.settings.now.unwrap_or_else(Utc::now);
-    let pusher = Pusher::from_env(env);
-    let forge = ForgePush::from_env(env);
-    // The update hook never sees push options, so it never breaks glass.
-    let options = match kind {
-        HookKind::PreReceive => PushOptions::from_env(env),
-        HookKind::Update => PushOptions::default(),
-    };
-    let log = &repo.settings.audit_log;
-    let state = repo.policy_state_path();
-    let (mut verdict, protected, offer_bypass) =
-        match load::load(&repo, audit::last_policy(&state, log)) {
-            Ok(policy) => {
-                let default_branch = repo.default_branch();
-                let protected = updates
-                    .iter()
-                    .any(|u| check::guards(&repo, &policy.policy, default_branch.as_deref(), u));
-                let offer =
-                    (!policy.policy.bypass_pushers.is_empty()).then_some(options.advertised);
-                let verdict = judge_with_bypass(
-                    &repo,
-                    &policy,
-                    Who {
-                        pusher: pusher.as_ref(),
-                        forge: forge.as_ref(),
-                    },
-                    now,
-                    updates,
-                    &options,
-                );
-                (verdict, protected, offer)
-            }
-            Err(e) => {
-                let pinned = repo
-                    .settings
-                    .pinned_policy
-                    .as_ref()
-                    .map(|p| p.display().to_string());
-                (policy_failure(&e, updates, pinned.as_deref()), true, None)
-            }
-        };
-    let record = audit::Record::new(
-        now,
-        repo.repo.path(),
-        kind.name(),
-        pusher.as_ref(),
+    let push = Push {
         updates,
-        &verdict,
-    );
-    let recorded = audit::append_owned(
-        log,
-        &record,
-        repo.settings.audit_sync,
-        Some(repo.repo.path()),
-    )
-    .and_then(|()| remember_policy(&repo, &state, &verdict));
-    if let Err(e) = recorded {
+        pusher: Pusher::from_env(env),
+        forge: ForgePush::from_env(env),
+        options: match kind {
+            HookKind::PreReceive => PushOptions::from_env(env),
+            HookKind::Update => PushOptions::default(),
+        },
+        now: repo.settings.now.unwrap_or_else(Utc::now),
+    };
+    let state = repo.policy_state_path();
+    let loaded = load::load(&repo, audit::last_policy(&state, &repo.settings.audit_log));
+    let mut verdict = verdict(&repo, &loaded, &push);
+    let guarded = match &loaded {
+        Ok(policy) => {
+            let default_branch = repo.default_branch();
+            updates
+                .iter()
+                .any(|u| check::guards(&repo, &policy.policy, default_branch.as_deref(), u))
+        }
+        Err(_) => true,
+    };
+    if let Err(e) = record(&repo, &state, kind, &push, &verdict) {
         // Documented choice: decisions on protected refs must be on the record.
-        if protected {
+        if guarded {
             let first = updates.first().map(|u| u.name.as_str()).unwrap_or_default();
             verdict.push(report::audit_unavailable(first, &e));
         }
     }
-    let mut lines = if protected || !verdict.violations.is_empty() || verdict.bypass.is_some() {
-        report::render(&verdict)
-    } else {
-        Vec::new()
-    };
-    if let Some(advertised) = offer_bypass {
-        lines.extend(report::bypass_offer(&verdict, advertised));
-    }
-    if forge.as_ref().is_some_and(|f| f.web) {
-        lines = report::for_gitlab_web(lines);
-    }
+    let lines = words(&verdict, &loaded, &push, guarded);
     Outcome {
         status: verdict.exit_status(),
         lines,
         verdict: Some(verdict),
     }
+}
+
+/// The verdict on a push, assembled in this one place: a policy that could
+/// not be loaded refuses it; otherwise break-glass is decided, the engine
+/// judges every update, and the baseline's and the push options' findings
+/// are added. The hooks and the CLI's local check both come here.
+pub fn verdict(
+    repo: &HookRepo,
+    loaded: &Result<LoadedPolicy, PolicyLoadError>,
+    push: &Push<'_>,
+) -> Verdict {
+    let policy = match loaded {
+        Ok(p) => p,
+        Err(e) => {
+            let pinned = repo
+                .settings
+                .pinned_policy
+                .as_ref()
+                .map(|p| p.display().to_string());
+            return policy_failure(e, push.updates, pinned.as_deref());
+        }
+    };
+    let decision = bypass::decide(&policy.policy, push.pusher.as_ref(), &push.options);
+    let default_branch = repo.default_branch();
+    let notes = AiNotes::new(repo, push.updates);
+    let (baseline, baseline_error) = baseline(repo);
+    let ctx = CheckContext {
+        repo,
+        policy,
+        pusher: push.pusher.as_ref(),
+        default_branch: default_branch.as_deref(),
+        now: push.now,
+        bypass: matches!(decision, Decision::Honoured(_)),
+        forge: push.forge.as_ref(),
+        notes: &notes,
+        baseline: &baseline,
+    };
+    let mut verdict = check::check_push(&ctx, push.updates);
+    verdict.extend(baseline_error);
+    verdict.extend(bypass::unknown_options(&push.options));
+    match decision {
+        Decision::NotAsked => {}
+        Decision::Denied(message) => verdict.push(report::bypass_denied(message)),
+        Decision::Honoured(b) => verdict.bypass = Some(b),
+    }
+    verdict
+}
+
+/// Write the decision to the audit log, and remember where the policy was
+/// read for the next push.
+fn record(
+    repo: &HookRepo,
+    state: &std::path::Path,
+    kind: HookKind,
+    push: &Push<'_>,
+    verdict: &Verdict,
+) -> anyhow::Result<()> {
+    let record = audit::Record::new(
+        push.now,
+        repo.repo.path(),
+        kind.name(),
+        push.pusher.as_ref(),
+        push.updates,
+        verdict,
+    );
+    audit::append_owned(
+        &repo.settings.audit_log,
+        &record,
+        repo.settings.audit_sync,
+        Some(repo.repo.path()),
+    )?;
+    remember_policy(repo, state, verdict)
+}
+
+/// What the pusher reads: the verdict when it concerns protected state or
+/// found anything; the break-glass offer; GitLab's web prefix.
+fn words(
+    verdict: &Verdict,
+    loaded: &Result<LoadedPolicy, PolicyLoadError>,
+    push: &Push<'_>,
+    guarded: bool,
+) -> Vec<String> {
+    let mut lines = if guarded || !verdict.violations.is_empty() || verdict.bypass.is_some() {
+        report::render(verdict)
+    } else {
+        Vec::new()
+    };
+    if let Ok(policy) = loaded {
+        if !policy.policy.bypass_pushers.is_empty() {
+            lines.extend(report::bypass_offer(verdict, push.options.advertised));
+        }
+    }
+    if push.forge.as_ref().is_some_and(|f| f.web) {
+        lines = report::for_gitlab_web(lines);
+    }
+    lines
 }
 
 /// Remember where the verdict's policy was read (a repository branch, or
@@ -216,81 +310,6 @@ fn remember_policy(
     }
 }
 
-/// Who made a push: the authenticated pusher, and the forge if it made it.
-#[derive(Clone, Copy)]
-struct Who<'a> {
-    pusher: Option<&'a Pusher>,
-    forge: Option<&'a ForgePush>,
-}
-
-/// Decide break-glass, judge the push with it, and record a denial.
-fn judge_with_bypass(
-    repo: &HookRepo,
-    policy: &LoadedPolicy,
-    who: Who<'_>,
-    now: DateTime<Utc>,
-    updates: &[RefUpdate],
-    options: &PushOptions,
-) -> Verdict {
-    let Who { pusher, forge } = who;
-    let decision = bypass::decide(&policy.policy, pusher, options);
-    let default_branch = repo.default_branch();
-    let notes = AiNotes::new(repo, updates);
-    let (baseline, baseline_error) = baseline(repo);
-    let ctx = CheckContext {
-        repo,
-        policy,
-        pusher,
-        default_branch: default_branch.as_deref(),
-        now,
-        bypass: matches!(decision, Decision::Honoured(_)),
-        forge,
-        notes: &notes,
-        baseline: &baseline,
-    };
-    let mut verdict = check::check_push(&ctx, updates);
-    if let Some(v) = baseline_error {
-        verdict.push(v);
-    }
-    for v in bypass::unknown_options(options) {
-        verdict.push(v);
-    }
-    match decision {
-        Decision::NotAsked => {}
-        Decision::Denied(message) => verdict.push(report::bypass_denied(message)),
-        Decision::Honoured(b) => verdict.bypass = Some(b),
-    }
-    verdict
-}
-
-/// Judge updates against a loaded policy (no break-glass: the CLI's check).
-pub fn judge(
-    repo: &HookRepo,
-    policy: &LoadedPolicy,
-    default_branch: Option<&str>,
-    now: DateTime<Utc>,
-    updates: &[RefUpdate],
-) -> Verdict {
-    let notes = AiNotes::new(repo, updates);
-    let (baseline, baseline_error) = baseline(repo);
-    let ctx = CheckContext {
-        repo,
-        policy,
-        pusher: None,
-        default_branch,
-        now,
-        bypass: false,
-        forge: None,
-        notes: &notes,
-        baseline: &baseline,
-    };
-    let mut verdict = check::check_push(&ctx, updates);
-    if let Some(v) = baseline_error {
-        verdict.push(v);
-    }
-    verdict
-}
-
 /// The baseline commits; a value that names no commit here refuses the push
 /// (fail closed: the administrator meant to exempt something, and which
 /// history is exempt must never be a guess).
@@ -301,24 +320,31 @@ fn baseline(repo: &HookRepo) -> (Vec<git2::Oid>, Option<crate::verdict::Violatio
     }
 }
 
+/// The verdict when the trusted policy could not be loaded: every update
+/// refused, fail closed.
 fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate], pinned: Option<&str>) -> Verdict {
     let source = match e {
         PolicyLoadError::Invalid(pe) => format!("invalid policy: {}", pe.source_desc),
         PolicyLoadError::Read(_) => "unreadable policy".to_string(),
     };
-    let mut verdict = Verdict::new(
-        &crate::policy::PolicySource::File(source),
-        "-",
-        crate::rule::Mode::Enforce,
-    );
+    let mut verdict = Verdict::new(PolicyInfo {
+        origin: PolicyOrigin {
+            file: Some(source.clone()),
+            ..PolicyOrigin::default()
+        },
+        source,
+        sha256: "-".into(),
+        mode: crate::rule::Mode::Enforce,
+    });
     verdict.push(report::policy_invalid(updates, &e.to_string(), pinned));
     verdict
 }
 
-/// Run `f`, turning a panic into a rejecting outcome (fail closed) instead of
-/// a backtrace on the pusher's terminal.
+/// Run `f`, turning a panic into a rejecting outcome (fail closed). The
+/// hook binaries also silence the process's panic hook, so no backtrace
+/// reaches the pusher's terminal; the library leaves process-wide settings
+/// to them.
 pub fn guarded(f: impl FnOnce() -> Outcome) -> Outcome {
-    panic::set_hook(Box::new(|_| {}));
     match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(o) => o,
         Err(payload) => {
@@ -339,8 +365,6 @@ mod tests {
     #[test]
     fn a_panic_becomes_a_fail_closed_rejection() {
         let outcome = guarded(|| panic!("simulated bug in a rule"));
-        // guarded() silences the process-wide panic hook; give tests theirs back.
-        drop(std::panic::take_hook());
         assert_eq!(outcome.status, ExitStatus::InternalError);
         let text = outcome.lines.join("\n");
         assert!(text.contains("error[internal-error]"), "{text}");

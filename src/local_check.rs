@@ -85,7 +85,11 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     })?;
     // The server's branches are the remote-tracking refs, never local ones:
     // a commit only on a local branch is new to the server.
-    let hr = HookRepo::client_view(Repository::open(repo.path())?, remote);
+    let hr = HookRepo::client_view(
+        Repository::open(repo.path())?,
+        remote,
+        default_branch.clone(),
+    );
     let known_remote = repo.find_remote(remote).is_ok();
     let note = match (&check.policy_file, known_remote) {
         (Some(path), _) => Some(format!("checked with the policy in {path} (--policy)")),
@@ -108,19 +112,18 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     };
     if update.old.is_none() && old == Some(new) {
         // Nothing to push: judge an empty update (old == new).
-        let verdict = Verdict::for_policy(&policy);
+        let verdict = Verdict::new(crate::check::policy_info(&policy));
         return Ok(LocalResult {
             verdict,
             update,
             note,
         });
     }
-    let verdict = hook::judge(
+    let updates = std::slice::from_ref(&update);
+    let verdict = hook::verdict(
         &hr,
-        &policy,
-        default_branch.as_deref(),
-        chrono::Utc::now(),
-        std::slice::from_ref(&update),
+        &Ok(policy),
+        &hook::Push::local(updates, chrono::Utc::now()),
     );
     Ok(LocalResult {
         verdict,

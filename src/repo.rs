@@ -9,8 +9,6 @@ use git2::{ErrorCode, ObjectType, Oid, Repository};
 
 use chrono::{DateTime, Utc};
 
-use crate::push::Env;
-
 /// Why the repository could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -27,6 +25,18 @@ pub enum OpenError {
     },
 }
 
+/// Where a hook's repository is, as git tells its hooks (`GIT_DIR`,
+/// `GIT_QUARANTINE_PATH`, `GIT_NAMESPACE`; the hook reads them).
+#[derive(Debug, Clone, Default)]
+pub struct HookPaths {
+    /// The git directory (`.` when git gives none).
+    pub git_dir: PathBuf,
+    /// The quarantine holding the pushed objects, if any.
+    pub quarantine: Option<PathBuf>,
+    /// The namespace (`GIT_NAMESPACE`), if any.
+    pub namespace: Option<String>,
+}
+
 /// The repository a hook runs in.
 pub struct HookRepo {
     /// The libgit2 handle (sees quarantined objects).
@@ -37,6 +47,8 @@ pub struct HookRepo {
     /// the server's branches (`refs/heads/x` is read as
     /// `refs/remotes/<remote>/x`; local branches are not the server's).
     client_remote: Option<String>,
+    /// In a client view: the remote's default branch, as the clone knows it.
+    client_default: Option<String>,
     /// The server's settings for reviewgate, read once.
     pub settings: Settings,
 }
@@ -143,18 +155,17 @@ fn is_sha256_repo(git_dir: &Path) -> bool {
 }
 
 impl HookRepo {
-    /// Open the repository the hook runs in: `GIT_DIR` (default `.`), plus the
-    /// quarantine directory from `GIT_QUARANTINE_PATH` as an alternate object
-    /// store, plus `GIT_NAMESPACE` for ref names.
-    pub fn open_for_hook(env: &Env) -> Result<Self, OpenError> {
-        let git_dir: PathBuf = env
-            .get_os("GIT_DIR")
-            .filter(|d| !d.is_empty())
-            .map_or_else(|| PathBuf::from("."), PathBuf::from);
-        let mut me = Self::open_bare(&git_dir)?;
-        if let Some(q) = env.get_os("GIT_QUARANTINE_PATH").filter(|q| !q.is_empty()) {
-            let q = PathBuf::from(q);
-            let q = if q.is_absolute() { q } else { git_dir.join(q) };
+    /// Open the repository a hook runs in ([`HookPaths`]): the git
+    /// directory, plus the quarantine as an alternate object store (so
+    /// pushed objects are visible), plus the namespace for ref names.
+    pub fn open_for_hook(paths: &HookPaths) -> Result<Self, OpenError> {
+        let mut me = Self::open_bare(&paths.git_dir)?;
+        if let Some(q) = &paths.quarantine {
+            let q = if q.is_absolute() {
+                q.clone()
+            } else {
+                paths.git_dir.join(q)
+            };
             let added = me
                 .repo
                 .odb()
@@ -166,7 +177,7 @@ impl HookRepo {
                 });
             }
         }
-        if let Some(ns) = env.non_empty("GIT_NAMESPACE") {
+        if let Some(ns) = &paths.namespace {
             me.ns_prefix = namespace_prefix(ns);
         }
         Ok(me)
@@ -187,6 +198,7 @@ impl HookRepo {
             repo,
             ns_prefix: String::new(),
             client_remote: None,
+            client_default: None,
         })
     }
 
@@ -198,6 +210,7 @@ impl HookRepo {
             repo,
             ns_prefix: String::new(),
             client_remote: None,
+            client_default: None,
         }
     }
 
@@ -205,9 +218,10 @@ impl HookRepo {
     /// the remote-tracking refs (`refs/remotes/<remote>/*`), so what is
     /// "already on a protected branch" is what the server has, as last
     /// fetched, never a local branch the server may not have.
-    pub fn client_view(repo: Repository, remote: &str) -> Self {
+    pub fn client_view(repo: Repository, remote: &str, default_branch: Option<String>) -> Self {
         let mut me = Self::from_repository(repo);
         me.client_remote = Some(remote.to_string());
+        me.client_default = default_branch;
         me
     }
 
@@ -257,8 +271,12 @@ impl HookRepo {
         dir.join(format!("policy-state.{short}.json"))
     }
 
-    /// The ref `HEAD` names (client-visible), e.g. `refs/heads/main`.
+    /// The ref `HEAD` names (client-visible), e.g. `refs/heads/main`; in a
+    /// client view, the remote's default branch.
     pub fn default_branch(&self) -> Option<String> {
+        if self.client_remote.is_some() {
+            return self.client_default.clone();
+        }
         let head_name = self.physical("HEAD");
         let target = self
             .repo

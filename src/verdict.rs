@@ -1,6 +1,5 @@
 //! Verdicts: violations as data, each with a stable kebab-case rule code.
 
-use crate::policy::PolicySource;
 pub use crate::rule::{Mode, Rule, Severity};
 
 /// The first 12 hex digits of an object id (or the whole, if shorter).
@@ -120,53 +119,34 @@ pub struct PolicyOrigin {
     pub file: Option<String>,
 }
 
-impl PolicyOrigin {
-    /// The fields of `source`.
-    pub fn of(source: &PolicySource) -> Self {
-        match source {
-            PolicySource::Builtin => Self::default(),
-            PolicySource::Repository {
-                refname,
-                commit,
-                blob,
-            } => Self {
-                refname: Some(refname.clone()),
-                commit: Some(commit.clone()),
-                blob: Some(blob.clone()),
-                file: None,
-            },
-            PolicySource::File(path) => Self {
-                file: Some(path.clone()),
-                ..Self::default()
-            },
-        }
-    }
+/// The policy a verdict was judged by, as the summary line and the audit
+/// record name it (plain words: a verdict knows no policy types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInfo {
+    /// Where it came from, in words (`.reviewgate.toml on refs/heads/main at ...`).
+    pub source: String,
+    /// Where it came from, field by field.
+    pub origin: PolicyOrigin,
+    /// SHA-256 of its text (`-` when there was none to read).
+    pub sha256: String,
+    /// Its global mode.
+    pub mode: Mode,
 }
 
 /// How many violations a verdict keeps in full (the rest are counted).
 pub const MAX_KEPT_VIOLATIONS: usize = 1000;
 
 impl Verdict {
-    /// An empty verdict for a loaded policy (its origin includes the branch a
-    /// built-in default stood in for).
-    pub fn for_policy(policy: &crate::policy::LoadedPolicy) -> Self {
-        let mut v = Self::new(&policy.source, &policy.sha256, policy.policy.mode);
-        if v.policy_origin.refname.is_none() && !matches!(policy.source, PolicySource::File(_)) {
-            v.policy_origin.refname = policy.branch.clone();
-        }
-        v
-    }
-
-    /// An empty verdict for a policy.
-    pub fn new(source: &PolicySource, sha256: &str, mode: Mode) -> Self {
+    /// An empty verdict, judged by `policy`.
+    pub fn new(policy: PolicyInfo) -> Self {
         Self {
             violations: Vec::new(),
             violations_dropped: 0,
             commits_checked: 0,
-            policy_source: source.to_string(),
-            policy_origin: PolicyOrigin::of(source),
-            policy_sha256: sha256.to_string(),
-            mode,
+            policy_source: policy.source,
+            policy_origin: policy.origin,
+            policy_sha256: policy.sha256,
+            mode: policy.mode,
             bypass: None,
             covered: Vec::new(),
             covered_count: 0,
@@ -184,6 +164,13 @@ impl Verdict {
                 commit,
                 merge,
             });
+        }
+    }
+
+    /// Record violations (counted but not kept beyond the cap).
+    pub fn extend(&mut self, vs: impl IntoIterator<Item = Violation>) {
+        for v in vs {
+            self.push(v);
         }
     }
 

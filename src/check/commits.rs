@@ -2,7 +2,7 @@
 //! brings, in one walk (review, merge coverage, notes and pull-request
 //! evidence, linear history, the policy gate's commits).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::context::CheckContext;
 use super::coverage;
@@ -14,10 +14,11 @@ use super::refs;
 use super::review;
 use super::reviewers;
 use super::server::{PushState, Span};
+use crate::commit::CommitView;
 use crate::policy::{Effective, MergesCover};
 use crate::push::{RefUpdate, UpdateKind};
 use crate::verdict::short_id;
-use crate::walk::Walk;
+use crate::walk::{Visited, Walk};
 
 /// The checks on one protected ref.
 pub(super) fn check_ref(
@@ -77,6 +78,133 @@ pub(super) struct WalkOutcome {
     /// Commits changing the policy file, with and without an owner's review.
     pub(super) policy_changes: PolicyChanges,
 }
+
+/// The walk's table and the object database, as merge coverage asks them.
+struct WalkGraph<'a> {
+    visited: &'a Visited<'a>,
+    odb: &'a git2::Odb<'a>,
+}
+
+impl coverage::Graph for WalkGraph<'_> {
+    fn visited(&self, id: git2::Oid) -> bool {
+        self.visited.contains(id)
+    }
+    fn hidden(&self, id: git2::Oid) -> bool {
+        self.visited.is_hidden(id)
+    }
+    fn parents(&self, id: git2::Oid) -> Result<Vec<git2::Oid>> {
+        let object = self
+            .odb
+            .read(id)
+            .with_context(|| format!("reading commit {id}"))?;
+        Ok(CommitView::parse(id, object.data()).parents().collect())
+    }
+}
+
+/// One update's walk: what every commit is checked against, and what the
+/// walk gathers.
+struct CommitPass<'a> {
+    ctx: &'a CheckContext<'a>,
+    judge: &'a Judge<'a>,
+    eff: &'a Effective<'a>,
+    span: &'a Span,
+    odb: &'a git2::Odb<'a>,
+    /// With a baseline: the brought commits outside it.
+    outside: Option<std::collections::HashSet<git2::Oid>>,
+    pull_request: Option<pull_request::PullRequestEvidence>,
+    coverage: Option<coverage::Coverage>,
+    tree_blobs: TreeBlobs,
+    outcome: WalkOutcome,
+}
+
+impl CommitPass<'_> {
+    /// Check one commit (in walk order).
+    fn visit(
+        &mut self,
+        c: &CommitView<'_>,
+        visited: &Visited<'_>,
+        found: &mut RefFindings,
+    ) -> Result<()> {
+        let (judge, new) = (self.judge, self.span.new);
+        found.commits_checked += 1;
+        let exempt = self.outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
+        if exempt {
+            found.exempt += 1;
+        }
+        if !self.outcome.old_is_parent {
+            self.outcome.old_is_parent = self.span.old.is_some_and(|o| c.parents().any(|p| p == o));
+        }
+        if let Some(anomaly) = c.anomaly() {
+            found.commit(refs::malformed(judge, anomaly), c, new);
+        }
+        let facts = reviewers::CommitFacts::from(c.shown());
+        if let Some(cov) = self.coverage.as_mut() {
+            let parents: Vec<git2::Oid> = c.parents().collect();
+            let merge_reviewers = if parents.len() > 1 {
+                reviewers::merge_reviewers(judge.policy, &facts)
+            } else {
+                Vec::new()
+            };
+            let graph = WalkGraph {
+                visited,
+                odb: self.odb,
+            };
+            cov.visit(c.id(), &parents, merge_reviewers, &graph)?;
+        }
+        if let Some(f) = refs::linear(judge, self.eff, c.parent_count()) {
+            found.commit(f, c, new);
+        }
+        if exempt {
+            // Baseline history: ref protections (above) still apply; review
+            // rules and the policy gate (below) do not.
+            self.outcome.tip_exempt |= c.id() == new;
+            return Ok(());
+        }
+        if self.span.gate && gate::touches_policy(self.ctx.repo, c, &mut self.tree_blobs)? {
+            self.outcome.policy_changes.record(judge, &facts, c);
+        }
+        self.review(c, &facts, found);
+        Ok(())
+    }
+
+    /// The commit's review: decided now, or after the walk when a merge may
+    /// still cover it.
+    fn review(
+        &self,
+        c: &CommitView<'_>,
+        facts: &reviewers::CommitFacts<'_>,
+        found: &mut RefFindings,
+    ) {
+        let (ctx, judge, new) = (self.ctx, self.judge, self.span.new);
+        // Evidence beside the message, looked up only when the message
+        // shows none: the commit's git-ai note, and, for the squashed or
+        // rebased copies of a pull request's commits (not its own commits,
+        // not a merge, which its reviews judge), the pull request's.
+        let inherited = || {
+            ctx.notes.evidence(c.id()).or_else(|| {
+                self.pull_request
+                    .as_ref()
+                    .filter(|_| c.parent_count() < 2)
+                    .and_then(|pr| pr.inherited(c.id()))
+            })
+        };
+        match review::need(judge, self.eff.review, facts, inherited) {
+            Err(f) => found.commit(f, c, new),
+            Ok(None) => {}
+            Ok(Some(need)) => {
+                if let Err(f) = review::decide_need(judge, &need, &[], ctx.pusher, None) {
+                    if self.coverage.is_some() {
+                        // A merge may still cover it: decided after the walk.
+                        found.defer(need, c);
+                    } else {
+                        found.commit(f, c, new);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Walk the commits the update brings and check each. Whether the update is
 /// a fast-forward falls out of the walk: `old` is an ancestor of `new`
 /// exactly when a brought commit has `old` as a parent.
@@ -88,94 +216,50 @@ pub(super) fn walk_commits(
     state: &mut PushState<'_>,
     found: &mut RefFindings,
 ) -> Result<WalkOutcome> {
-    let Span { old, new, gate, .. } = *span;
-    let outside = state.outside_baseline(ctx, eff, span)?;
     let odb = state.odb;
-    let mut update_walk;
-    let walk = match (span.kind, old) {
-        (UpdateKind::Update, Some(old)) => {
-            update_walk = Walk::new(state.odb, &[old])?;
-            &mut update_walk
-        }
-        _ => state.creation_walk(ctx, eff)?,
-    };
-    let mut outcome = WalkOutcome {
-        old_is_parent: false,
-        tip_exempt: false,
-        policy_changes: PolicyChanges::default(),
-    };
-    let mut tree_blobs = TreeBlobs::default();
-    let policy = judge.policy;
     let pull_request = match ctx.forge {
         Some(f) if f.merge => match f.pull_request {
-            Some(n) => pull_request::pull_request_evidence(ctx, odb, old, new, n)?,
+            Some(n) => pull_request::pull_request_evidence(ctx, odb, span.old, span.new, n)?,
             None => None,
         },
         _ => None,
     };
-    let cover = policy.review.merges_cover;
-    let mut coverage = (cover != MergesCover::Never).then(coverage::Coverage::default);
-    walk.from_with(new, |c, visited| {
-        found.commits_checked += 1;
-        let exempt = outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
-        if exempt {
-            found.exempt += 1;
+    let cover = judge.policy.review.merges_cover;
+    let mut pass = CommitPass {
+        ctx,
+        judge,
+        eff,
+        span,
+        odb,
+        outside: state.outside_baseline(ctx, eff, span)?,
+        pull_request,
+        coverage: (cover != MergesCover::Never).then(coverage::Coverage::default),
+        tree_blobs: TreeBlobs::default(),
+        outcome: WalkOutcome {
+            old_is_parent: false,
+            tip_exempt: false,
+            policy_changes: PolicyChanges::default(),
+        },
+    };
+    let mut update_walk;
+    let walk = match (span.kind, span.old) {
+        (UpdateKind::Update, Some(old)) => {
+            update_walk = Walk::new(odb, &[old])?;
+            &mut update_walk
         }
-        if !outcome.old_is_parent {
-            outcome.old_is_parent = old.is_some_and(|o| c.parents().any(|p| p == o));
-        }
-        if let Some(anomaly) = c.anomaly() {
-            found.commit(refs::malformed(judge, anomaly), c, new);
-        }
-        let facts = reviewers::CommitFacts::from(c.shown());
-        if let Some(cov) = coverage.as_mut() {
-            cov.visit(c, &facts, policy, visited, odb)?;
-        }
-        if let Some(f) = refs::linear(judge, eff, c.parent_count()) {
-            found.commit(f, c, new);
-        }
-        if exempt {
-            // Baseline history: ref protections (above) still apply; review
-            // rules and the policy gate (below) do not.
-            outcome.tip_exempt |= c.id() == new;
-            return Ok(true);
-        }
-        if gate && gate::touches_policy(ctx.repo, c, &mut tree_blobs)? {
-            outcome.policy_changes.record(judge, &facts, c);
-        }
-        // Evidence beside the message, looked up only when the message
-        // shows none: the commit's git-ai note, and, for the squashed or
-        // rebased copies of a pull request's commits (not its own commits,
-        // not a merge, which its reviews judge), the pull request's.
-        let inherited = || {
-            ctx.notes.evidence(c.id()).or_else(|| {
-                pull_request
-                    .as_ref()
-                    .filter(|_| c.parent_count() < 2)
-                    .and_then(|pr| pr.inherited(c.id()))
-            })
-        };
-        match review::need(judge, eff.review, &facts, inherited) {
-            Err(f) => found.commit(f, c, new),
-            Ok(None) => {}
-            Ok(Some(need)) => {
-                if let Err(f) = review::decide_need(judge, &need, &[], ctx.pusher, None) {
-                    if coverage.is_some() {
-                        // A merge may still cover it: decided after the walk.
-                        found.defer(need, c);
-                    } else {
-                        found.commit(f, c, new);
-                    }
-                }
-            }
-        }
+        _ => state.creation_walk(ctx, eff)?,
+    };
+    walk.from_with(span.new, |c, visited| {
+        pass.visit(c, visited, found)?;
         Ok(true)
     })?;
     let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
-    if let Some(cov) = &coverage {
-        found.resolve(judge, cov, applies, ctx.pusher, new);
+    if let Some(cov) = &pass.coverage {
+        found.resolve(judge, cov, applies, ctx.pusher, span.new);
     }
-    let covering = coverage.as_ref().filter(|_| applies);
-    outcome.policy_changes.resolve(judge, covering, ctx.pusher);
-    Ok(outcome)
+    let covering = pass.coverage.as_ref().filter(|_| applies);
+    pass.outcome
+        .policy_changes
+        .resolve(judge, covering, ctx.pusher);
+    Ok(pass.outcome)
 }

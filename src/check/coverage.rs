@@ -14,13 +14,11 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
-use git2::{Odb, Oid};
+use anyhow::Result;
+use git2::Oid;
 
-use super::reviewers::{merge_reviewers, CommitFacts, MergeReview};
-use crate::commit::CommitView;
-use crate::policy::Policy;
-use crate::walk::Visited;
+use super::reviewers::MergeReview;
+use crate::ident::Person;
 
 /// A set of merges (indices into [`Coverage::merges`]) as a bit set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,36 +102,42 @@ pub struct Coverage {
     pub overflow: bool,
 }
 
+/// What coverage asks of the walk and of the object database, as a
+/// capability: the hook passes the walk's table and the repository, the
+/// unit tests an in-memory graph.
+pub trait Graph {
+    /// Whether the walk has visited `id` already (clock skew).
+    fn visited(&self, id: Oid) -> bool;
+    /// Whether `id` is reachable from a hidden tip (not brought by the push).
+    fn hidden(&self, id: Oid) -> bool;
+    /// `id`'s parents, in order.
+    fn parents(&self, id: Oid) -> Result<Vec<Oid>>;
+}
+
 impl Coverage {
-    /// Visit `c` (in walk order, before its parents): register it if it is a
-    /// merge with reviews that may count, and hand what reached it to its
-    /// parents. `visited` says which commits the walk has visited already.
+    /// Visit commit `id` (in walk order, before its parents), with its
+    /// `parents` and, for a merge, the `reviewers` whose reviews may count
+    /// ([`super::reviewers::merge_reviewers`]): register it as a reviewed merge, and hand what
+    /// reached it to its parents.
     pub fn visit(
         &mut self,
-        c: &CommitView<'_>,
-        facts: &CommitFacts<'_>,
-        policy: &Policy,
-        visited: &Visited<'_>,
-        odb: &Odb<'_>,
+        id: Oid,
+        parents: &[Oid],
+        reviewers: Vec<Person>,
+        graph: &impl Graph,
     ) -> Result<()> {
-        let mut out = self.paint.get(&c.id()).cloned().unwrap_or_default();
+        let mut out = self.paint.get(&id).cloned().unwrap_or_default();
         let mut first_side = out.clone();
-        if c.parent_count() > 1 {
-            let reviewers = merge_reviewers(policy, facts);
-            if !reviewers.is_empty() {
-                let m = self.merges.len();
-                self.merges.push(MergeReview {
-                    id: c.id(),
-                    reviewers,
-                });
-                first_side.not.insert(m);
-                out.by.insert(m);
-            }
+        if parents.len() > 1 && !reviewers.is_empty() {
+            let m = self.merges.len();
+            self.merges.push(MergeReview { id, reviewers });
+            first_side.not.insert(m);
+            out.by.insert(m);
         }
-        for (i, p) in c.parents().enumerate() {
+        for (i, p) in parents.iter().enumerate() {
             let paint = if i == 0 { &first_side } else { &out };
             if !paint.is_empty() {
-                self.reach(p, paint, visited, odb)?;
+                self.reach(*p, paint, graph)?;
             }
         }
         Ok(())
@@ -141,20 +145,14 @@ impl Coverage {
 
     /// Add `paint` to `id`; if the walk visited `id` already, carry it on to
     /// its ancestors now.
-    fn reach(
-        &mut self,
-        id: Oid,
-        paint: &Paint,
-        visited: &Visited<'_>,
-        odb: &Odb<'_>,
-    ) -> Result<()> {
+    fn reach(&mut self, id: Oid, paint: &Paint, graph: &impl Graph) -> Result<()> {
         let mut stack = vec![(id, paint.clone())];
         while let Some((id, paint)) = stack.pop() {
             if self.overflow {
                 return Ok(());
             }
             // Commits the push does not bring are never covered.
-            if visited.is_hidden(id) {
+            if graph.hidden(id) {
                 continue;
             }
             let entry = self.paint.entry(id).or_default();
@@ -165,13 +163,9 @@ impl Coverage {
                 self.overflow = true;
                 return Ok(());
             }
-            if changed && visited.contains(id) {
-                let object = odb
-                    .read(id)
-                    .with_context(|| format!("reading commit {id}"))?;
-                let view = CommitView::parse(id, object.data());
+            if changed && graph.visited(id) {
                 let carried = entry.clone();
-                for p in view.parents() {
+                for p in graph.parents(id)? {
                     stack.push((p, carried.clone()));
                 }
             }
@@ -203,6 +197,76 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::{HashMap as Map, HashSet};
+
+    /// A commit graph in memory, walked in a given order.
+    struct Memory {
+        parents: Map<Oid, Vec<Oid>>,
+        visited: HashSet<Oid>,
+    }
+
+    impl Graph for Memory {
+        fn visited(&self, id: Oid) -> bool {
+            self.visited.contains(&id)
+        }
+        fn hidden(&self, _: Oid) -> bool {
+            false
+        }
+        fn parents(&self, id: Oid) -> Result<Vec<Oid>> {
+            Ok(self.parents.get(&id).cloned().unwrap_or_default())
+        }
+    }
+
+    fn id(n: u8) -> Oid {
+        Oid::from_bytes(&[n; 20]).expect("id")
+    }
+
+    /// ```text
+    /// R <- B <- A <--------- M   (M: a merge reviewed by Ann, first parent A)
+    ///        \              /
+    ///         `- F1 <- F2 <-'    (the pull request)
+    /// ```
+    /// M covers F2 and F1 (reached only through its second parent), never A
+    /// (its first parent side) nor B and R (reached from both sides), in
+    /// date order and in the orders clock skew gives.
+    #[test]
+    fn a_merge_covers_its_other_side_in_any_visiting_order() {
+        let (r, b, a, f1, f2, m) = (id(1), id(2), id(3), id(4), id(5), id(6));
+        let parents: Map<Oid, Vec<Oid>> = [
+            (m, vec![a, f2]),
+            (a, vec![b]),
+            (f2, vec![f1]),
+            (f1, vec![b]),
+            (b, vec![r]),
+            (r, vec![]),
+        ]
+        .into_iter()
+        .collect();
+        let ann = Person::parse("Ann <ann@example.com>").expect("person");
+        for order in [
+            [m, a, f2, f1, b, r],
+            [m, f2, f1, b, r, a], // A dated before its ancestors
+            [m, b, r, f2, a, f1], // B visited before its children
+        ] {
+            let mut g = Memory {
+                parents: parents.clone(),
+                visited: HashSet::new(),
+            };
+            let mut cov = Coverage::default();
+            for c in order {
+                let reviewers = if c == m { vec![ann.clone()] } else { vec![] };
+                cov.visit(c, &g.parents(c).expect("p"), reviewers, &g)
+                    .expect("visit");
+                g.visited.insert(c);
+            }
+            let covered: Vec<Oid> = [r, b, a, f1, f2]
+                .into_iter()
+                .filter(|c| !cov.covering(*c).is_empty())
+                .collect();
+            assert_eq!(covered, vec![f1, f2], "order {order:?}");
+            assert!(cov.on_first_parent_side(a).is_some());
+        }
+    }
 
     #[test]
     fn merge_sets() {

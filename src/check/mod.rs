@@ -36,10 +36,10 @@
 
 use anyhow::Result;
 
-use crate::policy::Effective;
+use crate::policy::{Effective, LoadedPolicy, PolicySource};
 use crate::push::RefUpdate;
 use crate::rule::{Rule, Severity};
-use crate::verdict::{Verdict, Violation};
+use crate::verdict::{PolicyInfo, PolicyOrigin, Verdict, Violation};
 
 pub mod bypass;
 pub mod commits;
@@ -70,9 +70,40 @@ pub use written::{guards, written_ref};
 use findings::RefFindings;
 use server::PushState;
 
+/// The policy a verdict is judged by, in the verdict's plain words (its
+/// origin names the branch a built-in default stood in for).
+pub fn policy_info(policy: &LoadedPolicy) -> PolicyInfo {
+    let mut origin = match &policy.source {
+        PolicySource::Builtin => PolicyOrigin::default(),
+        PolicySource::Repository {
+            refname,
+            commit,
+            blob,
+        } => PolicyOrigin {
+            refname: Some(refname.clone()),
+            commit: Some(commit.clone()),
+            blob: Some(blob.clone()),
+            file: None,
+        },
+        PolicySource::File(path) => PolicyOrigin {
+            file: Some(path.clone()),
+            ..PolicyOrigin::default()
+        },
+    };
+    if origin.refname.is_none() && origin.file.is_none() {
+        origin.refname = policy.branch.clone();
+    }
+    PolicyInfo {
+        source: policy.source.to_string(),
+        origin,
+        sha256: policy.sha256.clone(),
+        mode: policy.policy.mode,
+    }
+}
+
 /// Judge a whole push: each update's passes, then the setup warnings.
 pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
-    let mut verdict = Verdict::for_policy(ctx.policy);
+    let mut verdict = Verdict::new(policy_info(ctx.policy));
     let odb = match ctx.repo.repo.odb() {
         Ok(odb) => odb,
         Err(e) => {

@@ -1,12 +1,15 @@
 //! A forge's pull request, examined: its own commits, and what the pushed
 //! copies of them (a rebase merge, a squash) inherit.
 
+use std::collections::{HashMap, HashSet};
+
 use anyhow::Result;
 use git2::Oid;
 
 use super::context::CheckContext;
 use super::reviewers;
 use crate::commit::CommitView;
+use crate::detect::AiEvidence;
 use crate::verdict::short_id;
 use crate::walk::Walk;
 
@@ -15,18 +18,18 @@ use crate::walk::Walk;
 pub(super) struct PullRequestEvidence {
     /// The pull request's own commits (`refs/pull/<n>/head`, those not on
     /// the target ref): judged as themselves.
-    pub(super) commits: std::collections::HashSet<Oid>,
+    pub(super) commits: HashSet<Oid>,
     /// What each pushed copy inherits: the evidence of the commit it copies
     /// (`None` for a copy of a human commit), or, for a commit that copies
     /// none of them, the whole pull request's.
-    pub(super) copies: std::collections::HashMap<Oid, Option<crate::detect::AiEvidence>>,
+    pub(super) copies: HashMap<Oid, Option<AiEvidence>>,
     /// What a pushed commit not in `copies` inherits.
-    pub(super) rest: Option<crate::detect::AiEvidence>,
+    pub(super) rest: Option<AiEvidence>,
 }
 
 impl PullRequestEvidence {
     /// The evidence a pushed single-parent commit inherits.
-    pub(super) fn inherited(&self, id: Oid) -> Option<crate::detect::AiEvidence> {
+    pub(super) fn inherited(&self, id: Oid) -> Option<AiEvidence> {
         if self.commits.contains(&id) {
             return None;
         }
@@ -70,103 +73,136 @@ pub(super) fn pull_request_evidence(
     number: u64,
 ) -> Result<Option<PullRequestEvidence>> {
     let head_ref = format!("refs/pull/{number}/head");
-    let unread = |why: String| crate::detect::AiEvidence {
-        tool: format!("pull request #{number}"),
-        evidence: why,
-    };
     let everything = |why: String| PullRequestEvidence {
-        commits: std::collections::HashSet::new(),
-        copies: std::collections::HashMap::new(),
-        rest: Some(unread(why)),
+        commits: HashSet::new(),
+        copies: HashMap::new(),
+        rest: Some(AiEvidence {
+            tool: format!("pull request #{number}"),
+            evidence: why,
+        }),
     };
     let Some(head) = ctx.repo.ref_target(&head_ref)? else {
         return Ok(Some(everything(format!(
             "its commits could not be read ({head_ref} is missing), so they may be AI-assisted"
         ))));
     };
-    let hide: Vec<Oid> = target.into_iter().collect();
-    // The pull request's commits: which are AI-assisted, keyed for copies.
-    let mut own = std::collections::HashSet::new();
-    let mut by_key: std::collections::HashMap<Vec<u8>, (Oid, Option<crate::detect::AiEvidence>)> =
-        std::collections::HashMap::new();
-    // The AI-assisted ones in walk order (newest first), so that messages
-    // name the same commit every time.
-    let mut ai_order: Vec<(Oid, crate::detect::AiEvidence)> = Vec::new();
-    Walk::new(odb, &hide)?.from(head, |c| {
-        own.insert(c.id());
-        let facts = reviewers::CommitFacts::from(c.shown());
-        let evidence = facts
-            .ai_evidence(&ctx.policy.policy)
-            .or_else(|| ctx.notes.evidence(c.id()))
-            .map(|e| crate::detect::AiEvidence {
-                tool: e.tool,
-                evidence: format!(
-                    "pull request #{number} commit {}: {}",
-                    short_id(&c.id().to_string()),
-                    e.evidence
-                ),
-            });
-        if let Some(e) = &evidence {
-            ai_order.push((c.id(), e.clone()));
-        }
-        if c.parent_count() < 2 {
-            by_key.entry(copy_key(c)).or_insert((c.id(), evidence));
-        }
-        Ok(own.len() < MAX_PR_COMMITS)
-    })?;
-    if own.len() >= MAX_PR_COMMITS {
+    let Some(pr) = PullRequest::read(ctx, odb, target, head, number)? else {
         return Ok(Some(everything(format!(
             "it has more than {MAX_PR_COMMITS} commits not on this ref, not all examined"
         ))));
-    }
-    let Some(any) = ai_order.first().map(|(_, e)| e.clone()) else {
+    };
+    let Some((_, any)) = pr.ai.first() else {
         return Ok(None);
     };
-    let any = Some(any);
-    // The pushed commits: which copy which.
-    let mut copies = std::collections::HashMap::new();
-    let mut accounted = std::collections::HashSet::new();
-    let mut pushed = 0;
-    Walk::new(odb, &hide)?.from(new, |c| {
-        pushed += 1;
-        if own.contains(&c.id()) {
-            accounted.insert(c.id());
-        } else if c.parent_count() < 2 {
-            if let Some((original, evidence)) = by_key.get(&copy_key(c)) {
-                accounted.insert(*original);
-                copies.insert(c.id(), evidence.clone());
-            }
-        }
-        Ok(pushed < MAX_PR_COMMITS)
-    })?;
-    if pushed >= MAX_PR_COMMITS {
+    let any = Some(any.clone());
+    let Some((mut copies, accounted)) = pr.match_copies(odb, target, new)? else {
         return Ok(Some(PullRequestEvidence {
-            commits: own,
-            copies: std::collections::HashMap::new(),
+            commits: pr.own,
+            copies: HashMap::new(),
             rest: any,
         }));
-    }
-    let missing = ai_order
-        .iter()
-        .find(|(id, _)| !accounted.contains(id))
-        .map(|(_, e)| e.clone());
-    if let Some(leak) = missing {
-        // An AI commit arrived as neither itself nor a copy: every pushed
-        // commit may hold it.
-        for e in copies.values_mut() {
-            if e.is_none() {
-                *e = Some(leak.clone());
-            }
-        }
+    };
+    let missing = pr.ai.iter().find(|(id, _)| !accounted.contains(id));
+    let Some((_, leak)) = missing else {
         return Ok(Some(PullRequestEvidence {
-            commits: own,
+            commits: pr.own,
             copies,
-            rest: Some(leak),
+            rest: any,
         }));
+    };
+    // An AI commit arrived as neither itself nor a copy: every pushed
+    // commit may hold it.
+    for e in copies.values_mut() {
+        if e.is_none() {
+            *e = Some(leak.clone());
+        }
     }
     Ok(Some(PullRequestEvidence {
-        commits: own,
+        commits: pr.own,
         copies,
-        rest: any,
+        rest: Some(leak.clone()),
     }))
+}
+
+/// A pull request's own commits: which are AI-assisted (in walk order,
+/// newest first, so messages name the same commit every time), keyed for
+/// finding their copies.
+struct PullRequest {
+    own: HashSet<Oid>,
+    by_key: HashMap<Vec<u8>, (Oid, Option<AiEvidence>)>,
+    ai: Vec<(Oid, AiEvidence)>,
+}
+
+impl PullRequest {
+    /// The commits `head` has and `target` does not; `None` past
+    /// [`MAX_PR_COMMITS`].
+    fn read(
+        ctx: &CheckContext<'_>,
+        odb: &git2::Odb<'_>,
+        target: Option<Oid>,
+        head: Oid,
+        number: u64,
+    ) -> Result<Option<Self>> {
+        let hide: Vec<Oid> = target.into_iter().collect();
+        let mut pr = Self {
+            own: HashSet::new(),
+            by_key: HashMap::new(),
+            ai: Vec::new(),
+        };
+        Walk::new(odb, &hide)?.from(head, |c| {
+            pr.own.insert(c.id());
+            let facts = reviewers::CommitFacts::from(c.shown());
+            let evidence = facts
+                .ai_evidence(&ctx.policy.policy)
+                .or_else(|| ctx.notes.evidence(c.id()))
+                .map(|e| AiEvidence {
+                    tool: e.tool,
+                    evidence: format!(
+                        "pull request #{number} commit {}: {}",
+                        short_id(&c.id().to_string()),
+                        e.evidence
+                    ),
+                });
+            if let Some(e) = &evidence {
+                pr.ai.push((c.id(), e.clone()));
+            }
+            if c.parent_count() < 2 {
+                pr.by_key.entry(copy_key(c)).or_insert((c.id(), evidence));
+            }
+            Ok(pr.own.len() < MAX_PR_COMMITS)
+        })?;
+        Ok((pr.own.len() < MAX_PR_COMMITS).then_some(pr))
+    }
+
+    /// The pushed commits (`target..new`) that copy one of ours, with what
+    /// each inherits, and which of ours reached the ref (as themselves or
+    /// copied); `None` past [`MAX_PR_COMMITS`].
+    #[expect(
+        clippy::type_complexity,
+        reason = "a pair of plain maps, named in the docs"
+    )]
+    fn match_copies(
+        &self,
+        odb: &git2::Odb<'_>,
+        target: Option<Oid>,
+        new: Oid,
+    ) -> Result<Option<(HashMap<Oid, Option<AiEvidence>>, HashSet<Oid>)>> {
+        let hide: Vec<Oid> = target.into_iter().collect();
+        let mut copies = HashMap::new();
+        let mut accounted = HashSet::new();
+        let mut pushed = 0;
+        Walk::new(odb, &hide)?.from(new, |c| {
+            pushed += 1;
+            if self.own.contains(&c.id()) {
+                accounted.insert(c.id());
+            } else if c.parent_count() < 2 {
+                if let Some((original, evidence)) = self.by_key.get(&copy_key(c)) {
+                    accounted.insert(*original);
+                    copies.insert(c.id(), evidence.clone());
+                }
+            }
+            Ok(pushed < MAX_PR_COMMITS)
+        })?;
+        Ok((pushed < MAX_PR_COMMITS).then_some((copies, accounted)))
+    }
 }

@@ -268,6 +268,7 @@ mod tests {
         Option<(Rule, Severity)>,
     );
 
+    #[expect(clippy::too_many_lines, reason = "a table of cases, one per row")]
     fn review_cases() -> Vec<ReviewCase> {
         use ReviewScope::{Ai, All, None as No};
         use Severity::{Error as E, Warning as W};
@@ -515,6 +516,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::too_many_lines, reason = "a table of cases, one per row")]
     fn merge_coverage() {
         use crate::ident::Person;
         let merge = |emails: &[&str]| reviewers::MergeReview {

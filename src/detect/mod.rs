@@ -258,6 +258,118 @@ fn required_literal(pattern: &str, boundaries: &[char]) -> Option<String> {
     (best.len() >= 3 && best.is_ascii()).then(|| best.to_ascii_lowercase())
 }
 
+/// A glob, its label, and the literal it requires.
+type Item = (Glob, String, Option<String>);
+
+/// The detector's pattern lists, as they are gathered.
+#[derive(Default)]
+struct Builder {
+    identities: Vec<Item>,
+    github_apps: std::collections::HashMap<String, String>,
+    keys: Vec<(String, String, KeyRule)>,
+    values: Vec<Item>,
+    markers: Vec<Item>,
+    subjects: Vec<Item>,
+    /// The literal keys of the trailer value patterns (`None`: some key is
+    /// a glob, so every line is matched).
+    value_keys: Option<Vec<String>>,
+    /// Whether a value pattern was noted yet (`value_keys` starts empty).
+    noted: bool,
+}
+
+// Trailer values are matched as "Key: value" but their literals must appear
+// in the raw line, where the spacing around ':' may differ. Identities are
+// matched as readings of a value ("Name <email>", rebuilt around the
+// brackets), so their literals stop at spaces and brackets: each is then a
+// substring of the raw value, and the raw value can be prefiltered before
+// any reading is built.
+const VALUE: &[char] = &[':', ' '];
+const IDENTITY: &[char] = &[' ', '<', '>'];
+const TEXT: &[char] = &[];
+
+fn item(p: &str, label: String, bounds: &[char]) -> Result<Item, globset::Error> {
+    Ok((lower_glob(p)?, label, required_literal(p, bounds)))
+}
+
+impl Builder {
+    /// The catalog's rows.
+    fn catalog(
+        &mut self,
+        rows: &[CatalogEntry],
+        assisted_by: AssistedBy,
+    ) -> Result<(), globset::Error> {
+        for e in rows {
+            let label = e.tool.to_string();
+            match e.signal {
+                Identity(p) => self.identities.push(item(p, label, IDENTITY)?),
+                GithubApp(slug) => {
+                    self.github_apps
+                        .entry(slug.to_ascii_lowercase())
+                        .or_insert(label);
+                }
+                TrailerKey(k) => self
+                    .keys
+                    .push((k.to_ascii_lowercase(), label, KeyRule::Present)),
+                NamesAi(k) => {
+                    let rule = match assisted_by {
+                        AssistedBy::Tools => KeyRule::NamesAi,
+                        AssistedBy::Any => KeyRule::Present,
+                    };
+                    self.keys.push((k.to_ascii_lowercase(), label, rule));
+                }
+                TrailerValue(p) => self.values.push(item(p, label, VALUE)?),
+                Marker(p) => self.markers.push(item(p, label, TEXT)?),
+                Subject(p) => self.subjects.push(item(p, label, TEXT)?),
+            }
+        }
+        Ok(())
+    }
+
+    /// A policy's `[detect]` additions.
+    fn additions(&mut self, cfg: &DetectConfig) -> Result<(), globset::Error> {
+        let policy = |kind: &str, p: &str| format!("policy detect.{kind} \"{p}\"");
+        for p in &cfg.identities {
+            self.identities
+                .push(item(p, policy("identities", p), IDENTITY)?);
+        }
+        for k in &cfg.trailer_keys {
+            self.keys.push((
+                k.to_ascii_lowercase(),
+                policy("trailer-keys", k),
+                KeyRule::Present,
+            ));
+        }
+        for p in &cfg.trailer_values {
+            self.values
+                .push(item(p, policy("trailer-values", p), VALUE)?);
+        }
+        for p in &cfg.markers {
+            self.markers.push(item(p, policy("markers", p), TEXT)?);
+        }
+        Ok(())
+    }
+
+    /// Note the key of a trailer value pattern: only lines with one of the
+    /// keys are matched, while every key is literal.
+    fn note_value_key(&mut self, pattern: &str) {
+        if !self.noted {
+            self.noted = true;
+            self.value_keys = Some(Vec::new());
+        }
+        let key = pattern
+            .split_once(':')
+            .map(|(k, _)| k.trim().to_ascii_lowercase());
+        match (&mut self.value_keys, key) {
+            (Some(keys), Some(k)) if !k.is_empty() && !k.contains(['*', '?', '[', '{', '\\']) => {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            (slot, _) => *slot = None,
+        }
+    }
+}
+
 /// The compiled detector: built-in catalog plus a policy's additions.
 #[derive(Debug, Clone)]
 pub struct Detector {
@@ -289,95 +401,25 @@ impl Detector {
     /// additions in `cfg` (its `builtin` flag is ignored). Tests build a
     /// detector from one row to show that each row matches on its own.
     pub fn with_rows(rows: &[CatalogEntry], cfg: &DetectConfig) -> Result<Self, globset::Error> {
-        let mut identities = Vec::new();
-        let mut github_apps = std::collections::HashMap::new();
-        let mut keys = Vec::new();
-        let mut values = Vec::new();
-        let mut markers = Vec::new();
-        let mut subjects = Vec::new();
-        // Trailer values are matched as "Key: value" but their literals must
-        // appear in the raw line, where the spacing around ':' may differ.
-        // Identities are matched as readings of a value ("Name <email>",
-        // rebuilt around the brackets), so their literals stop at spaces and
-        // brackets: each is then a substring of the raw value, and the raw
-        // value can be prefiltered before any reading is built.
-        let item = |p: &str, label: String, bounds: &[char]| -> Result<_, globset::Error> {
-            Ok((lower_glob(p)?, label, required_literal(p, bounds)))
-        };
-        const VALUE: &[char] = &[':', ' '];
-        const IDENTITY: &[char] = &[' ', '<', '>'];
-        const TEXT: &[char] = &[];
-        for e in rows {
-            let label = e.tool.to_string();
-            match e.signal {
-                Identity(p) => identities.push(item(p, label, IDENTITY)?),
-                GithubApp(slug) => {
-                    github_apps
-                        .entry(slug.to_ascii_lowercase())
-                        .or_insert(label);
-                }
-                TrailerKey(k) => keys.push((k.to_ascii_lowercase(), label, KeyRule::Present)),
-                NamesAi(k) => {
-                    let rule = match cfg.assisted_by {
-                        AssistedBy::Tools => KeyRule::NamesAi,
-                        AssistedBy::Any => KeyRule::Present,
-                    };
-                    keys.push((k.to_ascii_lowercase(), label, rule));
-                }
-                TrailerValue(p) => values.push(item(p, label, VALUE)?),
-                Marker(p) => markers.push(item(p, label, TEXT)?),
-                Subject(p) => subjects.push(item(p, label, TEXT)?),
-            }
-        }
-        let policy = |kind: &str, p: &str| format!("policy detect.{kind} \"{p}\"");
-        for p in &cfg.identities {
-            identities.push(item(p, policy("identities", p), IDENTITY)?);
-        }
-        for k in &cfg.trailer_keys {
-            keys.push((
-                k.to_ascii_lowercase(),
-                policy("trailer-keys", k),
-                KeyRule::Present,
-            ));
-        }
-        let mut value_keys = Some(Vec::new());
-        let mut note_key = |p: &str| {
-            let key = p
-                .split_once(':')
-                .map(|(k, _)| k.trim().to_ascii_lowercase());
-            match (&mut value_keys, key) {
-                (Some(keys), Some(k))
-                    if !k.is_empty() && !k.contains(['*', '?', '[', '{', '\\']) =>
-                {
-                    if !keys.contains(&k) {
-                        keys.push(k);
-                    }
-                }
-                (slot, _) => *slot = None,
-            }
-        };
+        let mut b = Builder::default();
+        b.catalog(rows, cfg.assisted_by)?;
+        b.additions(cfg)?;
         for e in rows {
             if let TrailerValue(p) = e.signal {
-                note_key(p);
+                b.note_value_key(p);
             }
         }
         for p in &cfg.trailer_values {
-            note_key(p);
-        }
-        for p in &cfg.trailer_values {
-            values.push(item(p, policy("trailer-values", p), VALUE)?);
-        }
-        for p in &cfg.markers {
-            markers.push(item(p, policy("markers", p), TEXT)?);
+            b.note_value_key(p);
         }
         Ok(Self {
-            github_apps,
-            identities: LabelledSet::build(identities),
-            trailer_keys: keys,
-            trailer_values: LabelledSet::build(values),
-            value_keys,
-            markers: LabelledSet::build(markers),
-            subjects: LabelledSet::build(subjects),
+            github_apps: b.github_apps,
+            identities: LabelledSet::build(b.identities),
+            trailer_keys: b.keys,
+            trailer_values: LabelledSet::build(b.values),
+            value_keys: b.value_keys,
+            markers: LabelledSet::build(b.markers),
+            subjects: LabelledSet::build(b.subjects),
             names: rows.iter().any(|e| matches!(e.signal, NamesAi(_))),
         })
     }
@@ -440,10 +482,6 @@ impl Detector {
     ///
     /// Hot path: runs on every commit a push brings, so it works on borrowed
     /// bytes and allocates only when something matches.
-    #[expect(
-        clippy::indexing_slicing,
-        reason = "separator and trim offsets come from scans of the same line"
-    )]
     pub fn detect(&self, commit: &CommitText<'_>) -> Option<AiEvidence> {
         let found = |tool: &str, evidence: String| {
             Some(AiEvidence {
@@ -457,11 +495,50 @@ impl Detector {
         if let Some(tool) = self.ai_identity(commit.committer) {
             return found(tool, format!("committer {}", commit.committer));
         }
-        // Trailer-like lines first: they make the most precise evidence. A
-        // disclosure on a line of its own counts wherever it stands (a squash
-        // merge keeps the merged commits' trailers in its body, indented or
-        // as list items), not only in git's trailer block.
+        if let Some(e) = self.in_disclosure_lines(commit.message) {
+            return Some(e);
+        }
+        // The subject as git shows it (`%s`: the first paragraph after any
+        // blank lines, its lines joined).
+        let first_paragraph = commit
+            .message
+            .get(crate::trailers::subject_range(commit.message))
+            .unwrap_or(&[]);
+        if self.subjects.may_match(first_paragraph) {
+            let subject = crate::trailers::subject(commit.message);
+            if let Some(tool) = self.subjects.first_match(&subject) {
+                return found(tool, format!("subject \"{subject}\""));
+            }
+        }
+        // Marker lines can be anywhere: one scan of the whole message first.
+        if !self.markers.may_match(commit.message) {
+            return None;
+        }
         for raw in commit.message.split(|&c| c == b'\n') {
+            let line = String::from_utf8_lossy(trim(raw));
+            if let Some(tool) = self.markers.first_match(&line) {
+                return found(tool, format!("line \"{line}\""));
+            }
+        }
+        None
+    }
+
+    /// Trailer-like lines first: they make the most precise evidence. A
+    /// disclosure on a line of its own counts wherever it stands (a squash
+    /// merge keeps the merged commits' trailers in its body, indented or as
+    /// list items), not only in git's trailer block.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "separator and trim offsets come from scans of the same line"
+    )]
+    fn in_disclosure_lines(&self, message: &[u8]) -> Option<AiEvidence> {
+        let found = |tool: &str, evidence: String| {
+            Some(AiEvidence {
+                tool: tool.to_string(),
+                evidence,
+            })
+        };
+        for raw in message.split(|&c| c == b'\n') {
             let raw = disclosure_line(raw);
             let Some(sep) = crate::trailers::find_separator(raw).filter(|&p| p >= 1) else {
                 continue;
@@ -522,28 +599,6 @@ impl Detector {
                         ),
                     );
                 }
-            }
-        }
-        // The subject as git shows it (`%s`: the first paragraph after any
-        // blank lines, its lines joined).
-        let first_paragraph = commit
-            .message
-            .get(crate::trailers::subject_range(commit.message))
-            .unwrap_or(&[]);
-        if self.subjects.may_match(first_paragraph) {
-            let subject = crate::trailers::subject(commit.message);
-            if let Some(tool) = self.subjects.first_match(&subject) {
-                return found(tool, format!("subject \"{subject}\""));
-            }
-        }
-        // Marker lines can be anywhere: one scan of the whole message first.
-        if !self.markers.may_match(commit.message) {
-            return None;
-        }
-        for raw in commit.message.split(|&c| c == b'\n') {
-            let line = String::from_utf8_lossy(trim(raw));
-            if let Some(tool) = self.markers.first_match(&line) {
-                return found(tool, format!("line \"{line}\""));
             }
         }
         None

@@ -230,6 +230,10 @@ fn ambiguous_headers(raw: &[u8]) -> bool {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a table of crafted headers against git, one per row"
+)]
 fn headers_agree_with_git() {
     let repo = Repo::new();
     let base = |m: &str| {
@@ -445,6 +449,10 @@ fn messages_agree_with_git_log() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a table of encodings against git, one per row"
+)]
 fn encodings_agree_with_git_log_or_are_refused() {
     let repo = Repo::new();
     let t = &repo.tree;

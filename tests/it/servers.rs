@@ -347,6 +347,10 @@ ScriptAlias /git/ {backend}/
 const GL_USER: &str = "rgtestgl";
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story against a real server, set up once"
+)]
 fn gitolite_over_sshd_passes_gl_user_and_keeps_gitolites_update_hook() {
     let shell = Path::new("/usr/share/gitolite3/gitolite-shell");
     if !have("/usr/sbin/sshd") || !have("/usr/bin/gitolite") || !shell.exists() {

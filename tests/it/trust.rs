@@ -464,28 +464,27 @@ fn break_glass_never_deletes_or_moves_a_release_tag() {
     );
 }
 
-/// Issue 18 (1): the policy gate decides with the same function as every
-/// other review, so each review setting applies to a change of the policy:
-/// the pusher binding, the minimum, the reviewer list, the trailer keys and
-/// merge coverage. Each case pushes a change to `.reviewgate.toml`.
-#[test]
-fn the_policy_gate_applies_every_review_setting() {
-    let change = |s: &Setup, trailers: &str| {
-        s.client.write_file(
-            ".reviewgate.toml",
-            &format!(
-                "{}\n# edited\n",
-                std::fs::read_to_string(s.client.dir.join(".reviewgate.toml")).expect("policy")
-            ),
-        );
-        s.client.commit(&format!("Tune the policy\n\n{trailers}\n"))
-    };
-    let olga = "Reviewed-by: Olga Owner <owner@example.com>";
+/// Append a line to the policy file and commit it with `trailers`.
+fn change_policy(s: &Setup, trailers: &str) -> String {
+    let path = s.client.dir.join(".reviewgate.toml");
+    let text = std::fs::read_to_string(&path).expect("policy");
+    s.client
+        .write_file(".reviewgate.toml", &format!("{text}\n# edited\n"));
+    s.client.commit(&format!("Tune the policy\n\n{trailers}\n"))
+}
 
-    // require-pusher: a typed owner review counts only when the owner pushes.
+const OLGA: &str = "Reviewed-by: Olga Owner <owner@example.com>";
+
+/// Issue 18 (1): the policy gate decides with the same function as every
+/// other review, so each review setting applies to a change of the policy
+/// (these tests and the next: the pusher binding, the minimum, the reviewer
+/// list, the trailer keys, merge coverage). Here: with `require-pusher`, a
+/// typed owner review counts only when the owner pushes.
+#[test]
+fn the_policy_gate_binds_an_owner_review_to_the_pusher() {
     let bound = "[review]\nrequire-pusher = true\n[identities]\nolga = [\"owner@example.com\"]\n[policy]\nowners = [\"owner@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
     let s = with_policy(bound);
-    let c = change(&s, olga);
+    let c = change_policy(&s, OLGA);
     let dev = client_as(&s, &[("GL_USERNAME", "dev")]);
     let p = refused_by(&s, &dev, &["main"], "policy-change-unreviewed");
     assert!(
@@ -502,11 +501,14 @@ fn the_policy_gate_applies_every_review_setting() {
     );
     accepted(&client_as(&s, &[("GL_USERNAME", "olga")]).push(&["main"]));
     assert_eq!(s.server.rev("refs/heads/main"), Some(c));
+}
 
-    // min-reviewers: two distinct owners.
+/// The gate applies `min-reviewers`: two distinct owners.
+#[test]
+fn the_policy_gate_applies_the_minimum() {
     let two = "[review]\nmin-reviewers = 2\n[policy]\nowners = [\"*@owners.example.com\"]\n[[protect]]\nrefs = [\"@default\"]\nreview = \"ai\"\n";
     let s = with_policy(two);
-    change(
+    change_policy(
         &s,
         "Reviewed-by: Olga <olga@owners.example.com>\nReviewed-by: Ann Lee <ann@example.com>",
     );
@@ -517,17 +519,21 @@ fn the_policy_gate_applies_every_review_setting() {
         p.stderr
     );
     s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
-    change(
+    change_policy(
         &s,
         "Reviewed-by: Olga <olga@owners.example.com>\nReviewed-by: Pat <pat@owners.example.com>",
     );
     accepted(&s.client.push(&["main"]));
+}
 
-    // No owners: the reviewer list decides, not "any human".
+/// With no owners listed, the reviewer list decides, not "any human"; and
+/// the gate reads only the policy's trailer keys.
+#[test]
+fn the_policy_gate_applies_the_reviewer_list_and_the_trailer_keys() {
     let listed =
         "[review]\nreviewers = [\"lead@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
     let s = with_policy(listed);
-    change(&s, REVIEW_ANN);
+    change_policy(&s, REVIEW_ANN);
     let p = refused(&s, &["main"], "policy-change-unreviewed");
     assert!(
         p.stderr.contains(
@@ -537,22 +543,24 @@ fn the_policy_gate_applies_every_review_setting() {
         p.stderr
     );
     s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
-    change(&s, "Reviewed-by: Lee Lead <lead@example.com>");
+    change_policy(&s, "Reviewed-by: Lee Lead <lead@example.com>");
     accepted(&s.client.push(&["main"]));
 
-    // The trailer keys: Approved-by only.
     let keys = "[review]\ntrailer = \"Approved-by\"\n[policy]\nowners = [\"owner@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
     let s = with_policy(keys);
-    change(&s, olga);
+    change_policy(&s, OLGA);
     refused(&s, &["main"], "policy-change-unreviewed");
     s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
-    change(&s, "Approved-by: Olga Owner <owner@example.com>");
+    change_policy(&s, "Approved-by: Olga Owner <owner@example.com>");
     accepted(&s.client.push(&["main"]));
+}
 
-    // The owner's own change, and an AI "owner": never a review.
+/// The owner's own change, and an AI "owner": never a review.
+#[test]
+fn the_policy_gate_refuses_self_and_ai_reviews() {
     let owned = "[policy]\nowners = [\"*@example.com\", \"noreply@anthropic.com\"]\n[[protect]]\nrefs = [\"@default\"]\n";
     let s = with_policy(owned);
-    change(
+    change_policy(
         &s,
         "Reviewed-by: Dev Eloper <dev@example.com>\nReviewed-by: Claude <noreply@anthropic.com>",
     );

@@ -268,53 +268,81 @@ pub fn names_ai(value: &str, person: bool) -> Option<&'static AiName> {
 /// before the address (or a Markdown mail link's text) read by
 /// [`names_ai`].
 pub fn names_ai_person(value: &str) -> Option<&'static AiName> {
-    let value = value.trim();
-    let name = match value.strip_prefix('[') {
-        Some(rest) if value.contains("](mailto:") => rest.split(']').next().unwrap_or_default(),
-        _ => value.split('<').next().unwrap_or_default(),
+    names_ai_person_bytes(value.as_bytes())
+}
+
+/// [`names_ai_person`] on a raw trailer value: the name part is found and
+/// prefiltered on the bytes, and decoded only when it may name a tool.
+pub fn names_ai_person_bytes(value: &[u8]) -> Option<&'static AiName> {
+    let value = crate::ident::trim_git_space(value);
+    let name = if value.first() == Some(&b'[') {
+        let close = memchr::memchr(b']', value).unwrap_or(value.len());
+        value.get(1..close).unwrap_or_default()
+    } else {
+        let open = memchr::memchr(b'<', value).unwrap_or(value.len());
+        value.get(..open).unwrap_or(value)
     };
     if !may_name(name) {
         return None;
     }
-    names_ai(name.trim(), true)
+    names_ai(String::from_utf8_lossy(name).trim(), true)
 }
 
-/// Whether `value` may carry a catalog name: one scan for their first words
-/// at the start of a word (ASCII case-insensitively; non-ASCII text always
-/// takes the full path). Sign-off and co-author lines are common, and most
-/// name no tool.
-fn may_name(value: &str) -> bool {
-    static FIRST_WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    if !value.is_ascii() {
-        return true;
-    }
-    let ac = FIRST_WORDS.get_or_init(|| {
-        let mut words: Vec<&str> = NAMES
-            .iter()
-            .filter_map(|n| n.name.split(' ').next())
-            .collect();
-        words.sort_unstable();
-        words.dedup();
-        aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(words)
-            .ok()
-    });
-    let Some(ac) = ac else {
-        return true;
-    };
-    // A name is a whole token (or begins a model id): it starts where
-    // `tokens` would start one.
-    let bytes = value.as_bytes();
-    ac.find_overlapping_iter(value).any(|m| {
-        m.start()
-            .checked_sub(1)
-            .and_then(|i| bytes.get(i))
-            .is_none_or(|&b| {
-                !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'\''))
-            })
+/// The catalog's first words, by their first letter (lowercase ASCII).
+fn first_words() -> &'static [Vec<&'static [u8]>] {
+    static BY_LETTER: std::sync::OnceLock<Vec<Vec<&'static [u8]>>> = std::sync::OnceLock::new();
+    BY_LETTER.get_or_init(|| {
+        let mut table: Vec<Vec<&'static [u8]>> = vec![Vec::new(); 128];
+        for n in NAMES {
+            let first = n.name.split(' ').next().unwrap_or(n.name).as_bytes();
+            let slot = first
+                .first()
+                .and_then(|b| table.get_mut(usize::from(b.to_ascii_lowercase())));
+            if let Some(list) = slot {
+                if !list.contains(&first) {
+                    list.push(first);
+                }
+            }
+        }
+        table
     })
+}
+
+/// Whether `value` may carry a catalog name: some word of it (a run of
+/// letters, digits, `-`, `.`, `_`, `'`, as [`tokens`] splits) begins with a
+/// name's first word, ASCII case-insensitively; non-ASCII text always takes
+/// the full path. Sign-off and co-author lines are common and most name no
+/// tool, so this one pass over the bytes runs first.
+fn may_name(value: &[u8]) -> bool {
+    let table = first_words();
+    let mut at_start = true;
+    for (i, &b) in value.iter().enumerate() {
+        if !b.is_ascii() {
+            return true;
+        }
+        let in_word = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'\'');
+        if !in_word || b == b'\'' {
+            // A quote starts no name (tokens drops a leading one).
+            at_start = at_start || !in_word;
+            continue;
+        }
+        if at_start {
+            at_start = false;
+            let rest = value.get(i..).unwrap_or_default();
+            let hit = table
+                .get(usize::from(b.to_ascii_lowercase()))
+                .is_some_and(|names| {
+                    names.iter().any(|n| {
+                        rest.get(..n.len())
+                            .is_some_and(|p| p.eq_ignore_ascii_case(n))
+                    })
+                });
+            if hit {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Whether `word` is one of the catalog's one-word names.

@@ -588,8 +588,7 @@ impl Detector {
             // A co-author or sign-off whose name names a tool or model is AI
             // whatever the email (Assisted-by values are read above).
             if names_someone && self.names && !key.eq_ignore_ascii_case(b"assisted-by") {
-                let value_text = String::from_utf8_lossy(value);
-                if let Some(n) = assisted::names_ai_person(&value_text) {
+                if let Some(n) = assisted::names_ai_person_bytes(value) {
                     return found(
                         n.tool,
                         format!(

@@ -10,8 +10,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::load::LastPolicy;
 use crate::policy::sha256_hex;
@@ -21,54 +20,97 @@ use crate::verdict::{Bypass, ExitStatus, Severity, Verdict};
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Serialize)]
-struct RefRecord<'a> {
-    name: &'a str,
-    old: String,
-    new: String,
+/// A ref update, as the log has it (full ids; 40 zeros for none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefRecord {
+    /// The ref.
+    pub name: String,
+    /// Its old value.
+    pub old: String,
+    /// Its new value.
+    pub new: String,
 }
 
-#[derive(Serialize)]
-struct ViolationRecord<'a> {
-    rule: &'a str,
-    severity: Severity,
+/// A violation, as the log has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViolationRecord {
+    /// The rule code.
+    pub rule: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The ref.
     #[serde(rename = "ref")]
-    refname: &'a str,
-    commit: Option<&'a str>,
+    pub refname: String,
+    /// The commit, if the violation is about one.
+    pub commit: Option<String>,
 }
 
-#[derive(Serialize)]
-struct PolicyRecord<'a> {
-    source: &'a str,
-    sha256: &'a str,
+/// The policy a decision was judged by, as the log has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    /// Where it came from, in words.
+    pub source: String,
+    /// SHA-256 of its text.
+    pub sha256: String,
+    /// Where it came from, field by field.
     #[serde(flatten)]
-    origin: &'a crate::verdict::PolicyOrigin,
+    pub origin: crate::verdict::PolicyOrigin,
 }
 
-/// One decision, as written to the log (the `prev` field is added on append).
-#[derive(Serialize)]
-pub struct Record<'a> {
-    time: String,
-    repository: String,
-    hook: &'a str,
-    pusher: Option<&'a Pusher>,
-    refs: Vec<RefRecord<'a>>,
-    decision: &'a str,
-    exit_code: u8,
-    commits_checked: u64,
-    violations: Vec<ViolationRecord<'a>>,
-    violations_not_itemised: usize,
-    policy: PolicyRecord<'a>,
-    bypass: Option<&'a Bypass>,
+/// A commit a reviewed merge covered, as the log has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoveredRecord {
+    /// The ref it reached.
+    #[serde(rename = "ref")]
+    pub refname: String,
+    /// The commit.
+    pub commit: String,
+    /// The merge whose review covered it.
+    pub merge: String,
+}
+
+/// One decision, as the log has it: written by [`append`] (which sets
+/// `prev`), read back by [`read_all`] for `audit show` and by the policy-move
+/// check. Fields a later version adds are ignored by an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// When (UTC, RFC 3339).
+    pub time: String,
+    /// The repository's git directory.
+    pub repository: String,
+    /// `pre-receive` or `update`.
+    pub hook: String,
+    /// Who pushed, as the server authenticated them.
+    pub pusher: Option<Pusher>,
+    /// The ref updates.
+    pub refs: Vec<RefRecord>,
+    /// `accepted`, `accepted-with-warnings`, `accepted-by-bypass` or `rejected`.
+    pub decision: String,
+    /// The hook's exit status.
+    pub exit_code: u8,
+    /// How many commits were examined.
+    pub commits_checked: u64,
+    /// The violations (capped; the rest are counted).
+    pub violations: Vec<ViolationRecord>,
+    /// Violations not itemised.
+    pub violations_not_itemised: usize,
+    /// The policy.
+    pub policy: PolicyRecord,
+    /// A break-glass push that was honoured.
+    pub bypass: Option<Bypass>,
     /// Commits a reviewed merge covered, with the merge (capped; the count is whole).
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    covered: &'a [crate::verdict::Covered],
-    #[serde(skip_serializing_if = "is_zero")]
-    covered_count: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covered: Vec<CoveredRecord>,
+    /// How many commits merges covered in all.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub covered_count: usize,
     /// Commits exempt from review rules as baseline history
     /// (`reviewgate.baseline`).
-    #[serde(skip_serializing_if = "is_zero")]
-    baseline_exempt: usize,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub baseline_exempt: usize,
+    /// The SHA-256 of the record before it ([`GENESIS`] for the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -79,15 +121,15 @@ fn oid_text(o: Option<git2::Oid>) -> String {
     o.map_or_else(|| "0".repeat(40), |o| o.to_string())
 }
 
-impl<'a> Record<'a> {
-    /// Build the record of a judged push.
+impl Record {
+    /// The record of a judged push.
     pub fn new(
         now: chrono::DateTime<chrono::Utc>,
         repository: &Path,
-        hook: &'a str,
-        pusher: Option<&'a Pusher>,
-        updates: &'a [RefUpdate],
-        verdict: &'a Verdict,
+        hook: &str,
+        pusher: Option<&Pusher>,
+        updates: &[RefUpdate],
+        verdict: &Verdict,
     ) -> Self {
         let status = verdict.exit_status();
         let warnings = verdict
@@ -103,49 +145,65 @@ impl<'a> Record<'a> {
         Record {
             time: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             repository: repository.display().to_string(),
-            hook,
-            pusher,
+            hook: hook.to_string(),
+            pusher: pusher.cloned(),
             refs: updates
                 .iter()
                 .map(|u| RefRecord {
-                    name: &u.name,
+                    name: u.name.clone(),
                     old: oid_text(u.old),
                     new: oid_text(u.new),
                 })
                 .collect(),
-            decision,
+            decision: decision.to_string(),
             exit_code: status.code(),
             commits_checked: verdict.commits_checked,
             violations: verdict
                 .violations
                 .iter()
                 .map(|v| ViolationRecord {
-                    rule: v.rule.code(),
+                    rule: v.rule.code().to_string(),
                     severity: v.severity,
-                    refname: &v.refname,
-                    commit: v.commit.as_ref().map(|c| c.id.as_str()),
+                    refname: v.refname.clone(),
+                    commit: v.commit.as_ref().map(|c| c.id.to_string()),
                 })
                 .collect(),
             violations_not_itemised: verdict.violations_dropped,
             policy: PolicyRecord {
-                source: &verdict.policy_source,
-                sha256: &verdict.policy_sha256,
-                origin: &verdict.policy_origin,
+                source: verdict.policy_source.clone(),
+                sha256: verdict.policy_sha256.clone(),
+                origin: verdict.policy_origin.clone(),
             },
-            bypass: verdict.bypass.as_ref(),
-            covered: &verdict.covered,
+            bypass: verdict.bypass.clone(),
+            covered: verdict
+                .covered
+                .iter()
+                .map(|c| CoveredRecord {
+                    refname: c.refname.clone(),
+                    commit: c.commit.to_string(),
+                    merge: c.merge.to_string(),
+                })
+                .collect(),
             covered_count: verdict.covered_count,
             baseline_exempt: usize::try_from(verdict.baseline_exempt).unwrap_or(usize::MAX),
+            prev: None,
         }
     }
+}
+
+/// What the chain reads of a line: its `prev` hash only, so a record of any
+/// version (with fields this one does not know) chains.
+#[derive(Deserialize)]
+struct Link {
+    prev: Option<String>,
 }
 
 /// Whether `line` is a record: a JSON object with a `prev` hash. Anything
 /// else in the log (a torn write, noise) is not part of the chain.
 fn is_record(line: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(line)
+    serde_json::from_slice::<Link>(line)
         .ok()
-        .is_some_and(|v| v.get("prev").and_then(Value::as_str).is_some())
+        .is_some_and(|l| l.prev.is_some())
 }
 
 /// Where the chain continues: the SHA-256 of the last *complete* record (a
@@ -271,15 +329,11 @@ pub fn last_policy(state: &Path, log: &Path) -> LastPolicy {
     if file.metadata().is_ok_and(|m| m.len() == 0) {
         return LastPolicy::FirstUse;
     }
-    #[derive(serde::Deserialize)]
-    struct Fields {
-        policy: Option<crate::verdict::PolicyOrigin>,
-    }
     let last = last_record(&mut file).ok().and_then(|(line, _)| line);
     let origin = last
         .as_deref()
-        .and_then(|l| serde_json::from_slice::<Fields>(l).ok())
-        .and_then(|f| f.policy);
+        .and_then(|l| serde_json::from_slice::<Record>(l).ok())
+        .map(|r| r.policy.origin);
     match origin {
         Some(crate::verdict::PolicyOrigin {
             refname: Some(refname),
@@ -356,7 +410,7 @@ fn tempfile_in(dir: &Path) -> Result<(std::path::PathBuf, File)> {
 /// last line (a crash or kill mid-write) gets its newline first, so the new
 /// record is never glued onto it; a failed write (a full disk) is truncated
 /// away, leaving the log as it was.
-pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
+pub fn append(path: &Path, record: &Record, sync: bool) -> Result<()> {
     append_owned(path, record, sync, None)
 }
 
@@ -364,12 +418,7 @@ pub fn append(path: &Path, record: &Record<'_>, sync: bool) -> Result<()> {
 /// owner of `owner` when the hook runs as root and `owner` is not root's: a
 /// smoke test run as root must not leave a log the server's user cannot
 /// write, which would refuse every later protected push.
-pub fn append_owned(
-    path: &Path,
-    record: &Record<'_>,
-    sync: bool,
-    owner: Option<&Path>,
-) -> Result<()> {
+pub fn append_owned(path: &Path, record: &Record, sync: bool, owner: Option<&Path>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     let dir_existed = dir.is_none_or(Path::exists);
     let file_existed = path.exists();
@@ -404,15 +453,15 @@ pub fn append_owned(
         .with_context(|| format!("locking audit log {}", path.display()))?;
     let (prev, torn_tail) =
         chain_tail(&mut file).with_context(|| format!("reading audit log {}", path.display()))?;
-    let mut value = serde_json::to_value(record).context("encoding the audit record")?;
-    if let Value::Object(map) = &mut value {
-        map.insert("prev".into(), Value::String(prev));
-    }
+    let record = Record {
+        prev: Some(prev),
+        ..record.clone()
+    };
     let mut line = Vec::new();
     if torn_tail {
         line.push(b'\n');
     }
-    line.extend(serde_json::to_vec(&value).context("encoding the audit record")?);
+    line.extend(serde_json::to_vec(&record).context("encoding the audit record")?);
     line.push(b'\n');
     let before = file.seek(SeekFrom::End(0))?;
     if let Err(e) = file.write_all(&line) {
@@ -501,8 +550,8 @@ pub fn verify_expecting(path: &Path, expect: Option<&str>) -> Result<VerifyRepor
             ));
             break;
         }
-        let value: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
+        let link: Link = match serde_json::from_slice(body) {
+            Ok(l) => l,
             Err(e) => {
                 report
                     .torn
@@ -510,7 +559,7 @@ pub fn verify_expecting(path: &Path, expect: Option<&str>) -> Result<VerifyRepor
                 continue;
             }
         };
-        let Some(prev) = value.get("prev").and_then(Value::as_str) else {
+        let Some(prev) = link.prev else {
             report.torn.push((
                 n,
                 "a JSON line without a `prev` hash is not a record".into(),
@@ -533,14 +582,19 @@ pub fn verify_expecting(path: &Path, expect: Option<&str>) -> Result<VerifyRepor
     Ok(report)
 }
 
+/// A line of the log: its bytes (what the chain hashes), and the record, or
+/// why it is not one.
+pub type Line = (Vec<u8>, Result<Record, String>);
+
 /// Read all records (for `reviewgate audit show`), skipping nothing: a line
 /// that does not parse is returned as an error value.
-pub fn read_all(path: &Path) -> Result<Vec<Result<Value, String>>> {
+pub fn read_all(path: &Path) -> Result<Vec<Line>> {
     let file = File::open(path).with_context(|| format!("opening audit log {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
         let line = line?;
-        out.push(serde_json::from_slice(&line).map_err(|e| format!("line {}: {e}", i + 1)));
+        let record = serde_json::from_slice(&line).map_err(|e| format!("line {}: {e}", i + 1));
+        out.push((line, record));
     }
     Ok(out)
 }
@@ -548,6 +602,22 @@ pub fn read_all(path: &Path) -> Result<Vec<Result<Value, String>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record as the version before this one wrote it (keys sorted), and
+    /// one from a later version (a field this one does not know): both are
+    /// read, typed; and both chain.
+    #[test]
+    fn records_of_other_versions_are_read() {
+        let older = r#"{"baseline_exempt":3,"bypass":null,"commits_checked":2,"decision":"rejected","exit_code":1,"hook":"pre-receive","policy":{"blob":"b1","commit":"c1","ref":"refs/heads/main","sha256":"ab","source":".reviewgate.toml on refs/heads/main at c1"},"prev":"0000000000000000000000000000000000000000000000000000000000000000","pusher":{"email":null,"login":"ann","source":"gitlab"},"refs":[{"name":"refs/heads/main","new":"2","old":"1"}],"repository":"/srv/a.git","time":"2026-11-30T10:00:00.000Z","violations":[{"commit":"c2","ref":"refs/heads/main","rule":"ai-unreviewed","severity":"error"}],"violations_not_itemised":0}"#;
+        let r: Record = serde_json::from_str(older).expect("the older record reads");
+        assert_eq!(r.policy.origin.refname.as_deref(), Some("refs/heads/main"));
+        assert_eq!(r.pusher.and_then(|p| p.login).as_deref(), Some("ann"));
+        assert_eq!(r.violations[0].rule, "ai-unreviewed");
+        assert_eq!(r.baseline_exempt, 3);
+        let later = older.replacen("{", "{\"signed_approvals\":[1,2],", 1);
+        assert!(serde_json::from_str::<Record>(&later).is_ok());
+        assert!(is_record(later.as_bytes()));
+    }
 
     fn write_lines(path: &Path, n: usize) {
         let verdict = Verdict::new(crate::verdict::PolicyInfo {
@@ -610,7 +680,8 @@ mod tests {
                 .rfind(|l| !l.is_empty())
                 .expect("line")
                 .to_vec();
-            let v: Value = serde_json::from_slice(&new_last).expect("the new record is whole");
+            let v: serde_json::Value =
+                serde_json::from_slice(&new_last).expect("the new record is whole");
             let second = lines[1].strip_suffix(b"\n").expect("nl");
             assert_eq!(v["prev"], sha256_hex(second), "cut {cut}");
         }

@@ -38,6 +38,14 @@ const HEX: usize = 40;
 /// `parent <hex>\n`.
 const PARENT_LINE: usize = 7 + HEX + 1;
 
+/// An id as messages show it: its first 12 hex digits (an object id, or a
+/// hash in text). The one short form everywhere.
+pub fn short_id(id: impl std::fmt::Display) -> String {
+    let mut s = id.to_string();
+    s.truncate(12);
+    s
+}
+
 /// Why git's reading of a commit is not certain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anomaly {

@@ -325,6 +325,7 @@ fn baseline(repo: &HookRepo) -> (Vec<git2::Oid>, Option<crate::verdict::Violatio
 fn policy_failure(e: &PolicyLoadError, updates: &[RefUpdate], pinned: Option<&str>) -> Verdict {
     let source = match e {
         PolicyLoadError::Invalid(pe) => format!("invalid policy: {}", pe.source_desc),
+        PolicyLoadError::Untrusted { found_in, .. } => format!("untrusted policy: {found_in}"),
         PolicyLoadError::Read(_) => "unreadable policy".to_string(),
     };
     let mut verdict = Verdict::new(PolicyInfo {

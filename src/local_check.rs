@@ -179,8 +179,8 @@ fn remote_policy(
         &found.bytes,
         PolicySource::Repository {
             refname: format!("refs/remotes/{remote}/{short}"),
-            commit: found.commit.to_string(),
-            blob: found.blob.to_string(),
+            commit: found.commit,
+            blob: found.blob,
         },
     )?)
 }

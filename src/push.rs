@@ -237,7 +237,7 @@ impl PushOptions {
 }
 
 /// Which server mechanism vouched for the pusher's identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentitySource {
     /// Gitea / Forgejo: `GITEA_PUSHER_NAME`.
@@ -272,7 +272,7 @@ pub const IDENTITY_VARIABLES: &str =
     "GITEA_PUSHER_NAME, GL_USERNAME, GL_USER, GITHUB_USER_LOGIN, REMOTE_USER, GIT_PUSH_CERT_SIGNER (with GIT_PUSH_CERT_STATUS=G and GIT_PUSH_CERT_NONCE_STATUS=OK)";
 
 /// The person who pushed, as the server authenticated them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pusher {
     /// The server login, as the server gave it (compared exactly). `None` for
     /// a push certificate: its signer is an email identity, never a login.
@@ -282,7 +282,7 @@ pub struct Pusher {
     /// Where the identity came from.
     pub source: IdentitySource,
     /// A push certificate's signer as written (`Name <email>`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
 }
 

@@ -54,7 +54,7 @@ pub fn render_violation(v: &Violation) -> Vec<String> {
         Some(c) => lines.push(format!(
             "{label}[{}]: {refname}: commit {} \"{}\"",
             v.rule.code(),
-            short_id(&c.id),
+            short_id(c.id),
             truncate(&sanitize(&c.subject), SUBJECT_WIDTH)
         )),
         None => lines.push(format!("{label}[{}]: {refname}", v.rule.code())),
@@ -182,11 +182,11 @@ fn rejection_headline(verdict: &Verdict) -> String {
 
 /// Which merges' reviews covered the commits they merge.
 fn coverage_lines(verdict: &Verdict) -> Vec<String> {
-    let mut merges: Vec<(&str, usize)> = Vec::new();
+    let mut merges: Vec<(git2::Oid, usize)> = Vec::new();
     for c in &verdict.covered {
         match merges.iter_mut().find(|(m, _)| *m == c.merge) {
             Some((_, n)) => *n += 1,
-            None => merges.push((&c.merge, 1)),
+            None => merges.push((c.merge, 1)),
         }
     }
     let mut lines: Vec<String> = merges

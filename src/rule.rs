@@ -29,7 +29,7 @@ impl Mode {
 }
 
 /// Whether a violation blocks the push.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// Rejects the push.

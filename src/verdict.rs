@@ -2,16 +2,19 @@
 
 pub use crate::rule::{Mode, Rule, Severity};
 
-/// The first 12 hex digits of an object id (or the whole, if shorter).
-pub fn short_id(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
+pub use crate::commit::short_id;
+
+/// An object id as JSON has it: its full hex text.
+fn ser_oid<S: serde::Serializer>(id: &git2::Oid, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(id)
 }
 
 /// A commit a violation is about.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CommitRef {
-    /// Full hex id.
-    pub id: String,
+    /// Its id.
+    #[serde(serialize_with = "ser_oid")]
+    pub id: git2::Oid,
     /// First line of the message (raw; the renderer escapes it).
     pub subject: String,
 }
@@ -39,7 +42,7 @@ fn ser_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::Error> 
 }
 
 /// A break-glass push that was honoured.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bypass {
     /// The authenticated pusher who broke glass.
     pub pusher: String,
@@ -97,9 +100,11 @@ pub struct Covered {
     #[serde(rename = "ref")]
     pub refname: String,
     /// The commit.
-    pub commit: String,
+    #[serde(serialize_with = "ser_oid")]
+    pub commit: git2::Oid,
     /// The merge whose review covered it.
-    pub merge: String,
+    #[serde(serialize_with = "ser_oid")]
+    pub merge: git2::Oid,
 }
 
 /// Where a verdict's policy came from, field by field.
@@ -156,7 +161,7 @@ impl Verdict {
     }
 
     /// Record that `merge`'s review covered `commit` on `refname`.
-    pub fn cover(&mut self, refname: &str, commit: String, merge: String) {
+    pub fn cover(&mut self, refname: &str, commit: git2::Oid, merge: git2::Oid) {
         self.covered_count += 1;
         if self.covered.len() < MAX_KEPT_VIOLATIONS {
             self.covered.push(Covered {

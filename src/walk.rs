@@ -19,10 +19,25 @@ use std::collections::hash_map::RandomState;
 use std::collections::BinaryHeap;
 use std::hash::{BuildHasher, Hasher};
 
-use anyhow::{Context, Result};
 use git2::{Odb, OdbObject, Oid};
 
 use crate::commit::{time_of, CommitView};
+
+/// Why a walk could not read a commit.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object is not in the repository (a shallow push, a corrupt
+    /// repository).
+    #[error("commit {0} is missing (a shallow push or a corrupt repository?)")]
+    Missing(Oid, #[source] git2::Error),
+    /// The object is not a commit.
+    #[error("object {0} is a {1}, not a commit")]
+    NotACommit(Oid, &'static str),
+}
+
+/// A walk's result; `E` is the error of the caller's `visit`, which a
+/// walk's own [`Error`] converts into (an `anyhow::Error`, typically).
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 const SEEN: u8 = 1;
 const UNINTERESTING: u8 = 2;
@@ -192,11 +207,9 @@ struct Walker<'o> {
 
 impl<'o> Walker<'o> {
     fn read(&self, id: Oid) -> Result<OdbObject<'o>> {
-        let obj = self.odb.read(id).with_context(|| {
-            format!("commit {id} is missing (a shallow push or a corrupt repository?)")
-        })?;
+        let obj = self.odb.read(id).map_err(|e| Error::Missing(id, e))?;
         if obj.kind() != git2::ObjectType::Commit {
-            anyhow::bail!("object {id} is a {}, not a commit", obj.kind().str());
+            return Err(Error::NotACommit(id, obj.kind().str()));
         }
         Ok(obj)
     }
@@ -252,12 +265,12 @@ impl<'o> Walker<'o> {
 
 /// Call `visit` for every commit reachable from `new` and not from any of
 /// `hide`, newest first. Stops early when `visit` returns `Ok(false)`.
-pub fn walk(
+pub fn walk<E: From<Error>>(
     odb: &Odb<'_>,
     new: Oid,
     hide: &[Oid],
-    visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
-) -> Result<()> {
+    visit: impl FnMut(&CommitView<'_>) -> Result<bool, E>,
+) -> Result<(), E> {
     Walk::new(odb, hide)?.from(new, visit)
 }
 
@@ -287,22 +300,22 @@ impl<'o> Walk<'o> {
 
     /// Visit, newest first, the commits `new` brings that this walk has not
     /// visited or hidden yet. Stops early when `visit` returns `Ok(false)`.
-    pub fn from(
+    pub fn from<E: From<Error>>(
         &mut self,
         new: Oid,
-        mut visit: impl FnMut(&CommitView<'_>) -> Result<bool>,
-    ) -> Result<()> {
+        mut visit: impl FnMut(&CommitView<'_>) -> Result<bool, E>,
+    ) -> Result<(), E> {
         self.from_with(new, |c, _| visit(c))
     }
 
     /// [`Walk::from`], where `visit` can also ask which commits the walk has
     /// visited so far (to carry information to ancestors visited early,
     /// under clock skew).
-    pub fn from_with(
+    pub fn from_with<E: From<Error>>(
         &mut self,
         new: Oid,
-        mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool>,
-    ) -> Result<()> {
+        mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool, E>,
+    ) -> Result<(), E> {
         let w = &mut self.w;
         if w.table.get(&key(new)) == 0 {
             w.enqueue(new, 0)?;

@@ -43,7 +43,7 @@ pub(super) fn check_ref(
         Some(old) => repo.peel_to_commit(old)?,
         None => None,
     };
-    found.base = old.map(|o| short_id(&o.to_string()).to_string());
+    found.base = old.map(short_id);
     let gate = gate::policy_gate(ctx, &update.name, old, new, state)?;
     let span = Span {
         kind: update.kind(),
@@ -54,11 +54,7 @@ pub(super) fn check_ref(
     let outcome = walk_commits(ctx, judge, eff, &span, state, found)?;
     if let (Some(old), false) = (old, outcome.old_is_parent) {
         if refs::needs_fast_forward(eff, &old.to_string(), &new.to_string()) {
-            let f = refs::force_push(
-                judge,
-                short_id(&old.to_string()),
-                short_id(&new.to_string()),
-            );
+            let f = refs::force_push(judge, old, new);
             found.update.push(f);
         }
     }
@@ -249,7 +245,7 @@ pub(super) fn walk_commits(
         }
         _ => state.creation_walk(ctx, eff)?,
     };
-    walk.from_with(span.new, |c, visited| {
+    walk.from_with(span.new, |c, visited| -> Result<bool> {
         pass.visit(c, visited, found)?;
         Ok(true)
     })?;

@@ -62,7 +62,7 @@ pub(super) fn on_protected_ref(odb: &git2::Odb<'_>, tips: &[Oid], id: Oid) -> Re
         return Ok(false);
     }
     let mut brought = false;
-    Walk::new(odb, tips)?.from(id, |c| {
+    Walk::new(odb, tips)?.from(id, |c| -> Result<bool> {
         brought = c.id() == id;
         Ok(false)
     })?;
@@ -75,11 +75,7 @@ const KEEP_NOTES: &str = "merge the server's notes into yours, keeping theirs, b
 /// An update of `refs/notes/ai` that erases the AI evidence of `commits`,
 /// which are not on a protected ref yet.
 fn evidence_erased(judge: &Judge<'_>, commits: &[git2::Oid]) -> Finding {
-    let shown: Vec<String> = commits
-        .iter()
-        .take(5)
-        .map(|c| short_id(&c.to_string()).to_string())
-        .collect();
+    let shown: Vec<String> = commits.iter().take(5).map(short_id).collect();
     let more = commits.len().saturating_sub(shown.len());
     let more = if more > 0 {
         format!(" and {more} more")

@@ -36,7 +36,7 @@ pub(super) struct RefFindings {
     /// Commits lacking their own reviews, until coverage is known.
     pub(super) pending: Vec<Pending>,
     /// Commits a reviewed merge covered: (commit, merge).
-    pub(super) covered: Vec<(String, String)>,
+    pub(super) covered: Vec<(git2::Oid, git2::Oid)>,
     /// Commits exempt from review rules as baseline history.
     pub(super) exempt: u64,
 }
@@ -62,7 +62,7 @@ pub(super) fn coverage_note(
     req: &reviewers::Requirement<'_>,
     id: Oid,
 ) -> Option<String> {
-    let short = |m: &reviewers::MergeReview| short_id(&m.id.to_string()).to_string();
+    let short = |m: &reviewers::MergeReview| short_id(m.id);
     if let Some(m) = covering.first() {
         if !applies {
             return Some(format!(
@@ -102,16 +102,15 @@ pub(super) fn coverage_note(
 
 /// Where `git rebase` starts to reach `c`: its first parent, or `--root`.
 pub(super) fn rebase_from(c: &CommitView<'_>) -> String {
-    c.parents().next().map_or_else(
-        || "--root".to_string(),
-        |p| short_id(&p.to_string()).to_string(),
-    )
+    c.parents()
+        .next()
+        .map_or_else(|| "--root".to_string(), short_id)
 }
 
 impl RefFindings {
     pub(super) fn commit(&mut self, f: Finding, c: &CommitView<'_>, tip: Oid) {
         let cref = CommitRef {
-            id: c.id().to_string(),
+            id: c.id(),
             subject: c.subject(),
         };
         let from = (self.commits_checked, rebase_from(c));
@@ -149,7 +148,7 @@ impl RefFindings {
             rebase_from: rebase_from(c),
             id: c.id(),
             cref: CommitRef {
-                id: c.id().to_string(),
+                id: c.id(),
                 subject: c.subject(),
             },
             need,
@@ -181,7 +180,7 @@ impl RefFindings {
                 }
                 Ok(through) => {
                     if let Some(m) = through {
-                        self.covered.push((p.cref.id, m.id.to_string()));
+                        self.covered.push((p.cref.id, m.id));
                     }
                 }
             }

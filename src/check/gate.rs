@@ -41,7 +41,7 @@ impl PolicyChanges {
         self.pending.push((
             c.id(),
             CommitRef {
-                id: c.id().to_string(),
+                id: c.id(),
                 subject: c.subject(),
             },
             reviewers::Reviewed::of(policy, &req, facts),
@@ -118,7 +118,7 @@ pub(super) fn finish_gate(
     if let Err(short) = reviewers::decide(policy, &req, &tip_review, &[], ctx.pusher) {
         if changes.changing == 0 {
             let cref = CommitRef {
-                id: new.to_string(),
+                id: new,
                 subject: tip.subject(),
             };
             found
@@ -132,8 +132,8 @@ pub(super) fn finish_gate(
     if let Some(file) = crate::policy::load::blob_at(repo, new)? {
         let source = PolicySource::Repository {
             refname: refname.to_string(),
-            commit: new.to_string(),
-            blob: file.blob.to_string(),
+            commit: new,
+            blob: file.blob,
         };
         if let Err(e) = LoadedPolicy::from_bytes(&file.bytes, source) {
             found.gate.push((policy_change::invalid(judge, &e), None));

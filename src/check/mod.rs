@@ -81,8 +81,8 @@ pub fn policy_info(policy: &LoadedPolicy) -> PolicyInfo {
             blob,
         } => PolicyOrigin {
             refname: Some(refname.clone()),
-            commit: Some(commit.clone()),
-            blob: Some(blob.clone()),
+            commit: Some(commit.to_string()),
+            blob: Some(blob.to_string()),
             file: None,
         },
         PolicySource::File(path) => PolicyOrigin {

@@ -149,7 +149,7 @@ impl PullRequest {
             by_key: HashMap::new(),
             ai: Vec::new(),
         };
-        Walk::new(odb, &hide)?.from(head, |c| {
+        Walk::new(odb, &hide)?.from(head, |c| -> Result<bool> {
             pr.own.insert(c.id());
             let facts = reviewers::CommitFacts::from(c.shown());
             let evidence = facts
@@ -159,7 +159,7 @@ impl PullRequest {
                     tool: e.tool,
                     evidence: format!(
                         "pull request #{number} commit {}: {}",
-                        short_id(&c.id().to_string()),
+                        short_id(c.id()),
                         e.evidence
                     ),
                 });
@@ -191,7 +191,7 @@ impl PullRequest {
         let mut copies = HashMap::new();
         let mut accounted = HashSet::new();
         let mut pushed = 0;
-        Walk::new(odb, &hide)?.from(new, |c| {
+        Walk::new(odb, &hide)?.from(new, |c| -> Result<bool> {
             pushed += 1;
             if self.own.contains(&c.id()) {
                 accounted.insert(c.id());

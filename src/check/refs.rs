@@ -82,10 +82,14 @@ pub fn needs_fast_forward(eff: &Effective<'_>, old: &str, new: &str) -> bool {
 }
 
 /// A non-fast-forward update (`old` is not an ancestor of `new`; short ids).
-pub fn force_push(judge: &Judge<'_>, old: &str, new: &str) -> Finding {
+pub fn force_push(judge: &Judge<'_>, old: git2::Oid, new: git2::Oid) -> Finding {
     judge.finding(
         Rule::ForcePush,
-        format!("non-fast-forward update: {old} is not an ancestor of {new}"),
+        format!(
+            "non-fast-forward update: {} is not an ancestor of {}",
+            crate::commit::short_id(old),
+            crate::commit::short_id(new)
+        ),
         Fix::Advice("rebase or merge onto the current remote ref instead of rewriting it: git pull --rebase && git push".into()),
     )
 }
@@ -233,12 +237,20 @@ mod tests {
             ),
             (
                 "force-push",
-                code(Some(refs::force_push(&enforce, "a", "b"))),
+                code(Some(refs::force_push(
+                    &enforce,
+                    git2::Oid::zero(),
+                    git2::Oid::zero(),
+                ))),
                 Some((Rule::ForcePush, E)),
             ),
             (
                 "force-push, break-glass",
-                code(Some(refs::force_push(&j(Mode::Enforce, true), "a", "b"))),
+                code(Some(refs::force_push(
+                    &j(Mode::Enforce, true),
+                    git2::Oid::zero(),
+                    git2::Oid::zero(),
+                ))),
                 Some((Rule::ForcePush, W)),
             ),
             (

@@ -132,7 +132,7 @@ impl<'o> PushState<'o> {
             _ => hide.extend(self.creation_hides(ctx, eff)?),
         }
         let mut outside = std::collections::HashSet::new();
-        Walk::new(self.odb, &hide)?.from(span.new, |c| {
+        Walk::new(self.odb, &hide)?.from(span.new, |c| -> Result<bool> {
             outside.insert(c.id());
             Ok(true)
         })?;

@@ -89,9 +89,7 @@ fn default_branch_missing(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Opti
 fn policy_origin(ctx: &CheckContext<'_>) -> (String, Option<Oid>) {
     match &ctx.policy.source {
         PolicySource::File(path) => (format!("the file pinned on the server ({path})"), None),
-        PolicySource::Repository { refname, blob, .. } => {
-            (refname.clone(), Oid::from_str(blob).ok())
-        }
+        PolicySource::Repository { refname, blob, .. } => (refname.clone(), Some(*blob)),
         PolicySource::Builtin => match &ctx.policy.branch {
             Some(b) => (
                 format!("{b}, which has no policy file (the built-in default)"),

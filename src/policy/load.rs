@@ -10,15 +10,24 @@
 use anyhow::{Context, Result};
 use git2::Oid;
 
-use super::{Diagnostic, LoadedPolicy, PolicyError, PolicySource, MAX_POLICY_BYTES, POLICY_FILE};
+use super::{LoadedPolicy, PolicyError, PolicySource, MAX_POLICY_BYTES, POLICY_FILE};
 use crate::repo::{keys, HookRepo};
 
 /// Why the trusted policy could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyLoadError {
-    /// The policy text is invalid, or not trustworthy where it was found.
+    /// The policy text is invalid (every problem, located).
     #[error("{0}")]
     Invalid(#[from] PolicyError),
+    /// The policy parses, but is not to be trusted where it was found
+    /// (read from a branch it does not protect; moved since the last push).
+    #[error("{found_in}: {reason}")]
+    Untrusted {
+        /// Where it was found.
+        found_in: PolicySource,
+        /// Why it is not trusted.
+        reason: String,
+    },
     /// It could not be read at all.
     #[error("cannot read the policy: {0:#}")]
     Read(anyhow::Error),
@@ -115,25 +124,23 @@ fn check_unmoved(
     old_blob: Option<&str>,
 ) -> Result<LoadedPolicy, PolicyLoadError> {
     let blob = match &loaded.source {
-        PolicySource::Repository { blob, .. } => Some(blob.as_str()),
+        PolicySource::Repository { blob, .. } => Some(blob.to_string()),
         _ => None,
     };
-    if branch == old_ref || blob == old_blob {
+    if branch == old_ref || blob.as_deref() == old_blob {
         return Ok(loaded);
     }
     let old = match old_blob {
         None => LoadedPolicy::builtin().ok(),
-        Some(old_blob) => Oid::from_str(old_blob)
-            .ok()
-            .and_then(|id| repo.read_blob_capped(id, MAX_POLICY_BYTES).ok())
-            .and_then(|bytes| {
-                let source = PolicySource::Repository {
-                    refname: old_ref.to_string(),
-                    commit: String::new(),
-                    blob: old_blob.to_string(),
-                };
-                LoadedPolicy::from_bytes(&bytes, source).ok()
-            }),
+        Some(old_blob) => Oid::from_str(old_blob).ok().and_then(|blob| {
+            let bytes = repo.read_blob_capped(blob, MAX_POLICY_BYTES).ok()?;
+            let source = PolicySource::Repository {
+                refname: old_ref.to_string(),
+                commit: Oid::zero(),
+                blob,
+            };
+            LoadedPolicy::from_bytes(&bytes, source).ok()
+        }),
     };
     if old.is_some_and(|p| p.policy.is_protected(branch, Some(old_ref))) {
         return Ok(loaded);
@@ -147,15 +154,11 @@ fn check_unmoved(
     ))
 }
 
-fn untrusted(source: PolicySource, message: String) -> PolicyLoadError {
-    PolicyLoadError::Invalid(PolicyError {
-        source_desc: source,
-        diagnostics: vec![Diagnostic {
-            line: 1,
-            column: 1,
-            message,
-        }],
-    })
+fn untrusted(source: PolicySource, reason: String) -> PolicyLoadError {
+    PolicyLoadError::Untrusted {
+        found_in: source,
+        reason,
+    }
 }
 
 /// The branch the policy is read from: the pinned one, else `HEAD`'s.
@@ -203,8 +206,8 @@ fn load_unchecked(repo: &HookRepo) -> Result<LoadedPolicy, PolicyLoadError> {
     };
     let source = PolicySource::Repository {
         refname: branch.clone(),
-        commit: found.commit.to_string(),
-        blob: found.blob.to_string(),
+        commit: found.commit,
+        blob: found.blob,
     };
     let loaded = LoadedPolicy::from_bytes(&found.bytes, source.clone())?;
     // Changes to the file are gated only on protected branches, so a policy

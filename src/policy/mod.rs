@@ -203,10 +203,10 @@ pub enum PolicySource {
     Repository {
         /// The branch it was read from (`refs/heads/main`).
         refname: String,
-        /// The commit id.
-        commit: String,
-        /// The blob id of the file.
-        blob: String,
+        /// The commit.
+        commit: git2::Oid,
+        /// The file's blob.
+        blob: git2::Oid,
     },
     /// A file given on the command line or pinned by the server.
     File(String),
@@ -219,7 +219,7 @@ impl fmt::Display for PolicySource {
             PolicySource::Repository {
                 refname, commit, ..
             } => {
-                let short = commit.get(..12).unwrap_or(commit);
+                let short = crate::commit::short_id(commit);
                 write!(f, "{POLICY_FILE} on {refname} at {short}")
             }
             PolicySource::File(path) => write!(f, "{path}"),

@@ -84,7 +84,7 @@ fn ours(repo: &git2::Repository, new: &str, hide: &[String]) -> (BTreeSet<String
     reviewgate::walk::walk(&odb, Oid::from_str(new).expect("oid"), &hide, |c| {
         assert!(seen.insert(c.id().to_string()), "visited twice: {}", c.id());
         parents.push(c.parents().collect());
-        Ok(true)
+        Ok::<_, reviewgate::walk::Error>(true)
     })
     .expect("walk");
     (seen, parents)

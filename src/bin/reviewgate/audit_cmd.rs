@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
+use reviewgate::audit::{self, Record};
 use reviewgate::repo::HookRepo;
-use reviewgate::{audit, report};
+use reviewgate::report;
+use reviewgate::verdict::{short_id, Severity};
 
 use crate::{discover, Out};
 
@@ -87,13 +89,12 @@ impl ShowFilter {
         Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
     }
 
-    fn keeps(&self, v: &serde_json::Value, since: Option<chrono::DateTime<chrono::Utc>>) -> bool {
-        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
-        if self.rejected && field("decision") != "rejected" {
+    fn keeps(&self, r: &Record, since: Option<chrono::DateTime<chrono::Utc>>) -> bool {
+        if self.rejected && r.decision != "rejected" {
             return false;
         }
         if let Some(since) = since {
-            let at = chrono::DateTime::parse_from_rfc3339(field("time"));
+            let at = chrono::DateTime::parse_from_rfc3339(&r.time);
             if at.is_ok_and(|t| t < since) || at.is_err() {
                 return false;
             }
@@ -104,12 +105,7 @@ impl ShowFilter {
             } else {
                 format!("refs/heads/{want}")
             };
-            let touched = v.get("refs").and_then(|r| r.as_array()).is_some_and(|a| {
-                a.iter()
-                    .filter_map(|r| r.get("name").and_then(|n| n.as_str()))
-                    .any(|n| n == full || n == want)
-            });
-            if !touched {
+            if !r.refs.iter().any(|u| u.name == full || u.name == *want) {
                 return false;
             }
         }
@@ -123,7 +119,7 @@ pub fn audit_show(out: Out<'_>, log: Option<PathBuf>, filter: &ShowFilter) -> an
     let records = audit::read_all(&log)?;
     let mut unreadable = 0;
     let mut kept = Vec::new();
-    for rec in &records {
+    for (line, rec) in &records {
         match rec {
             Err(e) => {
                 unreadable += 1;
@@ -131,18 +127,19 @@ pub fn audit_show(out: Out<'_>, log: Option<PathBuf>, filter: &ShowFilter) -> an
                     writeln!(out, "unreadable record: {}", report::sanitize(e))?;
                 }
             }
-            Ok(v) if filter.keeps(v, since) => kept.push(v),
+            Ok(r) if filter.keeps(r, since) => kept.push((line, r)),
             Ok(_) => {}
         }
     }
     let skip = kept.len().saturating_sub(filter.last);
-    for v in kept.into_iter().skip(skip) {
+    for (line, r) in kept.into_iter().skip(skip) {
         if filter.json {
-            serde_json::to_writer(&mut *out, v)?;
+            // As stored: the bytes the chain hashes.
+            out.write_all(line)?;
             writeln!(out)?;
         } else {
-            for line in show_record(v) {
-                writeln!(out, "{}", report::sanitize(&line))?;
+            for text in show_record(r) {
+                writeln!(out, "{}", report::sanitize(&text))?;
             }
         }
     }
@@ -168,59 +165,47 @@ fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// A record as lines: when, decision, pusher; each ref with its old and new
 /// ids; each violation with its commit; a bypass.
-fn show_record(v: &serde_json::Value) -> Vec<String> {
-    let s = |x: &serde_json::Value, k: &str| {
-        x.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string()
-    };
-    let short = |id: String| id.get(..12).map(String::from).unwrap_or(id);
-    let pusher = v
-        .get("pusher")
-        .and_then(|p| p.get("login"))
-        .and_then(|x| x.as_str())
+fn show_record(r: &Record) -> Vec<String> {
+    let pusher = r
+        .pusher
+        .as_ref()
+        .and_then(|p| p.login.as_deref())
         .unwrap_or("-");
     let mut lines = vec![format!(
         "{} {} pusher={} ({}, {} commit(s) checked)",
-        s(v, "time"),
-        s(v, "decision"),
-        pusher,
-        s(v, "hook"),
-        v.get("commits_checked")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0)
+        r.time, r.decision, pusher, r.hook, r.commits_checked
     )];
-    let list = |k: &str| {
-        v.get(k)
-            .and_then(|r| r.as_array())
-            .cloned()
-            .unwrap_or_default()
-    };
-    for r in list("refs") {
+    for u in &r.refs {
         lines.push(format!(
             "  {} {}..{}",
-            s(&r, "name"),
-            short(s(&r, "old")),
-            short(s(&r, "new"))
+            u.name,
+            short_id(&u.old),
+            short_id(&u.new)
         ));
     }
-    for x in list("violations") {
-        let commit = x
-            .get("commit")
-            .and_then(|c| c.as_str())
-            .map(|c| format!(" commit {}", short(c.to_string())))
+    for v in &r.violations {
+        let commit = v
+            .commit
+            .as_ref()
+            .map(|c| format!(" commit {}", short_id(c)))
             .unwrap_or_default();
         lines.push(format!(
             "  {}[{}]: {}{commit}",
-            s(&x, "severity"),
-            s(&x, "rule"),
-            s(&x, "ref")
+            severity_word(v.severity),
+            v.rule,
+            v.refname
         ));
     }
-    if let Some(b) = v.get("bypass").filter(|b| !b.is_null()) {
-        lines.push(format!(
-            "  BYPASS by {}: \"{}\"",
-            s(b, "pusher"),
-            s(b, "reason")
-        ));
+    if let Some(b) = &r.bypass {
+        lines.push(format!("  BYPASS by {}: \"{}\"", b.pusher, b.reason));
     }
     lines
+}
+
+/// A severity as the log writes it.
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
 }

@@ -8,27 +8,28 @@
 //!
 //! 1. [`rule`]: the rule codes, and the [`rule::Mode`] and
 //!    [`rule::Severity`] every finding carries;
-//! 2. [`ident`]: identities, as git splits an author line and as a trailer
+//! 2. [`keys`]: the git config keys of the server's settings;
+//! 3. [`ident`]: identities, as git splits an author line and as a trailer
 //!    value names a person;
-//! 3. [`trailers`]: git's trailer rules, exactly (and `%s`);
-//! 4. [`detect`]: which commits are AI-assisted (the catalog);
-//! 5. [`push`]: what a push asks for: ref updates, push options, the pusher;
-//! 6. [`commit`]: the commit object as git reads it (parents, idents,
+//! 4. [`trailers`]: git's trailer rules, exactly (and `%s`);
+//! 5. [`detect`]: which commits are AI-assisted (the catalog);
+//! 6. [`push`]: what a push asks for: ref updates, push options, the pusher;
+//! 7. [`commit`]: the commit object as git reads it (parents, idents,
 //!    encodings, anomalies);
-//! 7. [`walk`]: the commits an update brings;
-//! 8. [`hookfile`]: our hook files, defined once (written, recognised);
-//! 9. [`repo`]: git access (quarantine and namespace aware) and the server's
-//!    settings;
-//! 10. [`policy`]: the policy file, its patterns, and where the trusted one
+//! 8. [`walk`]: the commits an update brings;
+//! 9. [`hookfile`]: our hook files, defined once (written, recognised);
+//! 10. [`repo`]: git access (quarantine and namespace aware) and the server's
+//!     settings;
+//! 11. [`policy`]: the policy file, its patterns, and where the trusted one
 //!     comes from (never the pushed commits);
-//! 11. [`verdict`]: violations and the exit status;
-//! 12. [`check`]: the engine: for each update, named passes over it, the
+//! 12. [`verdict`]: violations and the exit status;
+//! 13. [`check`]: the engine: for each update, named passes over it, the
 //!     checks (pure) and the facts they read;
-//! 13. [`report`]: every word a pusher reads;
-//! 14. [`audit`]: the hash-chained log of decisions;
-//! 15. [`hook`]: the two hooks, orchestrated;
-//! 16. [`local_check`]: the same engine on a developer's machine;
-//! 17. [`install`]: the hooks into repositories or server-wide.
+//! 14. [`report`]: every word a pusher reads;
+//! 15. [`audit`]: the hash-chained log of decisions;
+//! 16. [`hook`]: the two hooks, orchestrated;
+//! 17. [`local_check`]: the same engine on a developer's machine;
+//! 18. [`install`]: the hooks into repositories or server-wide.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};
@@ -62,6 +63,7 @@ pub mod hook;
 pub mod hookfile;
 pub mod ident;
 pub mod install;
+pub mod keys;
 pub mod local_check;
 pub mod policy;
 pub mod push;

@@ -75,21 +75,7 @@ pub struct Settings {
     pub baseline: Vec<String>,
 }
 
-/// The git config keys of [`Settings`].
-pub mod keys {
-    /// A policy file pinned on the server.
-    pub const POLICY: &str = "reviewgate.policy";
-    /// The branch the policy is read from.
-    pub const POLICY_BRANCH: &str = "reviewgate.policyBranch";
-    /// The audit log's path.
-    pub const AUDIT_LOG: &str = "reviewgate.auditLog";
-    /// Wait for the disk on each audit record.
-    pub const AUDIT_SYNC: &str = "reviewgate.auditSync";
-    /// The clock for freeze windows.
-    pub const NOW: &str = "reviewgate.now";
-    /// Commits whose history is exempt from review rules (multi-valued).
-    pub const BASELINE: &str = "reviewgate.baseline";
-}
+pub use crate::keys;
 
 /// The audit log's default path, relative to the git directory.
 pub const DEFAULT_AUDIT_LOG: &str = "reviewgate/audit.jsonl";

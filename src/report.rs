@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
+use crate::keys;
 use crate::push::RefUpdate;
-use crate::repo::keys;
 use crate::rule::Rule;
 use crate::verdict::{short_id, Severity, Verdict, Violation};
 

@@ -233,7 +233,7 @@ fn check_head(sh: &mut Shell<'_>, repo: &Path, default_branch: Option<&str>) -> 
 /// The audit log's folder, owned by the repository's owner (a root install
 /// must not leave a folder the git server's user cannot write).
 fn audit_folder(sh: &mut Shell<'_>, repo: &Path) -> Result<()> {
-    let log = git_config(repo, crate::repo::keys::AUDIT_LOG)
+    let log = git_config(repo, crate::keys::AUDIT_LOG)
         .unwrap_or_else(|| crate::repo::DEFAULT_AUDIT_LOG.to_string());
     let log = PathBuf::from(log);
     let log = if log.is_absolute() {

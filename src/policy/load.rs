@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use git2::Oid;
 
 use super::{LoadedPolicy, PolicyError, PolicySource, MAX_POLICY_BYTES, POLICY_FILE};
-use crate::repo::{keys, HookRepo};
+use crate::keys;
+use crate::repo::HookRepo;
 
 /// Why the trusted policy could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -210,7 +210,7 @@ pub fn client_hook(exe: &str, chained: bool) -> String {
 remote="$1"
 zero=0000000000000000000000000000000000000000
 {save}{chain}status=0
-while read -r local_ref local_id remote_ref remote_id; do
+while read -r _ local_id remote_ref remote_id; do
   [ "$local_id" = "$zero" ] && continue
   range="$local_id"
   if [ "$remote_id" != "$zero" ] && git cat-file -e "$remote_id^{{commit}}" 2>/dev/null; then

@@ -22,7 +22,7 @@ pub struct CheckContext<'a> {
     pub default_branch: Option<&'a str>,
     /// The time freeze windows are judged at.
     pub now: DateTime<Utc>,
-    /// Whether a break-glass request was honoured ([`bypass::decide`]).
+    /// Whether a break-glass request was honoured ([`super::bypass::decide`]).
     pub bypass: bool,
     /// What the forge's environment says about the push, if a forge made it.
     pub forge: Option<&'a crate::push::ForgePush>,

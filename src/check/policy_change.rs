@@ -1,6 +1,6 @@
 //! Policy-change rules (pure): a change to `.reviewgate.toml` on a protected
 //! branch needs a review by a policy owner that meets every review setting
-//! (decided by [`review::decide`] with [`Requirement::policy_change`]), and
+//! (decided by [`super::reviewers::decide`] with [`Requirement::policy_change`]), and
 //! a new file that parses.
 
 use super::review;

@@ -2,9 +2,9 @@
 //! the signals each tool leaves in a commit, and the names ([`NAMES`]) an
 //! `Assisted-by:` value is read against.
 //!
-//! Transcribed from `shared/reference/ai-agents.md` (rows marked [V], seen in
-//! the vendor's own source or docs, or [O], observed in real commits; the
-//! [U] rows are left out). Identities are exact addresses or bot ids, never a
+//! Transcribed from `shared/reference/ai-agents.md` (rows marked \[V], seen in
+//! the vendor's own source or docs, or \[O], observed in real commits; the
+//! \[U] rows are left out). Identities are exact addresses or bot ids, never a
 //! whole vendor domain: vendor staff commit from the same domains.
 
 /// What a catalog row looks for.

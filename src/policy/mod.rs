@@ -1,6 +1,6 @@
 //! The policy: `.reviewgate.toml`, its types, and the protection a ref gets.
 //!
-//! - [`parse`] walks a policy text strictly (every problem at once, located);
+//! - `parse` walks a policy text strictly (every problem at once, located);
 //! - [`glob`] holds the three kinds of patterns (refs, emails, logins);
 //! - [`freeze`] the change-freeze windows;
 //! - [`load`] finds the trusted policy of a repository (pinned file, pinned

@@ -1038,3 +1038,43 @@ fn wrappers_the_bash_installer_wrote_are_upgraded_and_uninstalled() {
     );
     assert!(!srv.dir.join("hooks/pre-receive.reviewgate-edited").exists());
 }
+
+/// Issue 19 (6): every shell script reviewgate writes passes shellcheck,
+/// as the repository's own scripts do in CI: the wrapper in each form
+/// (plain and chained, pre-receive and update) and the client pre-push hook.
+#[test]
+fn the_hook_scripts_we_write_pass_shellcheck() {
+    use reviewgate::hookfile::{client_hook, HookKind, Wrapper};
+    if Command::new("shellcheck").arg("--version").output().is_err() {
+        skip_or_fail(
+            "install::the_hook_scripts_we_write_pass_shellcheck",
+            "shellcheck is not installed (.ci/run installs it)",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let bin = Path::new("/opt/review gate/bin");
+    let mut scripts = Vec::new();
+    for kind in [HookKind::PreReceive, HookKind::Update] {
+        for chained in [None, Some(format!("{}.reviewgate-orig", kind.name()))] {
+            let w = Wrapper::new(kind, bin, chained).expect("path");
+            scripts.push(w.text());
+        }
+    }
+    scripts.push(client_hook("/opt/review gate/bin/reviewgate", false));
+    scripts.push(client_hook("/opt/review gate/bin/reviewgate", true));
+    for (i, text) in scripts.iter().enumerate() {
+        let path = dir.path().join(format!("hook-{i}"));
+        std::fs::write(&path, text).expect("write");
+        let out = run({
+            let mut c = Command::new("shellcheck");
+            c.args(["-s", "sh"]).arg(&path);
+            c
+        });
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

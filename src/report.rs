@@ -272,7 +272,7 @@ pub fn policy_invalid(updates: &[RefUpdate], detail: &str, pinned: Option<&str>)
         ),
         hint: match pinned {
             Some(path) => format!("the policy is pinned on the server ({} = {path}): an administrator fixes that file there (`reviewgate policy check {path}` validates it), or unsets the pin to use the repository's policy", keys::POLICY),
-            None => format!("an administrator can pin a known-good policy on the server:\n  git config {} /path/to/policy.toml\nthen push the fix and unset it (README: Recovering from a broken policy)", keys::POLICY),
+            None => format!("an administrator can pin a known-good policy on the server:\n  git config {} /path/to/policy.toml\nthen push the fix and unset it (docs/operations.md: Recovering from a broken policy)", keys::POLICY),
         },
     }
 }

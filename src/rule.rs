@@ -58,7 +58,7 @@ macro_rules! rules {
             explanation: $explanation:expr;
     )*) => {
         /// Every rule reviewgate can report. Codes are stable: they are
-        /// documented in the README, printed to pushers, written to the audit
+        /// documented in docs/policy.md, printed to pushers, written to the audit
         /// log, and used with `reviewgate explain`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Rule {
@@ -282,7 +282,10 @@ mod tests {
             let name = e.expect("entry").file_name();
             let name = name.to_string_lossy();
             let code = name.strip_suffix(".md").expect("a .md file");
-            assert!(Rule::from_code(code).is_some(), "docs/rules/{name} explains no rule");
+            assert!(
+                Rule::from_code(code).is_some(),
+                "docs/rules/{name} explains no rule"
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ pub struct Finding {
     pub severity: Severity,
     /// What is wrong.
     pub message: String,
-    /// How to fix it, as data ([`super::hints`] words it).
+    /// How to fix it, as data (the hints file words it).
     pub fix: Fix,
 }
 

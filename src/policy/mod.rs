@@ -408,7 +408,7 @@ impl Default for ReviewRules {
 }
 
 impl Default for Protection {
-    /// An entry with no refs yet, and the defaults the README documents.
+    /// An entry with no refs yet, and the defaults docs/policy.md documents.
     fn default() -> Self {
         Self {
             refs: Vec::new(),

@@ -1,5 +1,7 @@
-//! The docs stay true to the code: README documents every rule code and exit
-//! code, shows the built-in template verbatim, and its examples parse.
+//! The docs stay true to the code: the policy reference documents every rule
+//! code and exit code, shows the built-in template and the complete example
+//! verbatim; the trust page's attack table names real tests; the front page
+//! stays small and every page it links exists.
 
 use reviewgate::policy::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML};
 use reviewgate::verdict::{ExitStatus, Rule};
@@ -8,21 +10,69 @@ fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README")
 }
 
+/// A page of `docs/`.
+fn doc(name: &str) -> String {
+    let path = format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{path}"))
+}
+
 #[test]
-fn readme_documents_every_rule_code() {
+fn the_front_page_starts_small_and_its_links_exist() {
     let r = readme();
+    assert!(r.len() <= 25 * 1024, "README.md is {} bytes", r.len());
+    for section in [
+        "## Two commands",
+        "## Your first policy",
+        "## What a pusher sees",
+        "## Installing on a server",
+        "## Documentation",
+    ] {
+        assert!(r.contains(section), "README lacks {section}");
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut links = 0;
+    for page in [
+        "README.md",
+        "docs/policy.md",
+        "docs/operations.md",
+        "docs/forges.md",
+        "docs/trust.md",
+        "docs/catalog.md",
+        "docs/benchmarks.md",
+    ] {
+        let text = std::fs::read_to_string(root.join(page)).expect(page);
+        let dir = root.join(page).parent().expect("dir").to_path_buf();
+        for (i, _) in text.match_indices("](") {
+            let target: String = text[i + 2..].chars().take_while(|c| *c != ')').collect();
+            let file = target.split('#').next().unwrap_or_default();
+            if file.is_empty() || file.contains("://") {
+                continue;
+            }
+            assert!(
+                dir.join(file).exists(),
+                "{page} links to {target}, which does not exist"
+            );
+            links += 1;
+        }
+    }
+    assert!(links > 20, "only {links} links checked");
+}
+
+#[test]
+fn the_policy_page_documents_every_rule_code() {
+    let r = doc("policy.md");
     for rule in Rule::ALL {
         assert!(
             r.contains(&format!("| `{}` |", rule.code())),
-            "README lacks a row for `{}`",
+            "docs/policy.md lacks a row for `{}`",
             rule.code()
         );
     }
 }
 
 #[test]
-fn readme_documents_exit_codes() {
-    let r = readme();
+fn the_policy_page_documents_exit_codes() {
+    let r = doc("policy.md");
     for s in [
         ExitStatus::Accepted,
         ExitStatus::Rejected,
@@ -31,22 +81,22 @@ fn readme_documents_exit_codes() {
     ] {
         assert!(
             r.contains(&format!("| {} |", s.code())),
-            "README lacks exit code {}",
+            "docs/policy.md lacks exit code {}",
             s.code()
         );
     }
 }
 
 #[test]
-fn readme_shows_the_builtin_template_verbatim() {
+fn the_policy_page_shows_the_builtin_template_verbatim() {
     assert!(
-        readme().contains(DEFAULT_POLICY_TOML),
-        "README must contain src/default-policy.toml verbatim"
+        doc("policy.md").contains(DEFAULT_POLICY_TOML),
+        "docs/policy.md must contain src/policy/default-policy.toml verbatim"
     );
 }
 
 #[test]
-fn complete_example_parses_and_readme_shows_it() {
+fn complete_example_parses_and_the_policy_page_shows_it() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/reviewgate.toml"
@@ -56,14 +106,14 @@ fn complete_example_parses_and_readme_shows_it() {
         .expect("parses");
     assert_eq!(p.policy.protect.len(), 2);
     assert!(
-        readme().contains(&text),
-        "README must show examples/reviewgate.toml verbatim"
+        doc("policy.md").contains(&text),
+        "docs/policy.md must show examples/reviewgate.toml verbatim"
     );
 }
 
 #[test]
-fn readme_attack_table_names_real_tests() {
-    let r = readme();
+fn the_attack_table_names_real_tests() {
+    let r = doc("trust.md");
     let start = r.find("## Tested attacks").expect("section");
     let section = &r[start..];
     let end = section[3..].find("\n## ").map_or(section.len(), |e| e + 3);
@@ -88,7 +138,7 @@ fn readme_attack_table_names_real_tests() {
             let src = std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file}"));
             assert!(
                 src.contains(&format!("fn {name}")),
-                "README names {module}::{name}, which {file} lacks"
+                "docs/trust.md names {module}::{name}, which {file} lacks"
             );
             checked += 1;
         }
@@ -266,7 +316,7 @@ fn readme_shows_the_rejection_snapshot() {
 }
 
 #[test]
-fn readme_shows_the_apache_configuration_the_tests_use() {
+fn the_operations_page_shows_the_apache_configuration_the_tests_use() {
     use std::path::Path;
     let conf = crate::servers::apache_conf(
         Path::new("/etc/reviewgate-httpd"),
@@ -277,7 +327,7 @@ fn readme_shows_the_apache_configuration_the_tests_use() {
         true,
     );
     assert!(
-        readme().contains(&conf),
-        "README must show the tests' Apache configuration verbatim:\n{conf}"
+        doc("operations.md").contains(&conf),
+        "docs/operations.md must show the tests' Apache configuration verbatim:\n{conf}"
     );
 }

@@ -365,7 +365,7 @@ fn gitea_hidden_emails_review_and_push() {
 #[test]
 fn a_rebase_merge_keeps_each_commit_and_needs_their_reviews() {
     // Rebase-merge fast-forwards main to the PR's commits as they are: each
-    // needs its own review (the README says so).
+    // needs its own review (docs/forges.md says so).
     let s = forge_setup(None);
     let head = pull_request(&s, 7);
     s.client.git_ok(&["merge", "-q", "--ff-only", &head]);

@@ -1045,7 +1045,11 @@ fn wrappers_the_bash_installer_wrote_are_upgraded_and_uninstalled() {
 #[test]
 fn the_hook_scripts_we_write_pass_shellcheck() {
     use reviewgate::hookfile::{client_hook, HookKind, Wrapper};
-    if Command::new("shellcheck").arg("--version").output().is_err() {
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         skip_or_fail(
             "install::the_hook_scripts_we_write_pass_shellcheck",
             "shellcheck is not installed (.ci/run installs it)",

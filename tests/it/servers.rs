@@ -291,8 +291,8 @@ fn apache_http_backend_with_basic_auth_passes_remote_user() {
     scenarios(&remote, &client, &repo, &policy_file, "remote-user");
 }
 
-/// The Apache configuration the README gives as a recipe, with this test's
-/// paths and port (a docs test holds the README to it).
+/// The Apache configuration docs/operations.md gives as a recipe, with this
+/// test's paths and port (a docs test holds the page to it).
 pub fn apache_conf(
     dir: &Path,
     port: u16,

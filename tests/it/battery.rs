@@ -122,11 +122,7 @@ fn b09_ai_tag_only_in_the_author_name() {
         Some(("Dev Eloper (aider)", "dev@example.com")),
     );
     let p = refused(&s, &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr.contains("Aider: author Dev Eloper (aider)"),
-        "{}",
-        p.stderr
-    );
+    p.says("Aider: author Dev Eloper (aider)");
 }
 
 #[test]
@@ -207,7 +203,7 @@ fn b15_control_characters_in_author_name_and_reviewer() {
         !p.stderr.contains('\u{1b}') && !p.stderr.contains('\u{7}'),
         "raw control character reached the client"
     );
-    assert!(p.stderr.contains("\\x1b[31mlory"), "{}", p.stderr);
+    p.says("\\x1b[31mlory");
 }
 
 #[test]
@@ -276,16 +272,9 @@ fn b18_default_branch_switched_on_the_server() {
     refused(&s, &["main"], "ai-unreviewed");
     // Only an administrator can point HEAD elsewhere. The lax file does not
     // protect its own branch, so it is not trusted (issue 11): fail closed.
-    let mut c = s.server.git();
-    c.args(["symbolic-ref", "HEAD", "refs/heads/lax"]);
-    ok(c);
+    s.server.git_ok(&["symbolic-ref", "HEAD", "refs/heads/lax"]);
     let p = refused(&s, &["main"], "policy-invalid");
-    assert!(
-        p.stderr
-            .contains("read from refs/heads/lax, which it does not protect"),
-        "{}",
-        p.stderr
-    );
+    p.says("read from refs/heads/lax, which it does not protect");
 }
 
 #[test]

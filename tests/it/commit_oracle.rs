@@ -12,7 +12,6 @@
 //!   re-encoding, or we say we cannot decode them.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::Stdio;
 
@@ -68,7 +67,7 @@ impl Repo {
             "-w",
             "--stdin-paths",
         ]);
-        let out = feed(c, paths.as_bytes());
+        let out = feed_ok(c, paths.as_bytes());
         String::from_utf8(out)
             .expect("ids")
             .lines()
@@ -81,7 +80,7 @@ impl Repo {
         let mut c = self.git();
         c.args(["log", "--no-walk=unsorted", "--stdin"])
             .arg(format!("--format=%H%x01{format}%x02"));
-        let out = feed(c, ids.join("\n").as_bytes());
+        let out = feed_ok(c, ids.join("\n").as_bytes());
         let mut map = HashMap::new();
         for rec in out.split(|&b| b == 2) {
             let rec = rec.strip_prefix(b"\n").unwrap_or(rec);
@@ -94,24 +93,6 @@ impl Repo {
         }
         map
     }
-}
-
-fn feed(mut c: std::process::Command, input: &[u8]) -> Vec<u8> {
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("join").expect("feed");
-    assert!(
-        out.status.success(),
-        "git failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// Raw object ids git fsck reports an error or warning for.

@@ -79,9 +79,8 @@ fn missing_objects_fail_closed_on_protected_refs_only() {
 #[test]
 fn unreadable_pinned_policy_fails_closed_with_exit_78() {
     let s = Setup::with_main(Transport::Path, Hooks::None);
-    let mut c = s.server.git();
-    c.args(["config", "reviewgate.policy", "/nonexistent/policy.toml"]);
-    ok(c);
+    s.server
+        .config("reviewgate.policy", "/nonexistent/policy.toml");
     let main = s.server.rev("refs/heads/main").expect("main");
     let (code, out) = hook(
         PRE_RECEIVE,
@@ -115,9 +114,7 @@ fn corrupt_object_fails_closed() {
     let before = s.server.rev("refs/heads/main").expect("main");
     // A new loose commit on the server, then its object file garbled.
     s.client.commit(&ai_message("AI", &[REVIEW_ANN]));
-    let mut c = s.server.git();
-    c.args(["config", "receive.unpackLimit", "1000"]);
-    ok(c);
+    s.server.config("receive.unpackLimit", "1000");
     assert!(s.client.push(&["main:refs/heads/incoming"]).success);
     let new = s.server.rev("refs/heads/incoming").expect("incoming");
     let path = s.server.dir.join("objects").join(&new[..2]).join(&new[2..]);
@@ -138,9 +135,7 @@ fn corrupt_pack_fails_closed() {
     let s = Setup::with_main(Transport::Path, Hooks::None);
     s.client.commit(&ai_message("AI", &[REVIEW_ANN]));
     assert!(s.client.push(&["main:refs/heads/incoming"]).success);
-    let mut c = s.server.git();
-    c.args(["repack", "-adq"]);
-    ok(c);
+    s.server.git_ok(&["repack", "-adq"]);
     let before = s.server.rev("refs/heads/main").expect("main");
     let new = s.server.rev("refs/heads/incoming").expect("incoming");
     let pack = std::fs::read_dir(s.server.dir.join("objects/pack"))

@@ -39,11 +39,7 @@ fn a_single_commit_hint_pasted_verbatim_is_refused_and_works_once_filled_in() {
     // Pasted as printed: the placeholder is no review.
     paste(&s, &commands[0]);
     let p = refused(&s, &["main"], "reviewer-without-email");
-    assert!(
-        p.stderr.contains("REVIEWER-NAME <REVIEWER-EMAIL>"),
-        "{}",
-        p.stderr
-    );
+    p.says("REVIEWER-NAME <REVIEWER-EMAIL>");
     // With a real reviewer in its place, the same command passes (the
     // commit still carries the pasted placeholder: git keeps both).
     paste(
@@ -73,7 +69,7 @@ fn the_rebase_hint_is_printed_once_and_names_the_real_base() {
         "{}",
         commands[0]
     );
-    assert!(p.stderr.contains("to the 3 commits"), "{}", p.stderr);
+    p.says("to the 3 commits");
     paste(&s, &commands[0]);
     refused(&s, &["main"], "reviewer-without-email");
     paste(
@@ -149,17 +145,8 @@ fn a_reviewer_who_amends_becomes_the_committer_and_the_words_say_so() {
     .env("GIT_COMMITTER_EMAIL", "bo@example.com");
     ok(c);
     let p = refused(&s, &["main"], "self-review");
-    assert!(
-        p.stderr.contains("is the commit's author or committer"),
-        "{}",
-        p.stderr
-    );
-    assert!(
-        p.stderr
-            .contains("neither the commit's author nor its committer"),
-        "{}",
-        p.stderr
-    );
+    p.says("is the commit's author or committer");
+    p.says("neither the commit's author nor its committer");
     let (_, explain) = cli(&s.client.dir, &["explain", "self-review"]);
     assert!(explain.contains("they become its committer"), "{explain}");
 }
@@ -175,13 +162,7 @@ fn reviewer_not_allowed_names_who_may_review() {
         &["Reviewed-by: Bo Roe <bo@example.com>"],
     ));
     let p = refused(&s, &["main"], "reviewer-not-allowed");
-    assert!(
-        p.stderr.contains(
-            "who may review: *@seniors.example.com, lead@example.com ([review] reviewers)"
-        ),
-        "{}",
-        p.stderr
-    );
+    p.says("who may review: *@seniors.example.com, lead@example.com ([review] reviewers)");
 }
 
 #[test]
@@ -194,16 +175,8 @@ fn a_broken_pinned_policy_says_to_fix_that_file() {
     ok(c);
     s.client.commit("Human change\n");
     let p = refused(&s, &["main"], "policy-invalid");
-    assert!(
-        p.stderr.contains("an administrator fixes that file there"),
-        "{}",
-        p.stderr
-    );
-    assert!(
-        !p.stderr.contains("can pin a known-good policy"),
-        "{}",
-        p.stderr
-    );
+    p.says("an administrator fixes that file there");
+    p.never_says("can pin a known-good policy");
 }
 
 #[test]
@@ -265,22 +238,8 @@ fn a_push_as_root_leaves_the_audit_log_to_the_repository_owner() {
         .env("GIT_DIR", ".")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", &s.server.dir)
-        .stdin(std::process::Stdio::piped());
-        let mut child = c.spawn().expect("setpriv");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{head} {head} refs/heads/main\n").as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("wait");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        .env("HOME", &s.server.dir);
+        feed_ok(c, format!("{head} {head} refs/heads/main\n").as_bytes());
     }
 }
 
@@ -288,9 +247,8 @@ fn a_push_as_root_leaves_the_audit_log_to_the_repository_owner() {
 /// whose HEAD names master.
 fn server_with_master_head() -> Setup {
     let s = Setup::new(Transport::Path, Hooks::PreReceive);
-    let mut c = s.server.git();
-    c.args(["symbolic-ref", "HEAD", "refs/heads/master"]);
-    ok(c);
+    s.server
+        .git_ok(&["symbolic-ref", "HEAD", "refs/heads/master"]);
     s
 }
 
@@ -319,18 +277,13 @@ fn a_head_that_names_a_missing_branch_is_said_on_every_push_until_fixed() {
     s.client.commit("Unreviewed human change\n");
     let p = s.client.push(&["main"]);
     accepted(&p);
-    assert!(
-        p.stderr.contains("warning[default-branch-missing]"),
-        "{}",
-        p.stderr
-    );
+    p.says("warning[default-branch-missing]");
     // The fix, as printed.
-    let mut c = s.server.git();
-    c.args(["symbolic-ref", "HEAD", "refs/heads/main"]);
-    ok(c);
+    s.server
+        .git_ok(&["symbolic-ref", "HEAD", "refs/heads/main"]);
     s.client.commit("Another unreviewed change\n");
     let p = refused(&s, &["main"], "unreviewed");
-    assert!(!p.stderr.contains("warning["), "{}", p.stderr);
+    p.never_says("warning[");
 }
 
 #[test]
@@ -342,7 +295,7 @@ fn a_different_policy_file_on_another_protected_branch_is_said() {
     // A release branch cut from main carries the same file: nothing to say.
     let p = s.client.push(&["main:refs/heads/release/1"]);
     accepted(&p);
-    assert!(!p.stderr.contains("policy-not-read"), "{}", p.stderr);
+    p.never_says("policy-not-read");
     // Another file on a protected branch has no effect: said.
     s.client.git_ok(&["checkout", "-q", "-b", "release-2"]);
     s.client.write_file(
@@ -354,17 +307,8 @@ fn a_different_policy_file_on_another_protected_branch_is_said() {
         .commit("Stricter policy for release 2\n\nReviewed-by: Bo Roe <bo@example.com>\n");
     let p = s.client.push(&["release-2:refs/heads/release/2"]);
     accepted(&p);
-    assert!(
-        p.stderr
-            .contains("warning[policy-not-read]: refs/heads/release/2"),
-        "{}",
-        p.stderr
-    );
-    assert!(
-        p.stderr.contains("the policy is read from refs/heads/main"),
-        "{}",
-        p.stderr
-    );
+    p.says("warning[policy-not-read]: refs/heads/release/2");
+    p.says("the policy is read from refs/heads/main");
 }
 
 #[test]
@@ -426,25 +370,13 @@ fn a_baseline_lets_an_existing_history_in_and_nothing_else() {
     refused(&s, &["main"], "ai-unreviewed");
     // The administrator declares the imported tip a baseline, outside the
     // repository's content.
-    let mut c = s.server.git();
-    c.args(["config", "--add", "reviewgate.baseline", &imported]);
-    ok(c);
+    s.server
+        .git_ok(&["config", "--add", "reviewgate.baseline", &imported]);
     let p = s.client.push(&["main"]);
     accepted(&p);
-    assert!(
-        p.stderr
-            .contains("3 commit(s) exempt from review as baseline history"),
-        "{}",
-        p.stderr
-    );
-    let log = std::fs::read_to_string(s.server.dir.join("reviewgate/audit.jsonl")).expect("log");
-    assert!(
-        log.lines()
-            .last()
-            .expect("record")
-            .contains("\"baseline_exempt\":3"),
-        "{log}"
-    );
+    p.says("3 commit(s) exempt from review as baseline history");
+    let record = s.server.last_audit();
+    assert_eq!(record["baseline_exempt"], 3, "{record}");
     // New work is judged as ever.
     s.client.commit(&ai_message("New AI change", &[]));
     refused(&s, &["main"], "ai-unreviewed");
@@ -458,18 +390,13 @@ fn a_baseline_lets_an_existing_history_in_and_nothing_else() {
 #[test]
 fn a_baseline_that_names_no_commit_refuses_the_push() {
     let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
-    let mut c = s.server.git();
-    c.args(["config", "reviewgate.baseline", "v0.0-never-tagged"]);
-    ok(c);
+    s.server.config("reviewgate.baseline", "v0.0-never-tagged");
     s.client.commit("Human change\n");
     let p = refused(&s, &["main"], "internal-error");
-    assert!(
-        p.stderr
-            .contains("git config reviewgate.baseline names \"v0.0-never-tagged\", which is not a full object id"),
-        "{}",
-        p.stderr
+    p.says(
+        "git config reviewgate.baseline names \"v0.0-never-tagged\", which is not a full object id",
     );
-    assert!(p.stderr.contains("it names nothing here"), "{}", p.stderr);
+    p.says("it names nothing here");
 }
 
 /// Issue 18 (2): an exemption resolves to an object, never through a ref a
@@ -482,9 +409,8 @@ fn a_baseline_is_a_full_id_never_a_ref_a_pusher_can_move() {
     // The administrator means "what `import` holds now", and writes the name.
     accepted(&s.client.push(&["HEAD:refs/heads/import"]));
     let imported = s.client.head();
-    let mut c = s.server.git();
-    c.args(["config", "--add", "reviewgate.baseline", "import"]);
-    ok(c);
+    s.server
+        .git_ok(&["config", "--add", "reviewgate.baseline", "import"]);
     // A pusher moves the unprotected branch over an unreviewed AI commit...
     s.client.commit(&ai_message("AI change", &[]));
     let ai = s.client.head();
@@ -493,38 +419,24 @@ fn a_baseline_is_a_full_id_never_a_ref_a_pusher_can_move() {
     rejected(&p, "internal-error");
     // ...and it never exempts anything on main.
     let p = refused(&s, &["HEAD:refs/heads/main"], "internal-error");
-    assert!(
-        p.stderr.contains(
-            "git config reviewgate.baseline names \"import\", which is not a full object id"
-        ),
-        "{}",
-        p.stderr
-    );
-    assert!(
-        p.stderr.contains(&format!(
+    p.says("git config reviewgate.baseline names \"import\", which is not a full object id");
+    p.says(&format!(
             "it names commit {imported} today: git config --fixed-value --replace-all reviewgate.baseline {imported} 'import'"
-        )),
-        "{}",
-        p.stderr
-    );
+        ));
     // An abbreviation is refused the same way.
-    let mut c = s.server.git();
-    c.args([
+    s.server.git_ok(&[
         "config",
         "--replace-all",
         "reviewgate.baseline",
         &imported[..10],
     ]);
-    ok(c);
     let p = refused(&s, &["HEAD:refs/heads/main"], "internal-error");
-    assert!(p.stderr.contains("not a full object id"), "{}", p.stderr);
+    p.says("not a full object id");
     // The printed command, run as printed (with the full id), fixes it: the
     // baseline is what `import` held then, and the AI commit is judged.
-    let mut c = s.server.git();
-    c.args(["config", "--replace-all", "reviewgate.baseline", "import"]);
-    ok(c);
-    let mut c = s.server.git();
-    c.args([
+    s.server
+        .git_ok(&["config", "--replace-all", "reviewgate.baseline", "import"]);
+    s.server.git_ok(&[
         "config",
         "--fixed-value",
         "--replace-all",
@@ -532,17 +444,14 @@ fn a_baseline_is_a_full_id_never_a_ref_a_pusher_can_move() {
         &imported,
         "import",
     ]);
-    ok(c);
     let p = refused(&s, &["HEAD:refs/heads/main"], "ai-unreviewed");
-    assert!(p.stderr.contains(&ai[..12]), "{}", p.stderr);
+    p.says(&ai[..12]);
 }
 
 #[test]
 fn an_unknown_reviewgate_push_option_is_reported() {
     let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
-    let mut c = s.server.git();
-    c.args(["config", "receive.advertisePushOptions", "true"]);
-    ok(c);
+    s.server.config("receive.advertisePushOptions", "true");
     s.client.commit("Human change\n");
     let p = s.client.push(&["-o", "reviewgate.bypas=outage 42", "main"]);
     accepted(&p);
@@ -557,12 +466,11 @@ fn an_unknown_reviewgate_push_option_is_reported() {
     s.client.commit("Another change\n");
     let p = s.client.push(&["-o", "ci.skip", "main"]);
     accepted(&p);
-    assert!(!p.stderr.contains("unknown-push-option"), "{}", p.stderr);
+    p.never_says("unknown-push-option");
 }
 
 #[test]
 fn policy_check_reads_stdin_speaks_plainly_outside_a_repository_and_is_quiet_on_a_closed_pipe() {
-    use std::io::Write;
     let dir = tempfile::tempdir().expect("tempdir");
     let run_with_stdin = |args: &[&str], input: &[u8]| {
         let mut c = std::process::Command::new(CLI);
@@ -572,31 +480,21 @@ fn policy_check_reads_stdin_speaks_plainly_outside_a_repository_and_is_quiet_on_
                 "GIT_CEILING_DIRECTORIES",
                 dir.path().parent().expect("parent"),
             )
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let mut child = c.spawn().expect("spawn");
-        let _ = child.stdin.take().expect("stdin").write_all(input);
-        let out = child.wait_with_output().expect("wait");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
+            .args(args);
+        code_and_text(&feed(c, input))
     };
     let (code, out) = run_with_stdin(
         &["policy", "check", "-"],
         b"[[protect]]\nrefs = [\"@default\"]\nreview = \"all\"\nmode = \"warn\"\n",
     );
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     assert!(out.contains("review = \"all\", mode = \"warn\""), "{out}");
     let (code, out) = run_with_stdin(&["policy", "check", "-"], b"[[protect]\n");
-    assert_eq!(code, Some(78), "{out}");
+    assert_eq!(code, 78, "{out}");
     assert!(out.contains("<stdin>:1:") || out.contains("-:1:"), "{out}");
     // Outside any repository: plain words, not libgit2's.
     let (code, out) = run_with_stdin(&["check"], b"");
-    assert_ne!(code, Some(0));
+    assert_ne!(code, 0);
     assert!(out.contains("not inside a git repository"), "{out}");
     assert!(!out.contains("class="), "{out}");
     // A closed pipe (`| head -1`) is not an error.
@@ -679,7 +577,7 @@ fn audit_show_filters_and_verify_detects_a_truncated_tail() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("the saved head is record 3 of 4"), "{out}");
     // Someone drops the last two records: the chain is intact, the saved head is gone.
-    let log = s.server.dir.join("reviewgate/audit.jsonl");
+    let log = s.server.audit_log();
     let text = std::fs::read_to_string(&log).expect("log");
     let kept: Vec<&str> = text.lines().take(2).collect();
     std::fs::write(&log, kept.join("\n") + "\n").expect("truncate");
@@ -723,11 +621,7 @@ fn the_client_hook_keeps_and_chains_an_existing_pre_push_hook() {
     s.client.commit(&ai_message("Add parser", &[]));
     let p = s.client.push(&["main"]);
     assert!(!p.success, "{}", p.stderr);
-    assert!(
-        p.stderr.contains("push stopped by the client-side check"),
-        "{}",
-        p.stderr
-    );
+    p.says("push stopped by the client-side check");
     let saw = std::fs::read_to_string(s.client.dir.join(".git/theirs-saw")).expect("theirs ran");
     assert!(saw.contains("refs/heads/main"), "{saw}");
     // Installing again changes nothing.

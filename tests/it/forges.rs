@@ -62,18 +62,6 @@ fn squash_as(s: &Setup, head: &str, message: &str, author: (&str, &str)) -> Stri
     id
 }
 
-/// The client, pushing with a forge's environment.
-fn as_forge(s: &Setup, env: &[(&str, &str)]) -> Client {
-    Client {
-        dir: s.client.dir.clone(),
-        remote: s.client.remote.clone(),
-        env: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
 const BO: (&str, &str) = ("Bo Merger", "bo@example.com");
 const GITEA_MERGE: &[(&str, &str)] = &[
     ("GITEA_PUSHER_NAME", "bo"),
@@ -88,27 +76,18 @@ const GITEA_MERGE: &[(&str, &str)] = &[
 ];
 const GITEA_MERGE_MESSAGE: &str = "Merge pull request 'Add parser' (#7) from feature/parser into main\n\nReviewed-on: https://git.example.com/acme/app/pulls/7\nReviewed-by: Ann Lee <ann@example.com>\n";
 
-fn last_audit(s: &Setup) -> serde_json::Value {
-    let text = std::fs::read_to_string(s.server.dir.join("reviewgate/audit.jsonl")).expect("log");
-    serde_json::from_str(text.lines().last().expect("a record")).expect("json")
-}
-
 #[test]
 fn a_gitea_merge_with_reviewed_by_covers_the_pull_requests_commits() {
     let s = forge_setup(None);
     let head = pull_request(&s, 7);
     let merge = merge_as(&s, &head, GITEA_MERGE_MESSAGE, BO);
-    let p = as_forge(&s, GITEA_MERGE).push(&["main"]);
+    let p = s.client.with_env(GITEA_MERGE).push(&["main"]);
     accepted(&p);
     let short = &merge[..12];
-    assert!(
-        p.stderr.contains(&format!(
-            "the review on merge {short} covers 2 commit(s) it merges"
-        )),
-        "{}",
-        p.stderr
-    );
-    let rec = last_audit(&s);
+    p.says(&format!(
+        "the review on merge {short} covers 2 commit(s) it merges"
+    ));
+    let rec = s.server.last_audit();
     assert_eq!(rec["covered_count"], 2, "{rec}");
     for c in rec["covered"].as_array().expect("covered") {
         assert_eq!(c["merge"], merge.as_str(), "{rec}");
@@ -128,14 +107,19 @@ fn a_gitea_squash_without_review_cannot_hide_its_ai_commits() {
         "Add parser (#7)\n\nParses the input format.\n\n---------\n\nCo-authored-by: Dev Eloper <dev@example.com>\n",
         BO,
     );
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
-    assert!(p.stderr.contains("pull request #7 commit"), "{}", p.stderr);
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
+    );
+    p.says("pull request #7 commit");
     assert!(
         p.stderr.contains("approve pull request #7"),
         "the fix speaks Gitea: {}",
         p.stderr
     );
-    assert!(!p.stderr.contains("git commit --amend"), "{}", p.stderr);
+    p.never_says("git commit --amend");
     insta::assert_snapshot!("gitea_squash_rejected", remote_lines(&p.stderr));
 }
 
@@ -149,7 +133,7 @@ fn a_gitea_squash_with_the_approval_passes() {
         "Add parser (#7)\n\nParses the input format.\n\n---------\n\nCo-authored-by: Dev Eloper <dev@example.com>\n\nReviewed-on: https://git.example.com/acme/app/pulls/7\nReviewed-by: Ann Lee <ann@example.com>\n",
         BO,
     );
-    accepted(&as_forge(&s, GITEA_MERGE).push(&["main"]));
+    accepted(&s.client.with_env(GITEA_MERGE).push(&["main"]));
 }
 
 #[test]
@@ -179,9 +163,9 @@ fn a_gitlab_web_merge_with_approved_by_passes() {
         "Merge branch 'feature/parser' into 'main'\n\nAdd parser\n\nSee merge request acme/app!7\n\nApproved-by: Ann Lee <ann@example.com>\n",
         BO,
     );
-    let p = as_forge(&s, GITLAB_WEB).push(&["main"]);
+    let p = s.client.with_env(GITLAB_WEB).push(&["main"]);
     accepted(&p);
-    assert!(p.stderr.contains("covers 2 commit(s)"), "{}", p.stderr);
+    p.says("covers 2 commit(s)");
 }
 
 #[test]
@@ -195,7 +179,12 @@ fn a_gitlab_web_rejection_speaks_to_the_web_ui() {
         "Merge branch 'feature/parser' into 'main'\n\nAdd parser\n\nSee merge request acme/app!7\n",
         BO,
     );
-    let p = refused_by(&s, &as_forge(&s, GITLAB_WEB), &["main"], "ai-unreviewed");
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITLAB_WEB),
+        &["main"],
+        "ai-unreviewed",
+    );
     let remote = remote_lines(&p.stderr);
     assert!(remote.lines().count() > 5);
     for line in remote.lines() {
@@ -222,23 +211,15 @@ fn a_ghes_merge_button_push_without_review_is_refused_in_its_words() {
         "Merge pull request #7 from acme/feature-parser\n\nAdd parser\n",
         BO,
     );
-    let ghes = as_forge(
-        &s,
-        &[
-            ("GITHUB_USER_LOGIN", "bo"),
-            ("GITHUB_VIA", "pull request merge button"),
-            ("GITHUB_PULL_REQUEST_AUTHOR_LOGIN", "dev"),
-            ("GITHUB_PULL_REQUEST_HEAD", "acme:feature-parser"),
-            ("GITHUB_PULL_REQUEST_BASE", "acme:main"),
-        ],
-    );
+    let ghes = s.client.with_env(&[
+        ("GITHUB_USER_LOGIN", "bo"),
+        ("GITHUB_VIA", "pull request merge button"),
+        ("GITHUB_PULL_REQUEST_AUTHOR_LOGIN", "dev"),
+        ("GITHUB_PULL_REQUEST_HEAD", "acme:feature-parser"),
+        ("GITHUB_PULL_REQUEST_BASE", "acme:main"),
+    ]);
     let p = refused_by(&s, &ghes, &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains("GitHub Enterprise Server writes no review trailers"),
-        "{}",
-        p.stderr
-    );
+    p.says("GitHub Enterprise Server writes no review trailers");
     insta::assert_snapshot!("ghes_merge_rejected", remote_lines(&p.stderr));
 }
 
@@ -254,13 +235,13 @@ fn a_covered_commit_written_by_the_approver_is_not_covered() {
     assert!(s.client.push(&["HEAD:refs/pull/7/head"]).success);
     s.client.git_ok(&["checkout", "-q", "main"]);
     merge_as(&s, &head, GITEA_MERGE_MESSAGE, BO);
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains("its reviewer(s) (ann@example.com) wrote this commit"),
-        "{}",
-        p.stderr
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
     );
+    p.says("its reviewer(s) (ann@example.com) wrote this commit");
 }
 
 #[test]
@@ -271,16 +252,8 @@ fn an_ai_commit_on_the_first_parent_side_is_not_covered() {
     s.client.commit(&ai_message("Hotfix straight on main", &[]));
     merge_as(&s, &head, GITEA_MERGE_MESSAGE, BO);
     let p = refused(&s, &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr.contains("\"Hotfix straight on main\""),
-        "{}",
-        p.stderr
-    );
-    assert!(
-        p.stderr.contains("first-parent side of the reviewed merge"),
-        "{}",
-        p.stderr
-    );
+    p.says("\"Hotfix straight on main\"");
+    p.says("first-parent side of the reviewed merge");
     assert!(
         !p.stderr.contains("\"Add parser\""),
         "the merged commits are covered: {}",
@@ -298,7 +271,12 @@ fn an_ai_identity_as_approver_covers_nothing() {
         "Merge pull request 'Add parser' (#7) from feature/parser into main\n\nReviewed-on: https://git.example.com/acme/app/pulls/7\nReviewed-by: Claude <noreply@anthropic.com>\n",
         BO,
     );
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
+    );
     assert_eq!(
         p.stderr.matches("error[ai-unreviewed]").count(),
         2,
@@ -315,7 +293,12 @@ fn merges_cover_false_and_forge() {
     ));
     let head = pull_request(&s, 7);
     merge_as(&s, &head, GITEA_MERGE_MESSAGE, BO);
-    refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
+    refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
+    );
     // "forge": the same merge pushed from a laptop covers nothing...
     let s = forge_setup(Some(
         "[review]\nmerges-cover = \"forge\"\n\n[[protect]]\nrefs = [\"@default\"]\n",
@@ -323,14 +306,9 @@ fn merges_cover_false_and_forge() {
     let head = pull_request(&s, 7);
     merge_as(&s, &head, GITEA_MERGE_MESSAGE, BO);
     let p = refused(&s, &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains("merges-cover = \"forge\" and the forge did not make this merge"),
-        "{}",
-        p.stderr
-    );
+    p.says("merges-cover = \"forge\" and the forge did not make this merge");
     // ...and made by the forge, it covers.
-    accepted(&as_forge(&s, GITEA_MERGE).push(&["main"]));
+    accepted(&s.client.with_env(GITEA_MERGE).push(&["main"]));
 }
 
 #[test]
@@ -352,14 +330,19 @@ fn gitea_hidden_emails_review_and_push() {
         .filter(|(k, _)| *k != "GITEA_PUSHER_EMAIL")
         .copied()
         .collect();
-    refused_by(&s, &as_forge(&s, &env), &["main"], "pusher-not-reviewer");
+    refused_by(
+        &s,
+        &s.client.with_env(&env),
+        &["main"],
+        "pusher-not-reviewer",
+    );
     // Ann merges her approval herself.
     for (k, v) in env.iter_mut() {
         if *k == "GITEA_PUSHER_NAME" {
             *v = "ann";
         }
     }
-    accepted(&as_forge(&s, &env).push(&["main"]));
+    accepted(&s.client.with_env(&env).push(&["main"]));
 }
 
 #[test]
@@ -369,7 +352,12 @@ fn a_rebase_merge_keeps_each_commit_and_needs_their_reviews() {
     let s = forge_setup(None);
     let head = pull_request(&s, 7);
     s.client.git_ok(&["merge", "-q", "--ff-only", &head]);
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
+    );
     assert_eq!(
         p.stderr.matches("error[ai-unreviewed]").count(),
         2,
@@ -424,15 +412,15 @@ fn coverage_is_exact_when_branches_cross_and_clocks_lie() {
         "{}",
         p.stderr
     );
-    assert!(p.stderr.contains("\"Z straight on main\""), "{}", p.stderr);
-    assert!(p.stderr.contains("\"Y straight on main\""), "{}", p.stderr);
+    p.says("\"Z straight on main\"");
+    p.says("\"Y straight on main\"");
     // Covered: F1 and F3 (F2 is a human merge, A a human commit).
     assert!(
         !p.stderr.contains("\"F1 on the branch\"") && !p.stderr.contains("\"F3 on the branch\""),
         "{}",
         p.stderr
     );
-    assert!(p.stderr.contains("covers 2 commit(s)"), "{}", p.stderr);
+    p.says("covers 2 commit(s)");
 }
 
 /// A pull request of one reviewed AI-assisted commit and one human commit,
@@ -487,16 +475,21 @@ fn a_rebase_merge_of_a_reviewed_ai_commit_and_a_human_commit_passes() {
     let s = forge_setup(None);
     let (head, _, _) = mixed_pull_request(&s, &[REVIEW_ANN]);
     rebase_as_gitea(&s, &head);
-    let p = as_forge(&s, GITEA_MERGE).push(&["main"]);
+    let p = s.client.with_env(GITEA_MERGE).push(&["main"]);
     accepted(&p);
-    assert!(p.stderr.contains("2 commit(s) checked"), "{}", p.stderr);
+    p.says("2 commit(s) checked");
     assert_eq!(s.server.rev("refs/heads/main"), Some(s.client.head()));
 
     let s = forge_setup(None);
     let (head, _, _) = mixed_pull_request(&s, &[REVIEW_ANN]);
     squash_as(&s, &head, "Add parser (#7)\n\nSquashed.\n", BO);
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
-    assert!(p.stderr.contains("pull request #7 commit"), "{}", p.stderr);
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
+    );
+    p.says("pull request #7 commit");
 }
 
 /// A squash dressed as the human commit's copy (its author, date and
@@ -522,13 +515,13 @@ fn a_squash_dressed_as_a_copy_of_the_human_commit_is_refused() {
     );
     let id = s.client.raw_commit(forged.as_bytes());
     s.client.git_ok(&["reset", "-q", "--hard", &id]);
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains(&format!("pull request #7 commit {}", &ai[..12])),
-        "{}",
-        p.stderr
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
     );
+    p.says(&format!("pull request #7 commit {}", &ai[..12]));
 }
 
 /// A copy inherits the git-ai note of the commit it copies (the copy has no
@@ -556,13 +549,14 @@ fn a_rebased_copy_inherits_the_note_of_the_commit_it_copies() {
     );
     meanwhile_on_main(&s);
     rebase_as_gitea(&s, &head);
-    let p = refused_by(&s, &as_forge(&s, GITEA_MERGE), &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr.contains(&format!(
-            "(claude: pull request #7 commit {}: refs/notes/ai records 4 agent-written lines)",
-            &a[..12]
-        )),
-        "{}",
-        p.stderr
+    let p = refused_by(
+        &s,
+        &s.client.with_env(GITEA_MERGE),
+        &["main"],
+        "ai-unreviewed",
     );
+    p.says(&format!(
+        "(claude: pull request #7 commit {}: refs/notes/ai records 4 agent-written lines)",
+        &a[..12]
+    ));
 }

@@ -44,9 +44,7 @@ fn accept_signed_pushes(s: &Setup, signers: &[(&str, &Key)]) {
         ("gpg.ssh.allowedSignersFile", &file.display().to_string()),
         ("receive.advertisePushOptions", "true"),
     ] {
-        let mut c = s.server.git();
-        c.args(["config", k, v]);
-        ok(c);
+        s.server.config(k, v);
     }
 }
 
@@ -62,22 +60,6 @@ fn signed_push(client: &Client, key: &Key, args: &[&str]) -> Push {
         success: out.status.success(),
         stderr: clean(&String::from_utf8_lossy(&out.stderr)),
     }
-}
-
-fn as_env(s: &Setup, env: &[(&str, &str)]) -> Client {
-    Client {
-        dir: s.client.dir.clone(),
-        remote: s.client.remote.clone(),
-        env: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn last_audit(s: &Setup) -> serde_json::Value {
-    let text = std::fs::read_to_string(s.server.dir.join("reviewgate/audit.jsonl")).expect("log");
-    serde_json::from_str(text.lines().last().expect("a record")).expect("json")
 }
 
 const BOUND: &str = "[review]\nrequire-pusher = true\n\n[identities]\nann = [\"ann@example.com\"]\nbo = [\"bo@example.com\"]\n\n[bypass]\npushers = [\"ann\"]\n\n[[protect]]\nrefs = [\"@default\"]\n";
@@ -105,7 +87,7 @@ fn a_good_fresh_certificate_is_an_email_identity() {
         // Signed by Ann's listed key: the reviewer pushed.
         let p = signed_push(&s.client, &ann, &["main"]);
         accepted(&p);
-        let rec = last_audit(&s);
+        let rec = s.server.last_audit();
         assert_eq!(rec["pusher"]["source"], "push-certificate", "{rec}");
         assert_eq!(rec["pusher"]["email"], "ann@example.com", "{rec}");
         assert!(
@@ -124,7 +106,7 @@ fn the_servers_own_identity_ranks_above_a_certificate() {
     s.client.commit(&ai_message("AI work", &[REVIEW_ANN]));
     // Bo is logged in to the web server, and signs with Ann's key: the server's
     // authentication says Bo.
-    let bo = as_env(&s, &[("REMOTE_USER", "bo")]);
+    let bo = s.client.with_env(&[("REMOTE_USER", "bo")]);
     let before = refs(&s);
     let p = signed_push(&bo, &ann, &["main"]);
     assert!(
@@ -132,13 +114,9 @@ fn the_servers_own_identity_ranks_above_a_certificate() {
         "{}",
         p.stderr
     );
-    assert!(
-        p.stderr.contains("pusher `bo` (REMOTE_USER)"),
-        "{}",
-        p.stderr
-    );
+    p.says("pusher `bo` (REMOTE_USER)");
     assert_eq!(refs(&s), before);
-    assert_eq!(last_audit(&s)["pusher"]["login"], "bo");
+    assert_eq!(s.server.last_audit()["pusher"]["login"], "bo");
 }
 
 #[test]
@@ -170,7 +148,7 @@ fn a_signer_maps_to_logins_only_through_identities() {
         "{}",
         p.stderr
     );
-    let rec = last_audit(&s);
+    let rec = s.server.last_audit();
     assert_eq!(rec["decision"], "accepted-by-bypass", "{rec}");
     s.client.commit(&ai_message("Another", &[]));
     // A principal that merely reads `ann` is not the login ann.
@@ -196,7 +174,7 @@ fn a_signer_maps_to_logins_only_through_identities() {
         "{}",
         p.stderr
     );
-    assert!(p.stderr.contains("carol@example.com"), "{}", p.stderr);
+    p.says("carol@example.com");
     assert_eq!(refs(&s), before);
 }
 
@@ -244,9 +222,7 @@ fn stale_replayed_or_unsolicited_nonces_are_not_identities() {
 fn logins_are_matched_exactly() {
     let policy = "[identities]\nann = [\"ann@example.com\"]\n\n[bypass]\npushers = [\"ann\", \"oncall-*\"]\n\n[[protect]]\nrefs = [\"@default\"]\n\n[[protect]]\nrefs = [\"refs/heads/release/*\"]\npushers = [\"release-*\"]\n";
     let s = Setup::with_policy(Transport::Path, policy);
-    let mut c = s.server.git();
-    c.args(["config", "receive.advertisePushOptions", "true"]);
-    ok(c);
+    s.server.config("receive.advertisePushOptions", "true");
     s.client.commit(&ai_message("Hotfix", &[]));
     let bypass = ["-o", "reviewgate.bypass=prod down", "main"];
     for login in [
@@ -258,16 +234,16 @@ fn logins_are_matched_exactly() {
         "oncall-x@example.com",
         "Ann <ann@example.com>",
     ] {
-        let c = as_env(&s, &[("GL_USERNAME", login)]);
+        let c = s.client.with_env(&[("GL_USERNAME", login)]);
         let p = refused_by(&s, &c, &bypass, "bypass-denied");
         assert!(
             p.stderr.contains("is not listed in [bypass] pushers"),
             "{login:?}: {}",
             p.stderr
         );
-        assert_eq!(last_audit(&s)["pusher"]["login"], login);
+        assert_eq!(s.server.last_audit()["pusher"]["login"], login);
     }
-    let c = as_env(&s, &[("GL_USERNAME", "oncall-eu")]);
+    let c = s.client.with_env(&[("GL_USERNAME", "oncall-eu")]);
     let p = c.push(&bypass);
     assert!(
         p.success && p.stderr.contains("BREAK-GLASS"),
@@ -277,9 +253,9 @@ fn logins_are_matched_exactly() {
     // [[protect]] pushers, the same way.
     s.client.commit("Human work\n");
     for login in ["Release-bot", "release bot", "release-bot@example.com"] {
-        let c = as_env(&s, &[("GL_USERNAME", login)]);
+        let c = s.client.with_env(&[("GL_USERNAME", login)]);
         refused_by(&s, &c, &["HEAD:refs/heads/release/1"], "pusher-not-allowed");
     }
-    let c = as_env(&s, &[("GL_USERNAME", "release-bot")]);
+    let c = s.client.with_env(&[("GL_USERNAME", "release-bot")]);
     accepted(&c.push(&["HEAD:refs/heads/release/1"]));
 }

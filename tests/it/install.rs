@@ -34,13 +34,8 @@ fn install_env(root: &Path, home: &Path, env: &[(&str, &Path)], args: &[&str]) -
         .arg("--bin-dir")
         .arg(root.join("bin"))
         .args(args);
-    let out = run(c);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let (code, text) = code_and_text(&run(c));
+    (code == 0, text)
 }
 
 fn tree(dir: &Path) -> Vec<(String, String)> {
@@ -69,7 +64,7 @@ fn push_ai_and_human(root: &Path, srv: &Path) {
     client.commit(&ai_message("AI work", &[]));
     let p = client.push(&["main"]);
     assert!(!p.success, "{}", p.stderr);
-    assert!(p.stderr.contains("error[ai-unreviewed]"), "{}", p.stderr);
+    p.says("error[ai-unreviewed]");
 }
 
 #[test]
@@ -384,7 +379,7 @@ fn the_chain_wrapper_refuses_when_it_cannot_keep_the_ref_list() {
         client.env = vec![("TMPDIR".into(), dir.display().to_string())];
         let p = client.push(&["main"]);
         assert!(!p.success, "{}", p.stderr);
-        assert!(p.stderr.contains("push refused"), "{}", p.stderr);
+        p.says("push refused");
         assert!(
             !saw.exists(),
             "the chained hook ran on a ref list it should never see"
@@ -941,15 +936,7 @@ fn reviewgate_install(root: &Path, args: &[&str]) -> (i32, String) {
         .arg("--bin-dir")
         .arg(root.join("bin"))
         .args(args);
-    let out = run(c);
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    code_and_text(&run(c))
 }
 
 #[test]

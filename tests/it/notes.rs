@@ -37,12 +37,7 @@ fn a_note_pushed_with_its_commit_marks_it() {
     let c = plain_commit(&s, "Add cache");
     add_note(&s, &c, &note(&c, "claude", "1-12,15"));
     let p = refused(&s, &["main", "refs/notes/ai"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains("AI-assisted commit (claude: refs/notes/ai records 13 agent-written lines)"),
-        "{}",
-        p.stderr
-    );
+    p.says("AI-assisted commit (claude: refs/notes/ai records 13 agent-written lines)");
     // Reviewed, the same commit passes (the note is carried along).
     s.client
         .amend_trailer("Reviewed-by: Bo Roe <bo@example.com>");
@@ -60,12 +55,7 @@ fn notes_already_on_the_server_count() {
     // The notes ref is not protected: it lands on its own.
     accepted(&s.client.push(&["refs/notes/ai"]));
     let p = refused(&s, &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains("(cursor: refs/notes/ai records 1 agent-written line)"),
-        "{}",
-        p.stderr
-    );
+    p.says("(cursor: refs/notes/ai records 1 agent-written line)");
 }
 
 #[test]
@@ -117,19 +107,11 @@ fn no_push_erases_the_evidence_of_an_unlanded_commit() {
         let with_note = server_notes(&s).expect("notes");
         // 1. Deleting the notes ref.
         let p = refused(&s, &[":refs/notes/ai"], "ai-evidence-removed");
-        assert!(
-            p.stderr.contains(&format!(
+        p.says(&format!(
                 "erases the git-ai evidence (a note attesting agent-written lines) of 1 commit(s) not yet on a protected ref: {}",
                 &c[..12]
-            )),
-            "{}",
-            p.stderr
-        );
-        assert!(
-            p.stderr.contains("git notes --ref=ai merge -s theirs"),
-            "{}",
-            p.stderr
-        );
+            ));
+        p.says("git notes --ref=ai merge -s theirs");
         // 2. Fast-forwarding it to a `git notes remove`.
         s.client.git_ok(&["notes", "--ref=ai", "remove", &c]);
         refused(&s, &["refs/notes/ai"], "ai-evidence-removed");
@@ -155,12 +137,7 @@ fn no_push_erases_the_evidence_of_an_unlanded_commit() {
         s.client.git_ok(&["checkout", "-q", "main"]);
         s.client.git_ok(&["reset", "-q", "--hard", &c]);
         let p = refused(&s, &["main"], "ai-unreviewed");
-        assert!(
-            p.stderr
-                .contains("refs/notes/ai records 12 agent-written lines"),
-            "{}",
-            p.stderr
-        );
+        p.says("refs/notes/ai records 12 agent-written lines");
     }
 }
 
@@ -242,10 +219,5 @@ fn git_ai_push_shapes_are_accepted() {
     accepted(&s.client.push(&["refs/notes/ai"]));
     // And the commits are AI-assisted on main, by their notes.
     let p = refused(&s, &["main"], "ai-unreviewed");
-    assert!(
-        p.stderr
-            .contains("(codex: refs/notes/ai records 6 agent-written lines)"),
-        "{}",
-        p.stderr
-    );
+    p.says("(codex: refs/notes/ai records 6 agent-written lines)");
 }

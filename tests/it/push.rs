@@ -40,12 +40,7 @@ pub fn create_main_and_human_commit(t: Transport) {
     let c1 = s.client.commit("Initial commit\n");
     let p = s.client.push(&["main"]);
     accepted(&p);
-    assert!(
-        p.stderr
-            .contains("reviewgate: 1 commit(s) checked, 0 violation(s); policy: built-in default"),
-        "{}",
-        p.stderr
-    );
+    p.says("reviewgate: 1 commit(s) checked, 0 violation(s); policy: built-in default");
     assert_eq!(
         s.server.rev("refs/heads/main").as_deref(),
         Some(c1.as_str())
@@ -61,7 +56,7 @@ pub fn ai_commit_without_review_rejected(t: Transport) {
     s.client.commit(&ai_message("Add parser", &[]));
     let p = s.client.push(&["main"]);
     rejected(&p, "ai-unreviewed");
-    assert!(p.stderr.contains("Claude Code"), "{}", p.stderr);
+    p.says("Claude Code");
     assert!(p.stderr.contains(
         "git commit --amend --no-edit --trailer \"Reviewed-by: REVIEWER-NAME <REVIEWER-EMAIL>\""
     ));
@@ -157,7 +152,7 @@ pub fn laundering_via_feature_branch_fast_forward(t: Transport) {
     // Fast-forwarding main to the already-pushed commit brings it to main.
     let p = s.client.push(&["feature:main"]);
     rejected(&p, "ai-unreviewed");
-    assert!(p.stderr.contains(&ai[..12]), "{}", p.stderr);
+    p.says(&ai[..12]);
     assert_eq!(s.server.rev("refs/heads/main"), main_before);
 }
 
@@ -180,7 +175,7 @@ pub fn new_protected_branch_and_tag_from_unreviewed(t: Transport) {
     // A new protected branch at a reviewed point brings nothing new: accepted.
     let p = s.client.push(&["main:refs/heads/release/2.0"]);
     accepted(&p);
-    assert!(p.stderr.contains("0 commit(s) checked"), "{}", p.stderr);
+    p.says("0 commit(s) checked");
 }
 
 pub fn merge_bringing_unreviewed_commit(t: Transport) {
@@ -216,9 +211,7 @@ pub fn force_push_and_deletion_of_main(t: Transport) {
     accepted(&s.client.push(&["HEAD~1:refs/heads/release/1"]));
     rejected(&s.client.push(&[":refs/heads/release/1"]), "deletion");
     assert!(s.server.rev("refs/heads/release/1").is_some());
-    let mut c = s.server.git();
-    c.args(["config", "receive.denyDeleteCurrent", "false"]);
-    ok(c);
+    s.server.config("receive.denyDeleteCurrent", "false");
     rejected(&s.client.push(&[":main"]), "deletion");
     assert_eq!(s.server.rev("refs/heads/main"), before);
 }
@@ -240,11 +233,7 @@ pub fn policy_tighten_then_enforced(t: Transport) {
     s.client.commit("Unreviewed human change\n");
     let p = s.client.push(&["main"]);
     rejected(&p, "unreviewed");
-    assert!(
-        p.stderr.contains(".reviewgate.toml on refs/heads/main"),
-        "{}",
-        p.stderr
-    );
+    p.says(".reviewgate.toml on refs/heads/main");
     assert_eq!(s.server.rev("refs/heads/main"), Some(p_commit.clone()));
     // ...and the tightened policy no longer protects master/release (it replaced the default).
     accepted(&s.client.push(&["HEAD:refs/heads/release/x"]));
@@ -261,11 +250,7 @@ pub fn policy_loosening_push_judged_by_old_policy(t: Transport) {
     s.client.commit(&ai_message("AI work", &[]));
     let p = s.client.push(&["main"]);
     rejected(&p, "ai-unreviewed");
-    assert!(
-        p.stderr.contains("policy: built-in default"),
-        "{}",
-        p.stderr
-    );
+    p.says("policy: built-in default");
     assert_eq!(s.server.rev("refs/heads/main"), before);
 }
 
@@ -283,19 +268,9 @@ pub fn broken_trusted_policy_fails_closed(t: Transport) {
     s.client.commit("Human change\n");
     let p = s.client.push(&["main"]);
     rejected(&p, "policy-invalid");
-    assert!(
-        p.stderr
-            .contains(".reviewgate.toml:4:1: unknown key `reveiw`"),
-        "{}",
-        p.stderr
-    );
-    assert!(p.stderr.contains("did you mean `review`"), "{}", p.stderr);
-    assert!(
-        p.stderr
-            .contains("policy read from refs/heads/main at commit"),
-        "{}",
-        p.stderr
-    );
+    p.says(".reviewgate.toml:4:1: unknown key `reveiw`");
+    p.says("did you mean `review`");
+    p.says("policy read from refs/heads/main at commit");
     assert_eq!(s.server.rev("refs/heads/main"), before);
     // Unprotected refs are refused too: with a broken policy nothing is known to be unprotected.
     rejected(
@@ -317,7 +292,7 @@ pub fn non_utf8_message(t: Transport) {
         !p.stderr.contains('\x1b'),
         "no raw ESC may reach the client"
     );
-    assert!(p.stderr.contains("\\x1b[31mred"), "{}", p.stderr);
+    p.says("\\x1b[31mred");
     assert_eq!(s.server.rev("refs/heads/main"), before);
     msg.extend_from_slice(REVIEW_ANN.as_bytes());
     msg.push(b'\n');
@@ -390,26 +365,13 @@ fn two_thousand_commit_push() {
         ));
     }
     let mut c = s.client.git();
-    c.args(["fast-import", "--quiet", "--force"])
-        .stdin(std::process::Stdio::piped());
-    let mut child = c.spawn().expect("fast-import");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
+    c.args(["fast-import", "--quiet", "--force"]);
+    feed_ok(c, stream.as_bytes());
     let before = s.server.rev("refs/heads/main");
     let p = s.client.push(&["main"]);
     rejected(&p, "ai-unreviewed");
-    assert!(p.stderr.contains("\"Commit 1234\""), "{}", p.stderr);
-    assert!(
-        p.stderr.contains("2000 commit(s) checked, 1 violation(s)"),
-        "{}",
-        p.stderr
-    );
+    p.says("\"Commit 1234\"");
+    p.says("2000 commit(s) checked, 1 violation(s)");
     assert_eq!(s.server.rev("refs/heads/main"), before);
 }
 
@@ -420,8 +382,8 @@ fn update_hook_alone_rejects_only_the_bad_ref() {
     s.client.commit(&ai_message("AI work", &[]));
     let p = s.client.push(&["main", "main:refs/heads/feature"]);
     assert!(!p.success);
-    assert!(p.stderr.contains("error[ai-unreviewed]"), "{}", p.stderr);
-    assert!(p.stderr.contains("hook declined"), "{}", p.stderr);
+    p.says("error[ai-unreviewed]");
+    p.says("hook declined");
     assert_eq!(s.server.rev("refs/heads/main"), before, "main refused");
     assert!(
         s.server.rev("refs/heads/feature").is_some(),
@@ -481,8 +443,8 @@ fn sha256_repository_is_refused_clearly() {
     client.commit("Initial\n");
     let p = client.push(&["main"]);
     assert!(!p.success);
-    assert!(p.stderr.contains("SHA-256"), "{}", p.stderr);
-    assert!(p.stderr.contains("error[internal-error]"), "{}", p.stderr);
+    p.says("SHA-256");
+    p.says("error[internal-error]");
 }
 
 #[test]

@@ -54,14 +54,6 @@ fn serve(mut c: Command, port: u16, what: &'static str, log: &Path) -> Process {
     p
 }
 
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(1)
-        == 0
-}
-
 fn have(path: &str) -> bool {
     Path::new(path).exists()
 }
@@ -94,10 +86,8 @@ fn install_into(root: &Path, repo: &Path, layout: &str) -> String {
         .arg(root.join("bin"))
         .args(["--layout", layout])
         .arg(repo);
-    let out = run(c);
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "install.sh: {text}");
+    let (code, text) = code_and_text(&run(c));
+    assert_eq!(code, 0, "install.sh: {text}");
     text
 }
 
@@ -146,7 +136,7 @@ fn expect_rejected(p: &Push, code: &str) {
 
 fn expect_accepted(p: &Push) {
     assert!(p.success, "should be accepted:\n{}", p.stderr);
-    assert!(!p.stderr.contains("error["), "{}", p.stderr);
+    p.never_says("error[");
 }
 
 /// The last audit record of `repo`.

@@ -143,12 +143,8 @@ fn cli_install_client_hook_stops_the_push_before_the_server() {
     s.client.commit(&ai_message("Add parser", &[]));
     let p = s.client.push(&["main"]);
     assert!(!p.success, "{}", p.stderr);
-    assert!(p.stderr.contains("error[ai-unreviewed]"), "{}", p.stderr);
-    assert!(
-        p.stderr.contains("push stopped by the client-side check"),
-        "{}",
-        p.stderr
-    );
+    p.says("error[ai-unreviewed]");
+    p.says("push stopped by the client-side check");
     assert!(
         !p.stderr.contains("remote:"),
         "the server never saw it: {}",

@@ -2,7 +2,6 @@
 //! `git interpret-trailers --parse --no-divider` and, as commits, to
 //! `git log --format=%(trailers:only,unfold)`; the answers must match byte for byte.
 
-use std::io::Write;
 use std::process::Stdio;
 
 use crate::util::*;
@@ -127,19 +126,8 @@ fn format(trailers: Vec<reviewgate::trailers::Trailer>) -> Vec<u8> {
 
 fn interpret_trailers(dir: &std::path::Path, msg: &[u8]) -> Vec<u8> {
     let mut c = git_cmd(dir);
-    c.args(["interpret-trailers", "--parse", "--no-divider"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = c.spawn().expect("git interpret-trailers");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(msg)
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success());
-    out.stdout
+    c.args(["interpret-trailers", "--parse", "--no-divider"]);
+    feed_ok(c, msg)
 }
 
 /// Fixed examples from shared/reference/git-hooks.md and the issue.

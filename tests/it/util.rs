@@ -62,7 +62,58 @@ pub fn run(mut c: Command) -> Output {
     c.output().expect("spawn git")
 }
 
+/// Run `c` with `input` on its stdin (written from a thread, so a child that
+/// answers before reading all of it cannot deadlock the test); its output,
+/// whatever the exit status. A child that stops reading early is fine.
+pub fn feed(mut c: Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("stdin writer");
+    out
+}
+
+/// Like [`feed`], and require success: its stdout.
+#[track_caller]
+pub fn feed_ok(c: Command, input: &[u8]) -> Vec<u8> {
+    let dbg = format!("{c:?}");
+    let out = feed(c, input);
+    assert!(
+        out.status.success(),
+        "command failed: {dbg}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Exit code (-1 for a signal) and stdout followed by stderr.
+pub fn code_and_text(out: &Output) -> (i32, String) {
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Whether the tests run as root (some permission tests mean nothing then).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
 /// Run and require success.
+#[track_caller]
 pub fn ok(c: Command) -> String {
     let dbg = format!("{c:?}");
     let out = run(c);
@@ -117,6 +168,38 @@ impl Server {
         git_cmd(&self.dir)
     }
 
+    /// Run git in the server repository and require success: its stdout.
+    pub fn git_ok(&self, args: &[&str]) -> String {
+        let mut c = self.git();
+        c.args(args);
+        ok(c)
+    }
+
+    /// `git config <key> <value>` in the server repository.
+    pub fn config(&self, key: &str, value: &str) {
+        self.git_ok(&["config", key, value]);
+    }
+
+    /// The default audit log's path.
+    pub fn audit_log(&self) -> PathBuf {
+        self.dir.join("reviewgate/audit.jsonl")
+    }
+
+    /// Every record of the default audit log, parsed (none while there is
+    /// no log).
+    pub fn audit_records(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.audit_log())
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    }
+
+    /// The last record of the default audit log.
+    pub fn last_audit(&self) -> serde_json::Value {
+        self.audit_records().pop().expect("an audit record")
+    }
+
     /// The value of a ref, or None.
     pub fn rev(&self, name: &str) -> Option<String> {
         let mut c = self.git();
@@ -146,6 +229,28 @@ pub struct Push {
     pub stderr: String,
 }
 
+impl Push {
+    /// The client's output contains `text`.
+    #[track_caller]
+    pub fn says(&self, text: &str) {
+        assert!(
+            self.stderr.contains(text),
+            "expected {text:?} in:\n{}",
+            self.stderr
+        );
+    }
+
+    /// The client's output does not contain `text`.
+    #[track_caller]
+    pub fn never_says(&self, text: &str) {
+        assert!(
+            !self.stderr.contains(text),
+            "did not expect {text:?} in:\n{}",
+            self.stderr
+        );
+    }
+}
+
 impl Client {
     pub fn new(root: &Path, name: &str, remote: &str) -> Client {
         let dir = root.join(name);
@@ -159,6 +264,19 @@ impl Client {
         };
         me.git_ok(&["remote", "add", "origin", remote]);
         me
+    }
+
+    /// The same work tree and remote, pushing with `env` (a forge's or a
+    /// server's environment) on top of the hermetic one.
+    pub fn with_env(&self, env: &[(&str, &str)]) -> Client {
+        Client {
+            dir: self.dir.clone(),
+            remote: self.remote.clone(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
     }
 
     pub fn git(&self) -> Command {
@@ -246,7 +364,6 @@ impl Client {
 /// Write a raw commit object with `git` (a git command for the repository):
 /// `git hash-object --literally`, bypassing every check `git commit` makes.
 pub fn write_raw_commit(mut c: Command, raw: &[u8]) -> String {
-    use std::io::Write;
     c.args([
         "hash-object",
         "-t",
@@ -254,19 +371,8 @@ pub fn write_raw_commit(mut c: Command, raw: &[u8]) -> String {
         "--literally",
         "-w",
         "--stdin",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped());
-    let mut child = c.spawn().expect("hash-object");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(raw)
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    ]);
+    String::from_utf8_lossy(&feed_ok(c, raw)).trim().to_string()
 }
 
 /// Remove git's trailing spaces after `remote:` lines.
@@ -444,15 +550,7 @@ pub fn cli(dir: &Path, args: &[&str]) -> (i32, String) {
     let mut c = Command::new(CLI);
     hermetic(&mut c, dir);
     c.current_dir(dir).args(args);
-    let out = run(c);
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    code_and_text(&run(c))
 }
 
 /// Run a hook binary directly in `repo` (`GIT_DIR=.`) with `stdin`, `args`
@@ -464,29 +562,13 @@ pub fn run_hook(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (i32, String) {
-    use std::io::Write;
     let mut c = Command::new(bin);
     hermetic(&mut c, repo);
-    c.current_dir(repo)
-        .env("GIT_DIR", ".")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.current_dir(repo).env("GIT_DIR", ".").args(args);
     for (k, v) in env {
         c.env(k, v);
     }
-    let mut child = c.spawn().expect("spawn hook");
-    let _ = child.stdin.take().expect("stdin").write_all(stdin);
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    code_and_text(&feed(c, stdin))
 }
 
 /// All refs on the server, for "nothing moved" checks.
@@ -497,11 +579,13 @@ pub fn refs(s: &Setup) -> String {
 }
 
 /// Push `args`; require rejection with `code` and an unchanged server.
+#[track_caller]
 pub fn refused(s: &Setup, args: &[&str], code: &str) -> Push {
     refused_by(s, &s.client, args, code)
 }
 
 /// Like [`refused`], pushing from `client`.
+#[track_caller]
 pub fn refused_by(s: &Setup, client: &Client, args: &[&str], code: &str) -> Push {
     let before = refs(s);
     let p = client.push(args);
@@ -520,6 +604,7 @@ pub fn refused_by(s: &Setup, client: &Client, args: &[&str], code: &str) -> Push
 }
 
 /// The push was rejected by the hook with `code`.
+#[track_caller]
 pub fn rejected(p: &Push, code: &str) {
     assert!(!p.success, "push should be rejected:\n{}", p.stderr);
     assert!(
@@ -527,13 +612,14 @@ pub fn rejected(p: &Push, code: &str) {
         "expected error[{code}] in:\n{}",
         p.stderr
     );
-    assert!(p.stderr.contains("hook declined"), "{}", p.stderr);
+    p.says("hook declined");
 }
 
 /// The push was accepted without errors.
+#[track_caller]
 pub fn accepted(p: &Push) {
     assert!(p.success, "push should be accepted:\n{}", p.stderr);
-    assert!(!p.stderr.contains("error["), "{}", p.stderr);
+    p.never_says("error[");
 }
 
 /// A small deterministic generator (xorshift), so generated cases reproduce.

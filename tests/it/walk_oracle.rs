@@ -4,8 +4,6 @@
 //! `git merge-base --is-ancestor`.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::Stdio;
 
 use git2::Oid;
 
@@ -53,16 +51,8 @@ fn random_history(
         stream.push_str(&format!("reset refs/tags/t{i}\nfrom :{i}\n\n"));
     }
     let mut c = git_cmd(&dir);
-    c.args(["fast-import", "--quiet", "--force"])
-        .stdin(Stdio::piped());
-    let mut child = c.spawn().expect("fast-import");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("write");
-    assert!(child.wait().expect("wait").success());
+    c.args(["fast-import", "--quiet", "--force"]);
+    feed_ok(c, stream.as_bytes());
     let ids = (1..=n)
         .map(|i| {
             let mut c = git_cmd(&dir);

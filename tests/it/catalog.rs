@@ -507,7 +507,7 @@ fn policy_additions_and_builtin_off() {
     assert_eq!(detect(HUMAN, "F\n\nplain\n"), None);
 }
 
-/// Issue 18 (8): `Assisted-by:` and `Co-authored-by:` read by meaning, in
+/// `Assisted-by:` and `Co-authored-by:` read by meaning, in
 /// both directions. A name that names a tool or model is AI whatever the
 /// email; a person whose given name is a tool's or model's word is a person.
 #[test]
@@ -554,7 +554,7 @@ fn names_are_read_by_meaning_in_both_directions() {
     }
 }
 
-/// Issue 18 (8), by real pushes: a reviewer or co-author named for a model
+/// By real pushes: a reviewer or co-author named for a model
 /// is AI whatever the address; a person with a model's word for a given
 /// name reviews like anyone.
 #[test]

@@ -1,4 +1,4 @@
-//! What git shows is what we judge (issue 14): crafted raw commit objects
+//! What git shows is what we judge: crafted raw commit objects
 //! (`git hash-object -t commit --literally`) read by our parser and by git.
 //!
 //! - headers: parents, author and committer agree with `git log

@@ -58,6 +58,28 @@ fn the_front_page_starts_small_and_its_links_exist() {
     assert!(links > 20, "only {links} links checked");
 }
 
+/// CONTRIBUTING.md's table of `tests/it/` names every file there, and only
+/// those.
+#[test]
+fn the_contributing_guide_names_every_test_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let guide = std::fs::read_to_string(root.join("CONTRIBUTING.md")).expect("CONTRIBUTING.md");
+    let mut named: Vec<String> = guide
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| l.split('|').nth(1).unwrap_or_default().split(','))
+        .map(|f| f.trim().trim_matches('`').to_string())
+        .collect();
+    named.sort();
+    let mut files: Vec<String> = std::fs::read_dir(root.join("tests/it"))
+        .expect("tests/it")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".rs") && n != "main.rs")
+        .collect();
+    files.sort();
+    assert_eq!(named, files, "CONTRIBUTING.md's test table");
+}
+
 #[test]
 fn the_policy_page_documents_every_rule_code() {
     let r = doc("policy.md");

@@ -1,4 +1,4 @@
-//! Issue 9: forge merges. Each test reproduces a forge's push faithfully: the
+//! Forge merges. Each test reproduces a forge's push faithfully: the
 //! merge or squash message as the forge writes it, the environment it sets
 //! (shared/reference/forges.md), and the pull request's head ref on the
 //! server. A reviewed pull-request merge passes; an unreviewed squash cannot
@@ -465,7 +465,7 @@ fn rebase_as_gitea(s: &Setup, head: &str) {
     s.client.git_ok(&["merge", "-q", "--ff-only", &rebased]);
 }
 
-/// Issue 18 (6): a rebase merge is judged per commit. Each copy inherits the
+/// A rebase merge is judged per commit. Each copy inherits the
 /// evidence (and, with its message, the review) of the commit it copies, so
 /// the human commit's copy needs no review and the reviewed AI commit's copy
 /// is reviewed: accepted. The same pull request squashed without a review

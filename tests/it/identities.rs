@@ -1,4 +1,5 @@
-//! Issue 11, items 1 and 2: whose identity a push carries. Real signed pushes
+//! Whose identity a push carries, and the review bound to it
+//! (`require-pusher`). Real signed pushes
 //! (`git push --signed` with SSH keys, the server verifying against its
 //! allowed signers), a certificate's signer as an email identity mapped
 //! through `[identities]`, the server's own identity above a certificate, and
@@ -258,4 +259,35 @@ fn logins_are_matched_exactly() {
     }
     let c = s.client.with_env(&[("GL_USERNAME", "release-bot")]);
     accepted(&c.push(&["HEAD:refs/heads/release/1"]));
+}
+
+const PUSHER_BOUND: &str = "[review]\nrequire-pusher = true\n\n[identities]\nann = [\"ann@example.com\", \"ann.lee@example.com\"]\n\n[[protect]]\nrefs = [\"@default\"]\n";
+
+#[test]
+fn pusher_bound_review_accepts_the_reviewer_and_rejects_a_forged_trailer() {
+    let s = Setup::with_policy(Transport::Path, PUSHER_BOUND);
+    let before = s.server.rev("refs/heads/main");
+    let commit = s.client.commit(&ai_message("AI work", &[REVIEW_ANN]));
+    // The author pushes with Ann's trailer typed in: forged, rejected.
+    let dev = s.client.with_env(&[("GL_USERNAME", "dev")]);
+    let p = dev.push(&["main"]);
+    rejected(&p, "pusher-not-reviewer");
+    p.says("pusher `dev` (GL_USERNAME)");
+    assert_eq!(s.server.rev("refs/heads/main"), before);
+    // No identity at all: rejected, naming the variables looked for.
+    let p = s.client.push(&["main"]);
+    rejected(&p, "pusher-unauthenticated");
+    p.says("GITEA_PUSHER_NAME, GL_USERNAME, GL_USER, GITHUB_USER_LOGIN");
+    // Ann, the reviewer, pushes it: accepted.
+    let ann = s.client.with_env(&[("GL_USERNAME", "ann")]);
+    accepted(&ann.push(&["main"]));
+    assert_eq!(s.server.rev("refs/heads/main"), Some(commit));
+    // Gitea, with the pusher's email (signed pushes: tests/it/identities.rs).
+    s.client
+        .commit(&ai_message("More", &["Reviewed-by: Bo <bo@example.com>"]));
+    let gitea = s.client.with_env(&[
+        ("GITEA_PUSHER_NAME", "bo"),
+        ("GITEA_PUSHER_EMAIL", "Bo@Example.com"),
+    ]);
+    accepted(&gitea.push(&["main"]));
 }

@@ -316,7 +316,7 @@ fn demo_runs_non_interactively() {
     );
 }
 
-// --- Issue 11, item 4: the installer fails closed ----------------------------
+// --- The installer fails closed ----------------------------
 
 fn write_exec(path: &Path, text: &str) {
     if let Some(dir) = path.parent() {
@@ -516,7 +516,7 @@ fn a_custom_hooks_file_is_a_clear_error() {
     );
 }
 
-// --- Issue 12: an administrator's first hour ---------------------------------
+// --- An administrator's first hour ---------------------------------
 
 #[test]
 fn every_repository_is_checked_first_and_a_failure_does_not_stop_the_others() {
@@ -924,7 +924,7 @@ fn gitolite_common_hooks_protect_every_repository_new_ones_included() {
     );
 }
 
-// --- Issue 19 (4): the installer in Rust ---------------------------------------
+// --- The installer in Rust ---------------------------------------
 
 /// `reviewgate install` itself, with the binaries beside it as the default
 /// `--from`.
@@ -1026,7 +1026,7 @@ fn wrappers_the_bash_installer_wrote_are_upgraded_and_uninstalled() {
     assert!(!srv.dir.join("hooks/pre-receive.reviewgate-edited").exists());
 }
 
-/// Issue 19 (6): every shell script reviewgate writes passes shellcheck,
+/// Every shell script reviewgate writes passes shellcheck,
 /// as the repository's own scripts do in CI: the wrapper in each form
 /// (plain and chained, pre-receive and update) and the client pre-push hook.
 #[test]

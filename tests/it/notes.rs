@@ -93,7 +93,7 @@ fn server_notes(s: &Setup) -> Option<String> {
     s.server.rev("refs/notes/ai")
 }
 
-/// Issue 18 (4): AI evidence only grows. Every way a push could erase the
+/// AI evidence only grows. Every way a push could erase the
 /// note of a commit that is not on a protected ref yet is refused, the
 /// notes ref does not move, and the commit is still judged AI-assisted.
 #[test]

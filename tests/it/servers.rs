@@ -1,4 +1,4 @@
-//! Issue 10: real servers. Apache httpd serving `git http-backend` behind
+//! Real servers. Apache httpd serving `git http-backend` behind
 //! basic auth (`REMOTE_USER`), and gitolite behind sshd (`GL_USER`), each on
 //! a free loopback port, with files in a temporary directory and processes
 //! ended by their ids. reviewgate goes in with `install.sh`, as an

@@ -166,8 +166,8 @@ fn cli_install_client_hook_stops_the_push_before_the_server() {
     assert!(out.contains("--force"), "{out}");
 }
 
-/// Every pusher-bound message, each with its own advice (issue 14: the generic
-/// "add a Reviewed-by" hint used to overwrite theirs).
+/// Every pusher-bound message, each with its own advice (the generic
+/// "add a Reviewed-by" hint must not overwrite theirs).
 #[test]
 fn pusher_bound_messages() {
     let policy = "[review]\nrequire-pusher = true\n\n[identities]\nann = [\"ann@example.com\"]\nbo = [\"bo@example.com\"]\n\n[[protect]]\nrefs = [\"@default\"]\n\n[[protect]]\nrefs = [\"refs/heads/release/*\"]\npushers = [\"ann\", \"release-*\"]\n";

@@ -1,4 +1,4 @@
-//! The bypass battery (issue 6): every way a hurried developer or an agent
+//! The numbered catalogue of attacks on review (b01...): every way a hurried developer or an agent
 //! might get unreviewed AI work onto a protected ref. Each attempt is a real
 //! push; each asserts the rejection *and* that no ref moved. Attempts already
 //! covered elsewhere are listed at the bottom of this file.
@@ -271,7 +271,7 @@ fn b18_default_branch_switched_on_the_server() {
     // HEAD names main: main's (built-in) policy applies, the lax file is not read.
     refused(&s, &["main"], "ai-unreviewed");
     // Only an administrator can point HEAD elsewhere. The lax file does not
-    // protect its own branch, so it is not trusted (issue 11): fail closed.
+    // protect its own branch, so it is not trusted: fail closed.
     s.server.git_ok(&["symbolic-ref", "HEAD", "refs/heads/lax"]);
     let p = refused(&s, &["main"], "policy-invalid");
     p.says("read from refs/heads/lax, which it does not protect");

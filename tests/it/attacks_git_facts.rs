@@ -1,5 +1,5 @@
-//! Issue 14: the classes of bypass a second adversarial review found, each as
-//! real pushes (over a local path and over `git daemon`) that assert the
+//! The numbered catalogue of attacks on what git shows (g01...): each a class
+//! of bypass an adversarial review found, as real pushes (over a local path and over `git daemon`) that assert the
 //! rejection and that no ref moved. The principle: every fact a decision
 //! rests on is what git itself shows, or the push is refused.
 
@@ -466,7 +466,7 @@ fn g18_eighty_thousand_distinct_reviewers_are_judged() {
     );
 }
 
-// --- Issue 11, item 5: namespaces cannot be bypassed by name ----------------
+// --- Namespaces cannot be bypassed by name ----------------
 
 #[test]
 fn g19_a_namespaced_ref_named_directly_is_refused() {

@@ -1,5 +1,5 @@
 //! The commit object as git reads it: one parser, shared by the revision walk
-//! and the rules, so that parents, author, committer and message are the ones
+//! and the checks, so that parents, author, committer and message are the ones
 //! git itself shows.
 //!
 //! git reads a commit in two places that must agree for a decision to be
@@ -9,7 +9,7 @@
 //! `author` line; the default `git log` format shows every one of them). A
 //! commit whose headers could be read two ways (duplicated, misplaced or
 //! missing `tree`/`parent`/`author`/`committer` lines, a NUL byte, two
-//! `encoding` headers) gets an [`Anomaly`], and the rules refuse it on
+//! `encoding` headers) gets an [`Anomaly`], and the checks refuse it on
 //! protected refs instead of guessing.
 //!
 //! A commit with an `encoding` header is shown by git re-encoded to UTF-8;

@@ -544,7 +544,11 @@ fn tune_libgit2() {
         // Map packs in small windows with a low total, so the resident pages of
         // a big pack stay bounded (the default maps 1 GiB windows, and every
         // page a long walk touches stays resident).
-        // SAFETY: plain setters, called once before any repository is opened.
+        // SAFETY: git2 marks these unsafe because they write libgit2's global
+        // settings unsynchronised. The hooks and the CLI use libgit2 from one
+        // thread, and `ONCE` makes this the only write, so no read races it.
+        // Packs are mapped lazily, so a repository the CLI opened just before
+        // maps its packs with these sizes too.
         unsafe {
             let _ = git2::opts::set_mwindow_size(PACK_WINDOW_BYTES);
             let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED_LIMIT_BYTES);

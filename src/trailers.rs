@@ -13,6 +13,10 @@
 //! assert!(t[0].key_is("reviewed-by"));
 //! assert_eq!(t[0].value, "Ann <ann@example.com>");
 //! ```
+#![expect(
+    clippy::indexing_slicing,
+    reason = "git's trailer algorithm, ported as it is, works on byte offsets found by scans of the same buffer; checked against git and fuzzed (fuzz/trailers)"
+)]
 
 use std::borrow::Cow;
 
@@ -42,10 +46,6 @@ const CUT_LINE: &[u8] = b"# ------------------------ >8 ------------------------
 use crate::ident::is_git_space as is_space;
 
 /// Start of the line after the one starting at `pos` (or `buf.len()`).
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn next_line(buf: &[u8], pos: usize) -> usize {
     match memchr(b'\n', &buf[pos..]) {
         Some(i) => pos + i + 1,
@@ -79,10 +79,6 @@ fn is_blank_line(line: &[u8]) -> bool {
 
 /// git's `last_line`: start of the last line in `buf[..len]`, treating a final
 /// newline as part of that line. `None` when `len == 0`.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn last_line(buf: &[u8], len: usize) -> Option<usize> {
     match len {
         0 => None,
@@ -135,10 +131,6 @@ fn locate_end(buf: &[u8], len: usize) -> usize {
 
 /// git's `ignored_log_message_bytes`: the trailing run of comment lines, empty
 /// lines and old-style `Conflicts:` blocks, plus everything after the scissors.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn ignored_log_message_bytes(buf: &[u8], len: usize) -> usize {
     let mut boc = 0usize;
     let mut bol = 0usize;
@@ -176,10 +168,6 @@ fn ignored_log_message_bytes(buf: &[u8], len: usize) -> usize {
 }
 
 /// git's `find_end_of_log_message`.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn find_end_of_log_message(buf: &[u8], no_divider: bool) -> usize {
     let mut end = buf.len();
     if !no_divider {
@@ -198,10 +186,6 @@ fn find_end_of_log_message(buf: &[u8], no_divider: bool) -> usize {
 
 /// git's `find_trailer_block_start`: where the trailer block starts, or `len`
 /// when the message has none.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
     // The first paragraph is the title and cannot hold trailers.
     let mut s = 0;
@@ -274,10 +258,6 @@ fn find_trailer_block_start(buf: &[u8], len: usize) -> usize {
 use crate::ident::trim_git_space as trim;
 
 /// git's `unfold_value`: each newline and the whitespace after it become one space.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn unfold(val: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(val.len());
     let mut i = 0;
@@ -371,10 +351,6 @@ pub fn subject(message: &[u8]) -> String {
 
 /// Byte range of the trailer block in a raw text (empty when there is none),
 /// as `git interpret-trailers --parse --no-divider` finds it.
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 pub fn text_block_range(text: &[u8]) -> std::ops::Range<usize> {
     // git works on C strings: a NUL ends the message.
     let msg = match memchr(0, text) {
@@ -407,10 +383,6 @@ pub fn parse_text(text: &[u8]) -> Vec<Trailer> {
     items(text, text_block_range(text))
 }
 
-#[expect(
-    clippy::indexing_slicing,
-    reason = "offsets come from scans of this same buffer (git's algorithm on byte positions); checked against git and fuzzed (fuzz/trailers)"
-)]
 fn items(message: &[u8], range: std::ops::Range<usize>) -> Vec<Trailer> {
     let block = message.get(range).unwrap_or(&[]);
 

@@ -63,7 +63,7 @@ impl Shard {
     /// Index of `id`'s slot (hash `h`), or of the empty slot where it would go.
     #[expect(
         clippy::indexing_slicing,
-        reason = "slot indices are taken modulo the table length; header offsets come from scans of the same buffer"
+        reason = "the first slot index is taken modulo the table length and each probe wraps at it; tables are never empty; keys are 20-byte arrays"
     )]
     fn find(&self, id: &[u8; 20], h: u64) -> usize {
         let n = self.slots.len();
@@ -103,7 +103,7 @@ impl IdTable {
 
     #[expect(
         clippy::indexing_slicing,
-        reason = "slot indices are taken modulo the table length; header offsets come from scans of the same buffer"
+        reason = "256 shards, indexed by the hash's low byte; the slot index comes from `find`"
     )]
     fn get(&self, id: &[u8; 20]) -> u8 {
         let (s, h) = self.hash(id);
@@ -125,7 +125,7 @@ impl IdTable {
     /// Returns the flags `id` had (0: absent).
     #[expect(
         clippy::indexing_slicing,
-        reason = "slot indices are taken modulo the table length; header offsets come from scans of the same buffer"
+        reason = "256 shards, indexed by the hash's low byte; slot indices come from `find` on the table they index"
     )]
     fn upsert(&mut self, id: &[u8; 20], flags: u8, overwrite: bool) -> u8 {
         let (s, h) = self.hash(id);
@@ -159,7 +159,7 @@ impl IdTable {
 
 #[expect(
     clippy::indexing_slicing,
-    reason = "slot indices are taken modulo the table length; header offsets come from scans of the same buffer"
+    reason = "`n` is at most 20, the key's length, and at most the id's"
 )]
 fn key(id: Oid) -> [u8; 20] {
     let mut k = [0u8; 20];

@@ -133,6 +133,10 @@ struct PullRequest {
     ai: Vec<(Oid, AiEvidence)>,
 }
 
+/// The pushed commits that copy a pull request's commit, each with the AI
+/// evidence it inherits (`None`: the copied commit is human).
+type Copies = HashMap<Oid, Option<AiEvidence>>;
+
 impl PullRequest {
     /// The commits `head` has and `target` does not; `None` past
     /// [`MAX_PR_COMMITS`].
@@ -177,16 +181,12 @@ impl PullRequest {
     /// The pushed commits (`target..new`) that copy one of ours, with what
     /// each inherits, and which of ours reached the ref (as themselves or
     /// copied); `None` past [`MAX_PR_COMMITS`].
-    #[expect(
-        clippy::type_complexity,
-        reason = "a pair of plain maps, named in the docs"
-    )]
     fn match_copies(
         &self,
         odb: &git2::Odb<'_>,
         target: Option<Oid>,
         new: Oid,
-    ) -> Result<Option<(HashMap<Oid, Option<AiEvidence>>, HashSet<Oid>)>> {
+    ) -> Result<Option<(Copies, HashSet<Oid>)>> {
         let hide: Vec<Oid> = target.into_iter().collect();
         let mut copies = HashMap::new();
         let mut accounted = HashSet::new();

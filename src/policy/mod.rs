@@ -1,12 +1,15 @@
 //! The policy: `.reviewgate.toml`, its types, and the protection a ref gets.
 //!
-//! - `parse` walks a policy text strictly (every problem at once, located);
+//! - `walker` is the spanned TOML walk every table is read with (every
+//!   problem at once, located); `parse` reads the tables with it, and
+//!   `protect` the `[[protect]]` entries;
 //! - [`glob`] holds the three kinds of patterns (refs, emails, logins);
 //! - [`freeze`] the change-freeze windows;
 //! - [`load`] finds the trusted policy of a repository (pinned file, pinned
 //!   or default branch before the push, built-in default), never from the
 //!   pushed commits;
-//! - [`Effective`] combines the `[[protect]]` entries matching one ref.
+//! - [`Effective`] combines the `[[protect]]` entries matching one ref;
+//! - `describe` puts a policy in words (`reviewgate policy check`).
 //!
 //! A policy that fails is never replaced by a default: callers reject
 //! protected updates with its diagnostics.

@@ -58,6 +58,55 @@ fn the_front_page_starts_small_and_its_links_exist() {
     assert!(links > 20, "only {links} links checked");
 }
 
+/// Every file path the docs name in backticks (`src/...`, `tests/...`, ...)
+/// exists: a moved file takes its mentions with it.
+#[test]
+fn the_docs_name_files_that_exist() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![
+        root.join("README.md"),
+        root.join("CONTRIBUTING.md"),
+        root.join("SECURITY.md"),
+    ];
+    for e in std::fs::read_dir(root.join("docs")).expect("docs") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    let mut checked = 0;
+    for page in pages {
+        let text = std::fs::read_to_string(&page).expect("page");
+        for quoted in text.split('`').skip(1).step_by(2) {
+            let path = quoted.split([':', ' ']).next().unwrap_or_default();
+            let named = [
+                "src/",
+                "tests/",
+                "benches/",
+                "fuzz/",
+                "hooks/",
+                ".ci/",
+                "docs/",
+                "examples/",
+            ]
+            .iter()
+            .any(|p| path.starts_with(p));
+            // `hooks/...` also names a repository's hook folder on a server.
+            let server_hooks = path.starts_with("hooks/") && !path.ends_with(".rs");
+            if !named || server_hooks || path.contains(['*', '<', '{']) {
+                continue;
+            }
+            assert!(
+                root.join(path).exists(),
+                "{} names {path}, which does not exist",
+                page.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} paths checked");
+}
+
 /// CONTRIBUTING.md's table of `tests/it/` names every file there, and only
 /// those.
 #[test]

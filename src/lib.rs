@@ -17,19 +17,21 @@
 //! 7. [`commit`]: the commit object as git reads it (parents, idents,
 //!    encodings, anomalies);
 //! 8. [`walk`]: the commits an update brings;
-//! 9. [`hookfile`]: our hook files, defined once (written, recognised);
-//! 10. [`repo`]: git access (quarantine and namespace aware) and the server's
+//! 9. [`changes`]: the paths a commit changes (a tree diff that reads only
+//!    what a rule asks about);
+//! 10. [`hookfile`]: our hook files, defined once (written, recognised);
+//! 11. [`repo`]: git access (quarantine and namespace aware) and the server's
 //!     settings;
-//! 11. [`policy`]: the policy file, its patterns, and where the trusted one
+//! 12. [`policy`]: the policy file, its patterns, and where the trusted one
 //!     comes from (never the pushed commits);
-//! 12. [`verdict`]: violations and the exit status;
-//! 13. [`check`]: the engine: for each update, named passes over it, the
+//! 13. [`verdict`]: violations and the exit status;
+//! 14. [`check`]: the engine: for each update, named passes over it, the
 //!     checks (pure) and the facts they read;
-//! 14. [`report`]: every word a pusher reads;
-//! 15. [`audit`]: the hash-chained log of decisions;
-//! 16. [`hook`]: the two hooks, orchestrated;
-//! 17. [`local_check`]: the same engine on a developer's machine;
-//! 18. [`install`]: the hooks into repositories or server-wide.
+//! 15. [`report`]: every word a pusher reads;
+//! 16. [`audit`]: the hash-chained log of decisions;
+//! 17. [`hook`]: the two hooks, orchestrated;
+//! 18. [`local_check`]: the same engine on a developer's machine;
+//! 19. [`install`]: the hooks into repositories or server-wide.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};
@@ -56,6 +58,7 @@
 )]
 
 pub mod audit;
+pub mod changes;
 pub mod check;
 pub mod commit;
 pub mod detect;

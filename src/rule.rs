@@ -126,6 +126,19 @@ rules! {
     TooFewReviewers = "too-few-reviewers", fail_closed: false,
         summary: "the commit has fewer distinct valid reviewers than the policy requires",
         explanation: include_str!("../docs/rules/too-few-reviewers.md");
+    /// A `[[signoff]]` rule applies to the commit and its sign-off is missing.
+    SignoffMissing = "signoff-missing", fail_closed: false,
+        summary: "a [[signoff]] rule applies to the commit (its author, what it changes, where it lands) and the commit lacks the sign-off it requires",
+        explanation: include_str!("../docs/rules/signoff-missing.md");
+    /// An AI-assisted commit reaches a ref whose policy says `ai = "forbid"`.
+    AiForbidden = "ai-forbidden", fail_closed: false,
+        summary: "an AI-assisted commit reaches a ref that does not accept AI-generated contributions (ai = \"forbid\")",
+        explanation: include_str!("../docs/rules/ai-forbidden.md");
+    /// A `Signed-off-by:` trailer names an AI identity: only a human can
+    /// certify the Developer Certificate of Origin.
+    AiSignoff = "ai-signoff", fail_closed: false,
+        summary: "a Signed-off-by: trailer names an AI identity; only a human can certify the Developer Certificate of Origin",
+        explanation: include_str!("../docs/rules/ai-signoff.md");
     /// A commit whose headers git could read more than one way (fail closed).
     MalformedCommit = "malformed-commit", fail_closed: true,
         summary: "a commit's headers are not ones git reads unambiguously, so it is refused on protected refs",
@@ -249,6 +262,7 @@ impl Rule {
                 | Rule::ReviewerNotAllowed
                 | Rule::ReviewerWithoutEmail
                 | Rule::TooFewReviewers
+                | Rule::SignoffMissing
         )
     }
 }

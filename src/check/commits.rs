@@ -1,6 +1,7 @@
 //! The checks on one protected ref: the update itself, then every commit it
-//! brings, in one walk (review, merge coverage, notes and pull-request
-//! evidence, linear history, the policy gate's commits).
+//! brings, in one walk (review, sign-off rules, AI on the ref, merge
+//! coverage, notes and pull-request evidence, linear history, the policy
+//! gate's commits).
 
 use anyhow::{Context, Result};
 
@@ -9,13 +10,15 @@ use super::coverage;
 use super::findings::RefFindings;
 use super::gate::{self, PolicyChanges, TreeBlobs};
 use super::judge::Judge;
+use super::paths::SignoffPaths;
 use super::pull_request;
 use super::refs;
 use super::review;
 use super::reviewers;
 use super::server::{PushState, Span};
+use super::signoff;
 use crate::commit::CommitView;
-use crate::policy::{Effective, MergesCover};
+use crate::policy::{Effective, MergesCover, ReviewScope};
 use crate::push::{RefUpdate, UpdateKind};
 use crate::verdict::short_id;
 use crate::walk::{Visited, Walk};
@@ -110,6 +113,10 @@ struct CommitPass<'a> {
     pull_request: Option<pull_request::PullRequestEvidence>,
     coverage: Option<coverage::Coverage>,
     tree_blobs: TreeBlobs,
+    /// The sign-off rules covering the ref, and the commits waiting for the
+    /// paths they change.
+    signoffs: signoff::RulesHere,
+    paths: SignoffPaths<'a>,
     outcome: WalkOutcome,
 }
 
@@ -122,6 +129,7 @@ impl CommitPass<'_> {
         found: &mut RefFindings,
     ) -> Result<()> {
         let (judge, new) = (self.judge, self.span.new);
+        self.paths.reached(judge.policy, c, found)?;
         found.commits_checked += 1;
         let exempt = self.outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
         if exempt {
@@ -159,7 +167,65 @@ impl CommitPass<'_> {
         if self.span.gate && gate::touches_policy(self.ctx.repo, c, &mut self.tree_blobs)? {
             self.outcome.policy_changes.record(judge, &facts, c);
         }
-        self.review(c, &facts, found);
+        self.judge_commit(c, &facts, found)
+    }
+
+    /// The rules on the commit itself: AI on the ref, its review, its
+    /// sign-off rules (these once its paths are known).
+    fn judge_commit(
+        &mut self,
+        c: &CommitView<'_>,
+        facts: &reviewers::CommitFacts<'_>,
+        found: &mut RefFindings,
+    ) -> Result<()> {
+        let (ctx, judge, eff, new) = (self.ctx, self.judge, self.eff, self.span.new);
+        if let Some(encoding) = &facts.undecodable {
+            // Its markers, reviews and sign-offs cannot be read as git
+            // shows them: refused, whatever else applies.
+            found.commit(review::undecodable(judge, encoding), c, new);
+            return Ok(());
+        }
+        if signoff::may_sign_off(&facts.message) {
+            if let Some(f) = signoff::ai_signoff(judge, facts) {
+                found.commit(f, c, new);
+            }
+        }
+        let asks_ai =
+            eff.review != ReviewScope::None || eff.ai_forbidden || self.signoffs.asks_ai();
+        // Evidence beside the message, looked up only when the message
+        // shows none: the commit's git-ai note, and, for the squashed or
+        // rebased copies of a pull request's commits (not its own commits,
+        // not a merge, which its reviews judge), the pull request's.
+        let evidence = asks_ai
+            .then(|| {
+                facts.ai_evidence(judge.policy).or_else(|| {
+                    ctx.notes.evidence(c.id()).or_else(|| {
+                        self.pull_request
+                            .as_ref()
+                            .filter(|_| c.parent_count() < 2)
+                            .and_then(|pr| pr.inherited(c.id()))
+                    })
+                })
+            })
+            .flatten();
+        if let (true, Some(e)) = (eff.ai_forbidden, &evidence) {
+            found.commit(signoff::forbidden(judge, e), c, new);
+        }
+        self.review(c, facts, evidence.clone(), found);
+        if !self.signoffs.is_empty() {
+            let policy = judge.policy;
+            let candidates = signoff::candidates(
+                policy,
+                &self.signoffs,
+                facts,
+                evidence.is_some(),
+                ctx.pusher,
+            );
+            if !candidates.is_empty() {
+                let at = (found.commits.len(), found.commits_checked);
+                self.paths.add(policy, c, at, candidates, evidence, found)?;
+            }
+        }
         Ok(())
     }
 
@@ -169,26 +235,15 @@ impl CommitPass<'_> {
         &self,
         c: &CommitView<'_>,
         facts: &reviewers::CommitFacts<'_>,
+        evidence: Option<crate::detect::AiEvidence>,
         found: &mut RefFindings,
     ) {
-        let (ctx, judge, new) = (self.ctx, self.judge, self.span.new);
-        // Evidence beside the message, looked up only when the message
-        // shows none: the commit's git-ai note, and, for the squashed or
-        // rebased copies of a pull request's commits (not its own commits,
-        // not a merge, which its reviews judge), the pull request's.
-        let inherited = || {
-            ctx.notes.evidence(c.id()).or_else(|| {
-                self.pull_request
-                    .as_ref()
-                    .filter(|_| c.parent_count() < 2)
-                    .and_then(|pr| pr.inherited(c.id()))
-            })
-        };
-        match review::need(judge, self.eff.review, facts, inherited) {
+        let (judge, new) = (self.judge, self.span.new);
+        match review::need(judge, self.eff.review, facts, evidence) {
             Err(f) => found.commit(f, c, new),
             Ok(None) => {}
             Ok(Some(need)) => {
-                if let Err(f) = review::decide_need(judge, &need, &[], ctx.pusher, None) {
+                if let Err(f) = review::decide_need(judge, &need, &[], self.ctx.pusher, None) {
                     if self.coverage.is_some() {
                         // A merge may still cover it: decided after the walk.
                         found.defer(need, c);
@@ -231,6 +286,8 @@ pub(super) fn walk_commits(
         pull_request,
         coverage: (cover != MergesCover::Never).then(coverage::Coverage::default),
         tree_blobs: TreeBlobs::default(),
+        signoffs: signoff::RulesHere::of(judge.policy, eff),
+        paths: SignoffPaths::new(odb),
         outcome: WalkOutcome {
             old_is_parent: false,
             tip_exempt: false,
@@ -249,10 +306,9 @@ pub(super) fn walk_commits(
         pass.visit(c, visited, found)?;
         Ok(true)
     })?;
+    pass.paths.finish(judge.policy, found)?;
     let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
-    if let Some(cov) = &pass.coverage {
-        found.resolve(judge, cov, applies, ctx.pusher, span.new);
-    }
+    found.resolve(judge, pass.coverage.as_ref(), applies, ctx.pusher, span.new);
     let covering = pass.coverage.as_ref().filter(|_| applies);
     pass.outcome
         .policy_changes

@@ -10,6 +10,7 @@ use super::hints;
 use super::judge::{Finding, Fix, Judge};
 use super::review;
 use super::reviewers;
+use super::signoff;
 use crate::commit::CommitView;
 use crate::push::Pusher;
 use crate::verdict::{short_id, CommitRef, Verdict, Violation, MAX_KEPT_VIOLATIONS};
@@ -50,7 +51,15 @@ pub(super) struct Pending {
     pub(super) rebase_from: String,
     pub(super) id: Oid,
     pub(super) cref: CommitRef,
-    pub(super) need: review::Need,
+    pub(super) awaiting: Awaiting,
+}
+
+/// What a pending commit's decision is about.
+pub(super) enum Awaiting {
+    /// The branch's review.
+    Review(review::Need),
+    /// A sign-off rule that applies to it.
+    Signoff(signoff::Applies),
 }
 
 /// Why no merge covered a commit that lacks reviews, for its message.
@@ -151,7 +160,28 @@ impl RefFindings {
                 id: c.id(),
                 subject: c.subject(),
             },
-            need,
+            awaiting: Awaiting::Review(need),
+        });
+    }
+
+    /// A sign-off rule that applies to `c` (visited `seq`-th, its findings
+    /// at `at`), decided once the walk knows which merges cover it.
+    pub(super) fn defer_signoff(
+        &mut self,
+        (at, seq): (usize, u64),
+        c: &CommitView<'_>,
+        applies: signoff::Applies,
+    ) {
+        self.pending.push(Pending {
+            at,
+            seq,
+            rebase_from: rebase_from(c),
+            id: c.id(),
+            cref: CommitRef {
+                id: c.id(),
+                subject: c.subject(),
+            },
+            awaiting: Awaiting::Signoff(applies),
         });
     }
 
@@ -159,30 +189,49 @@ impl RefFindings {
     pub(super) fn resolve(
         &mut self,
         judge: &Judge<'_>,
-        cov: &coverage::Coverage,
+        cov: Option<&coverage::Coverage>,
         applies: bool,
         pusher: Option<&Pusher>,
         tip: Oid,
     ) {
-        let req = reviewers::Requirement::review(judge.policy);
+        let policy = judge.policy;
+        let mut pending = std::mem::take(&mut self.pending);
+        // Sign-off decisions join after their commit's parent is read:
+        // back into walk order (a stable sort keeps a commit's review first).
+        pending.sort_by_key(|p| p.at);
         let mut inserted = 0;
-        for p in std::mem::take(&mut self.pending) {
-            let covering = cov.covering(p.id);
+        for p in pending {
+            let covering = cov.map(|c| c.covering(p.id)).unwrap_or_default();
             let merges: &[&reviewers::MergeReview] = if applies { &covering } else { &[] };
-            let decided = reviewers::decide(judge.policy, &req, &p.need.commit, merges, pusher);
+            let (req, commit) = match &p.awaiting {
+                Awaiting::Review(need) => (reviewers::Requirement::review(policy), &need.commit),
+                Awaiting::Signoff(a) => match policy.signoffs.get(a.rule) {
+                    Some(rule) => (reviewers::Requirement::signoff(policy, rule), &a.commit),
+                    None => continue,
+                },
+            };
+            let note = |cov: &coverage::Coverage| {
+                coverage_note(cov, applies, &covering, commit, &req, p.id)
+            };
+            let decided = match &p.awaiting {
+                Awaiting::Review(need) => reviewers::decide(policy, &req, commit, merges, pusher)
+                    .map_err(|short| review::finding(judge, need, &short, cov.and_then(note))),
+                Awaiting::Signoff(a) => {
+                    signoff::decide_rule(judge, a, merges, pusher, cov.and_then(note))
+                }
+            };
             match decided {
-                Err(short) => {
-                    let note = coverage_note(cov, applies, &covering, &p.need.commit, &req, p.id);
-                    let f = review::finding(judge, &p.need, &short, note);
+                Err(f) => {
                     let from = (p.seq, p.rebase_from);
                     self.push_commit(p.at + inserted, f, p.cref, p.id == tip, from);
                     inserted += 1;
                 }
-                Ok(through) => {
-                    if let Some(m) = through {
+                Ok(Some(m)) => {
+                    if !self.covered.contains(&(p.cref.id, m.id)) {
                         self.covered.push((p.cref.id, m.id));
                     }
                 }
+                Ok(None) => {}
             }
         }
     }

@@ -19,20 +19,24 @@
 //! 3. [`reviewers`]: which reviews count, and the one review decision;
 //! 4. [`coverage`]: a reviewed merge covers what it merges;
 //! 5. [`review`]: which commits need a review, and the finding when short;
-//! 6. [`refs`]: ref rules (pushers, freezes, deletion, force-push, ...);
-//! 7. [`hints`]: the fixes, worded for their context;
-//! 8. [`policy_change`]: the policy gate's findings;
-//! 9. [`bypass`]: break-glass, by push option;
-//! 10. [`notes`]: git-ai notes, read lazily and bounded;
-//! 11. [`context`]: what every check may read;
-//! 12. [`written`]: which ref an update really writes;
-//! 13. [`server`]: what the server already has (protected tips, walks);
-//! 14. [`evidence`]: AI evidence only grows;
-//! 15. [`pull_request`]: a forge's pull request and its copies;
-//! 16. [`findings`]: the findings on one ref, and the violations they become;
-//! 17. [`gate`]: the policy gate's facts;
-//! 18. [`commits`]: the checks on one protected ref, in one walk;
-//! 19. [`setup`]: warnings about the setup itself.
+//! 6. [`signoff`]: which sign-off rules apply to a commit, and AI on a ref
+//!    (`ai = "forbid"`, an AI's `Signed-off-by:`);
+//! 7. [`refs`]: ref rules (pushers, freezes, deletion, force-push, ...);
+//! 8. [`hints`]: the fixes, worded for their context;
+//! 9. [`policy_change`]: the policy gate's findings;
+//! 10. [`bypass`]: break-glass, by push option;
+//! 11. [`notes`]: git-ai notes, read lazily and bounded;
+//! 12. [`context`]: what every check may read;
+//! 13. [`written`]: which ref an update really writes;
+//! 14. [`server`]: what the server already has (protected tips, walks);
+//! 15. [`evidence`]: AI evidence only grows;
+//! 16. [`pull_request`]: a forge's pull request and its copies;
+//! 17. [`findings`]: the findings on one ref, and the violations they become;
+//! 18. [`gate`]: the policy gate's facts;
+//! 19. [`paths`]: the paths a commit changes, read for the sign-off rules
+//!     when the walk reaches its parent;
+//! 20. [`commits`]: the checks on one protected ref, in one walk;
+//! 21. [`setup`]: warnings about the setup itself.
 
 use anyhow::Result;
 
@@ -51,6 +55,7 @@ pub mod gate;
 pub mod hints;
 pub mod judge;
 pub mod notes;
+pub mod paths;
 pub mod policy_change;
 pub mod pull_request;
 pub mod pusher;
@@ -59,6 +64,7 @@ pub mod review;
 pub mod reviewers;
 pub mod server;
 pub mod setup;
+pub mod signoff;
 #[cfg(test)]
 mod testing;
 pub mod written;

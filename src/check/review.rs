@@ -28,30 +28,25 @@ pub struct Need {
 
 /// Whether the commit needs a review on a ref with `scope`: `Ok(None)` when
 /// not, `Err` with a finding when it cannot be judged at all (a message git
-/// shows re-encoded from an encoding reviewgate cannot decode). `inherited`
-/// gives evidence from outside the message (notes, a pull request), asked
-/// for only when the message shows none.
+/// shows re-encoded from an encoding reviewgate cannot decode). `evidence`
+/// is why it is AI-assisted, if it is (from its message, or from outside
+/// it: notes, a pull request).
 pub fn need(
     judge: &Judge<'_>,
     scope: ReviewScope,
     facts: &CommitFacts<'_>,
-    inherited: impl FnOnce() -> Option<AiEvidence>,
+    evidence: Option<AiEvidence>,
 ) -> Result<Option<Need>, Finding> {
     if scope == ReviewScope::None {
         return Ok(None);
     }
     if let Some(encoding) = &facts.undecodable {
-        return Err(judge.finding(
-            Rule::UndecodableMessage,
-            format!("git shows this commit re-encoded from `{encoding}`, which reviewgate cannot decode exactly as git does, so its markers and reviews cannot be judged"),
-            Fix::Advice("recreate the commit with a UTF-8 message (git config i18n.commitEncoding UTF-8; git commit --amend), then push again".into()),
-        ));
+        return Err(undecodable(judge, encoding));
     }
-    let policy = judge.policy;
-    let evidence = facts.ai_evidence(policy).or_else(inherited);
     if scope == ReviewScope::Ai && evidence.is_none() {
         return Ok(None);
     }
+    let policy = judge.policy;
     Ok(Some(Need {
         what: match &evidence {
             Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
@@ -62,6 +57,16 @@ pub fn need(
     }))
 }
 
+/// The finding for a commit whose message git shows re-encoded from
+/// `encoding`, which reviewgate cannot decode exactly as git does.
+pub fn undecodable(judge: &Judge<'_>, encoding: &str) -> Finding {
+    judge.finding(
+        Rule::UndecodableMessage,
+        format!("git shows this commit re-encoded from `{encoding}`, which reviewgate cannot decode exactly as git does, so its markers and reviews cannot be judged"),
+        Fix::Advice("recreate the commit with a UTF-8 message (git config i18n.commitEncoding UTF-8; git commit --amend), then push again".into()),
+    )
+}
+
 /// The review finding for one commit on a ref whose `scope` requires review
 /// of some commits, if it needs a review and lacks one (no merge covers it).
 pub fn check(
@@ -70,7 +75,7 @@ pub fn check(
     facts: &CommitFacts<'_>,
     pusher: Option<&Pusher>,
 ) -> Option<Finding> {
-    match need(judge, scope, facts, || None) {
+    match need(judge, scope, facts, facts.ai_evidence(judge.policy)) {
         Err(f) => Some(f),
         Ok(None) => None,
         Ok(Some(n)) => decide_need(judge, &n, &[], pusher, None).err(),
@@ -208,21 +213,18 @@ fn allowed_reviewers(policy: &Policy) -> String {
     )
 }
 
-/// The first few patterns of a list, then a count.
+/// The first few entries of a list, then a count; the members of a
+/// `[groups]` group as the group's name (`@seniors`).
 pub fn list_text(all: &[EmailPattern]) -> String {
-    let mut shown: Vec<&str> = all
-        .iter()
-        .take(MAX_LISTED_REVIEWS)
-        .map(EmailPattern::as_str)
-        .collect();
-    let more = all.len().saturating_sub(MAX_LISTED_REVIEWS);
+    let mut entries = crate::policy::glob::email_names(all);
+    let more = entries.len().saturating_sub(MAX_LISTED_REVIEWS);
+    entries.truncate(MAX_LISTED_REVIEWS);
     let more = if more > 0 {
         format!(" and {more} more")
     } else {
         String::new()
     };
-    shown.dedup();
-    format!("{}{more}", shown.join(", "))
+    format!("{}{more}", entries.join(", "))
 }
 
 /// Why each review trailer does not count (the first few, then a count).
@@ -641,7 +643,8 @@ mod tests {
                 mode: Mode::Enforce,
                 bypass: false,
             };
-            let need = review::need(&judge, ReviewScope::Ai, &facts(author, message), || None)
+            let f = facts(author, message);
+            let need = review::need(&judge, ReviewScope::Ai, &f, f.ai_evidence(&p))
                 .expect("judged")
                 .expect("needs review");
             let m = merge(&reviewers);

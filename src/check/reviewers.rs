@@ -1,7 +1,7 @@
 //! Which reviews count (pure), and the one function that decides whether a
 //! commit's reviews meet a requirement ([`decide`]): the branch's review,
-//! the policy gate, merge coverage and, later, the sign-off rules all go
-//! through it, with every review setting applied (who may review, how many
+//! the policy gate, merge coverage and the sign-off rules all go through
+//! it, with every review setting applied (who may review, how many
 //! distinct people, whether one is the pusher). A leaf: coverage and the
 //! review rules both build on it.
 
@@ -11,7 +11,7 @@ use super::pusher;
 use crate::commit::ShownIdent;
 use crate::detect::{AiEvidence, CommitText};
 use crate::ident::{Person, PersonError};
-use crate::policy::{EmailPattern, Policy};
+use crate::policy::{EmailPattern, Policy, Signoff};
 use crate::push::Pusher;
 use crate::trailers;
 
@@ -82,7 +82,7 @@ pub struct Requirement<'p> {
     /// Who may review (email globs); empty: any valid human.
     pub allowed: &'p [EmailPattern],
     /// Where that list is written, for messages (`[review] reviewers`).
-    pub list: &'static str,
+    pub list: &'p str,
     /// How many distinct valid reviewers.
     pub min: usize,
     /// Whether one of them must be the authenticated pusher.
@@ -112,6 +112,17 @@ impl<'p> Requirement<'p> {
                 list: "[policy] owners",
                 ..Self::review(policy)
             }
+        }
+    }
+
+    /// A `[[signoff]]` rule's: its list and quorum, the policy's pusher
+    /// binding.
+    pub fn signoff(policy: &'p Policy, rule: &'p Signoff) -> Self {
+        Self {
+            allowed: &rule.reviewers,
+            list: &rule.list,
+            min: rule.min_reviewers as usize,
+            require_pusher: policy.review.require_pusher,
         }
     }
 

@@ -1,7 +1,8 @@
-//! The three kinds of pattern a policy holds, each keeping its text as
+//! The four kinds of pattern a policy holds, each keeping its text as
 //! written next to its compiled form (no parallel "as written" lists):
-//! refs (globs over full ref names), emails (case-insensitive globs) and
-//! logins (exact, case-sensitive, wildcards within one login).
+//! refs (globs over full ref names), emails (case-insensitive globs, maybe
+//! through a `[groups]` group), logins (exact, case-sensitive, wildcards
+//! within one login) and paths (globs over the files a commit changes).
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
 
@@ -23,6 +24,7 @@ pub fn email_glob(pattern: &str) -> Result<Glob, globset::Error> {
 pub struct EmailPattern {
     text: String,
     matcher: GlobMatcher,
+    group: Option<String>,
 }
 
 impl EmailPattern {
@@ -31,7 +33,14 @@ impl EmailPattern {
         Self {
             text: text.to_string(),
             matcher,
+            group: None,
         }
+    }
+
+    /// The same pattern, reached through the `[groups]` group `name`.
+    pub fn in_group(mut self, name: &str) -> Self {
+        self.group = Some(name.to_string());
+        self
     }
 
     /// The pattern as written.
@@ -39,10 +48,194 @@ impl EmailPattern {
         &self.text
     }
 
+    /// The group this pattern was listed through (`seniors` for `@seniors`).
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_deref()
+    }
+
+    /// Whether the pattern is one exact address (no wildcard): one person.
+    pub fn is_exact(&self) -> bool {
+        !self.text.contains(['*', '?', '[', '{', '\\'])
+    }
+
     /// Whether `email` matches (case-insensitively).
     pub fn matches(&self, email: &str) -> bool {
         self.matcher.is_match(email)
     }
+}
+
+/// Globs over repository paths: `*` does not cross `/`, `**` does;
+/// case-sensitive, as git compares paths.
+pub fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+}
+
+/// The files that steer coding agents (`@agent-config` in `files`): agents
+/// read them at the start of every task, so a change to one steers every
+/// later AI-assisted commit. From shared/reference/ai-agents.md; the
+/// `.github/` and `.vscode/` files are read only at the root.
+pub const AGENT_CONFIG: &[&str] = &[
+    "**/AGENTS.md",
+    "**/AGENTS.override.md",
+    "**/.agents/**",
+    "**/CLAUDE.md",
+    "**/CLAUDE.local.md",
+    "**/.claude/**",
+    "**/.mcp.json",
+    "**/GEMINI.md",
+    "**/.gemini/**",
+    ".github/copilot-instructions.md",
+    ".github/instructions/**",
+    ".github/prompts/**",
+    ".github/agents/**",
+    ".github/chatmodes/**",
+    ".vscode/mcp.json",
+    "**/.cursorrules",
+    "**/.cursor/**",
+    "**/.windsurfrules",
+    "**/.windsurf/**",
+    "**/.clinerules",
+    "**/.clinerules/**",
+    "**/.roorules",
+    "**/.roomodes",
+    "**/.roo/**",
+    "**/.kiro/**",
+    "**/.junie/**",
+    "**/.amazonq/**",
+    "**/.goosehints",
+    "**/.aider.conf.yml",
+    "**/.continue/**",
+    "**/.codex/**",
+    "**/QWEN.md",
+    "**/CRUSH.md",
+    "**/WARP.md",
+    "**/opencode.json",
+    "**/.opencode/**",
+];
+
+/// A pattern over the paths a commit changes (`infra/**`, `**/*.tf`), or one
+/// of a built-in group's (`@agent-config`).
+#[derive(Debug, Clone)]
+pub struct PathPattern {
+    text: String,
+    group: Option<&'static str>,
+    matcher: GlobMatcher,
+    parts: Vec<Part>,
+}
+
+/// One `/`-separated part of a path pattern, for deciding which folders may
+/// hold a match.
+#[derive(Debug, Clone)]
+enum Part {
+    /// `**`: any number of folders.
+    Any,
+    /// A literal name.
+    Name(String),
+    /// A glob within one name (`*.tf`).
+    Glob(GlobMatcher),
+}
+
+impl PathPattern {
+    /// A pattern (valid for [`path_glob`]) and its compiled matcher.
+    pub fn new(text: &str, matcher: GlobMatcher) -> Self {
+        // Braces may hold a `/`, and escapes make a split unsafe: such a
+        // pattern may match under any folder.
+        let parts = if text.contains(['{', '\\']) {
+            vec![Part::Any]
+        } else {
+            text.split('/')
+                .map(|p| {
+                    if p == "**" {
+                        Part::Any
+                    } else if p.contains(['*', '?', '[']) {
+                        path_glob(p).map_or(Part::Any, |g| Part::Glob(g.compile_matcher()))
+                    } else {
+                        Part::Name(p.to_string())
+                    }
+                })
+                .collect()
+        };
+        Self {
+            text: text.to_string(),
+            group: None,
+            matcher,
+            parts,
+        }
+    }
+
+    /// The patterns of the built-in group `@agent-config`.
+    pub fn agent_config() -> Vec<Self> {
+        AGENT_CONFIG
+            .iter()
+            .filter_map(|p| {
+                let g = path_glob(p).ok()?;
+                let mut pattern = Self::new(p, g.compile_matcher());
+                pattern.group = Some("@agent-config");
+                Some(pattern)
+            })
+            .collect()
+    }
+
+    /// The pattern as written (a built-in group's member: its own glob).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The built-in group this pattern came from (`@agent-config`).
+    pub fn group(&self) -> Option<&'static str> {
+        self.group
+    }
+
+    /// Whether the repository path `path` (`infra/main.tf`) matches.
+    pub fn matches(&self, path: &str) -> bool {
+        self.matcher.is_match(path)
+    }
+
+    /// Whether a file somewhere under the folder `dir` (`infra/modules`, no
+    /// trailing `/`) may match: a tree diff descends only where one may.
+    pub fn may_match_under(&self, dir: &str) -> bool {
+        let mut depth = 0;
+        for name in dir.split('/') {
+            match self.parts.get(depth) {
+                None => return false,
+                Some(Part::Any) => return true,
+                Some(Part::Name(n)) if n != name => return false,
+                Some(Part::Glob(g)) if !g.is_match(name) => return false,
+                Some(_) => depth += 1,
+            }
+        }
+        self.parts.len() > depth
+    }
+}
+
+/// A list of email patterns as people read it: each pattern as written,
+/// the members of a `[groups]` group as the group (`@seniors`), once.
+pub fn email_names(list: &[EmailPattern]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in list {
+        let name = p
+            .group()
+            .map_or_else(|| p.as_str().to_string(), |g| format!("@{g}"));
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// A list of path patterns as people read it (`@agent-config` once).
+pub fn path_names(list: &[PathPattern]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in list {
+        let name = p.group().unwrap_or(p.as_str()).to_string();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// A pattern over server logins (`[bypass] pushers`, `[[protect]] pushers`):

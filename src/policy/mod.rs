@@ -9,7 +9,9 @@
 //!   or default branch before the push, built-in default), never from the
 //!   pushed commits;
 //! - [`Effective`] combines the `[[protect]]` entries matching one ref;
-//! - `describe` puts a policy in words (`reviewgate policy check`).
+//! - `describe` puts a policy in words (`reviewgate policy check`), and
+//!   `lint` says what cannot work as written;
+//! - [`signoff`] holds `[groups]` and the `[[signoff]]` rules.
 //!
 //! A policy that fails is never replaced by a default: callers reject
 //! protected updates with its diagnostics.
@@ -27,13 +29,16 @@ use crate::rule::Rule;
 mod describe;
 pub mod freeze;
 pub mod glob;
+mod lint;
 pub mod load;
 mod parse;
 mod protect;
+pub mod signoff;
 mod walker;
 
 pub use freeze::Window;
-pub use glob::{EmailPattern, LoginPattern};
+pub use glob::{EmailPattern, LoginPattern, PathPattern};
+pub use signoff::{Signoff, SignoffCommits};
 
 /// The largest policy file read (256 KiB): anything bigger is refused before
 /// parsing, so a pushed or pinned file cannot hold a push for seconds.
@@ -113,6 +118,8 @@ pub struct Protection {
     pub pushers: Vec<LoginPattern>,
     /// Which commits need a human review.
     pub review: ReviewScope,
+    /// Whether AI-assisted commits are refused outright (`ai = "forbid"`).
+    pub ai_forbidden: bool,
     /// Mode override for violations on these refs.
     pub mode: Option<Mode>,
     /// Change-freeze windows for these refs.
@@ -195,6 +202,10 @@ pub struct Policy {
     pub bypass_pushers: Vec<LoginPattern>,
     /// Per-rule mode overrides.
     pub rule_modes: BTreeMap<Rule, Mode>,
+    /// `[groups]`: name -> its members' email patterns.
+    pub groups: BTreeMap<String, Vec<EmailPattern>>,
+    /// The `[[signoff]]` rules, in file order.
+    pub signoffs: Vec<Signoff>,
 }
 
 /// Where a policy text came from, for messages and the audit log.
@@ -422,6 +433,7 @@ impl Default for Protection {
             allow_replace: false,
             pushers: Vec::new(),
             review: ReviewScope::Ai,
+            ai_forbidden: false,
             mode: None,
             freeze: Vec::new(),
         }
@@ -445,6 +457,11 @@ pub struct Effective<'p> {
     pub allow_replace: bool,
     /// The strictest review scope.
     pub review: ReviewScope,
+    /// AI-assisted commits refused by any entry.
+    pub ai_forbidden: bool,
+    /// The `[[signoff]]` rules covering the ref (indices into
+    /// [`Policy::signoffs`]).
+    pub signoffs: Vec<usize>,
     /// The mode violations on this ref get: warn only when every matching
     /// entry is in warn mode (an entry without `mode` has the global one).
     pub mode: Mode,
@@ -494,6 +511,14 @@ impl<'p> Effective<'p> {
             allow_update: all(|p| p.allow_update),
             allow_replace: all(|p| p.allow_replace),
             linear_history: entries.iter().any(|p| p.linear_history),
+            ai_forbidden: entries.iter().any(|p| p.ai_forbidden),
+            signoffs: policy
+                .signoffs
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| names.iter().any(|n| s.covers_ref(n, default_branch)))
+                .map(|(i, _)| i)
+                .collect(),
             review: entries
                 .iter()
                 .map(|p| p.review)

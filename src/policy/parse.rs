@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::glob::{EmailPattern, LoginPattern};
 use super::protect::parse_protect;
+use super::signoff::{parse_groups, parse_signoffs};
 use super::walker::{Locator, Value, Walker};
 use super::{MergesCover, Policy, PolicyError, PolicySource, ReviewRules};
 use crate::detect::{self, AssistedBy, DetectConfig, Detector};
@@ -21,6 +22,7 @@ pub(super) fn parse(text: &str, source: &PolicySource) -> Result<Policy, PolicyE
         patterns: 0,
         loc: Locator { text },
         diags: Vec::new(),
+        groups: BTreeMap::new(),
     };
     let (root, syntax_errors) = DeTable::parse_recoverable(text);
     for e in &syntax_errors {
@@ -31,6 +33,10 @@ pub(super) fn parse(text: &str, source: &PolicySource) -> Result<Policy, PolicyE
     w.check_keys(root, "the policy", TOP_KEYS);
     let table =
         |w: &mut Walker<'_>, key: &str| root.get(key).and_then(|v| w.table(v, key)).cloned();
+    // Groups first: every email list below may name one.
+    w.groups = table(&mut w, "groups")
+        .map(|t| parse_groups(&mut w, &t))
+        .unwrap_or_default();
     let mode = root
         .get("mode")
         .and_then(|v| w.mode(v, "mode"))
@@ -60,6 +66,10 @@ pub(super) fn parse(text: &str, source: &PolicySource) -> Result<Policy, PolicyE
     let rule_modes = table(&mut w, "modes")
         .map(|t| parse_modes(&mut w, &t))
         .unwrap_or_default();
+    let signoffs = root
+        .get("signoff")
+        .map(|v| parse_signoffs(&mut w, v))
+        .unwrap_or_default();
     let detector = match Detector::new(&detect_cfg) {
         Ok(d) => Some(d),
         Err(e) => {
@@ -67,19 +77,7 @@ pub(super) fn parse(text: &str, source: &PolicySource) -> Result<Policy, PolicyE
             None
         }
     };
-    if !w.diags.is_empty() {
-        w.diags.sort_by_key(|(offset, _)| *offset);
-        return Err(PolicyError {
-            source_desc: source.clone(),
-            diagnostics: w.diags.into_iter().map(|(_, d)| d).collect(),
-        });
-    }
-    let Some(detector) = detector else {
-        return Err(PolicyError {
-            source_desc: source.clone(),
-            diagnostics: Vec::new(),
-        });
-    };
+    let detector = finish(&mut w, source, detector)?;
     Ok(Policy {
         mode,
         review,
@@ -90,6 +88,30 @@ pub(super) fn parse(text: &str, source: &PolicySource) -> Result<Policy, PolicyE
         owners,
         bypass_pushers,
         rule_modes,
+        groups: std::mem::take(&mut w.groups),
+        signoffs,
+    })
+}
+
+/// Every problem found, in file order, as the error; else the detector.
+fn finish(
+    w: &mut Walker<'_>,
+    source: &PolicySource,
+    detector: Option<Detector>,
+) -> Result<Detector, PolicyError> {
+    if !w.diags.is_empty() {
+        w.diags.sort_by_key(|(offset, _)| *offset);
+        return Err(PolicyError {
+            source_desc: source.clone(),
+            diagnostics: std::mem::take(&mut w.diags)
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect(),
+        });
+    }
+    detector.ok_or_else(|| PolicyError {
+        source_desc: source.clone(),
+        diagnostics: Vec::new(),
     })
 }
 
@@ -128,11 +150,7 @@ fn parse_review(w: &mut Walker<'_>, t: &DeTable<'_>) -> ReviewRules {
         }
     }
     if let Some(v) = t.get("reviewers") {
-        for (p, span) in w.strings(v, "review.reviewers") {
-            review
-                .reviewers
-                .extend(w.email(&p, span, "review.reviewers"));
-        }
+        review.reviewers = w.emails(v, "review.reviewers");
     }
     review
 }
@@ -245,9 +263,7 @@ fn parse_policy_table(w: &mut Walker<'_>, t: &DeTable<'_>) -> Vec<EmailPattern> 
     w.check_keys(t, "[policy]", &["owners"]);
     let mut owners = Vec::new();
     if let Some(v) = t.get("owners") {
-        for (p, span) in w.strings(v, "policy.owners") {
-            owners.extend(w.email(&p, span, "policy.owners"));
-        }
+        owners = w.emails(v, "policy.owners");
     }
     owners
 }
@@ -292,6 +308,8 @@ fn parse_modes(w: &mut Walker<'_>, t: &DeTable<'_>) -> BTreeMap<Rule, Mode> {
 
 const TOP_KEYS: &[&str] = &[
     "mode",
+    "groups",
+    "signoff",
     "review",
     "detect",
     "protect",

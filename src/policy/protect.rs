@@ -69,6 +69,17 @@ fn parse_protection(
     if let Some(v) = t.get("mode") {
         p.mode = w.mode(v, &format!("{what}.mode"));
     }
+    if let Some(v) = t.get("ai") {
+        match w.string(v, &format!("{what}.ai")).as_deref() {
+            Some("allow") => p.ai_forbidden = false,
+            Some("forbid") => p.ai_forbidden = true,
+            Some(other) => w.error(
+                v.span(),
+                format!("`{what}.ai` must be \"allow\" or \"forbid\" (AI-assisted commits refused, reviewed or not), found \"{other}\""),
+            ),
+            None => {}
+        }
+    }
     if let Some(v) = t.get("freeze") {
         p.freeze = parse_freeze(w, v, what);
     }
@@ -76,7 +87,7 @@ fn parse_protection(
 }
 
 /// A `[[protect]]` entry's `refs`: full ref-name globs or `@default`.
-fn parse_refs(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Vec<RefPattern> {
+pub(super) fn parse_refs(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Vec<RefPattern> {
     let list = w.strings(v, &format!("{what}.refs"));
     if list.is_empty() && v.get_ref().as_array().is_some() {
         w.error(
@@ -243,6 +254,7 @@ const PROTECT_KEYS: &[&str] = &[
     "linear-history",
     "pushers",
     "review",
+    "ai",
     "mode",
     "freeze",
 ];

@@ -3,6 +3,7 @@
 //! reports every problem at once; patterns compiled and counted against the
 //! cap; a "did you mean" for a mistyped key.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use globset::{Glob, GlobMatcher};
@@ -35,6 +36,8 @@ pub(super) struct Walker<'a> {
     pub(super) diags: Vec<(usize, Diagnostic)>,
     /// Patterns compiled so far (capped at [`MAX_POLICY_PATTERNS`]).
     pub(super) patterns: usize,
+    /// `[groups]`, read first, for the `@name` in email lists.
+    pub(super) groups: BTreeMap<String, Vec<EmailPattern>>,
 }
 
 /// A TOML value with its span.
@@ -202,6 +205,30 @@ impl<'a> Walker<'a> {
     ) -> Option<EmailPattern> {
         let matcher = self.glob(pattern, span, what, super::glob::email_glob)?;
         Some(EmailPattern::new(pattern, matcher))
+    }
+
+    /// A list of email patterns where `@name` stands for the `[groups]`
+    /// group's members (reviewers, owners, a sign-off's authors).
+    pub(super) fn emails(&mut self, v: &Value<'_>, what: &str) -> Vec<EmailPattern> {
+        let mut out = Vec::new();
+        for (p, span) in self.strings(v, what) {
+            let Some(name) = p.strip_prefix('@') else {
+                out.extend(self.email(&p, span, what));
+                continue;
+            };
+            if let Some(members) = self.groups.get(name) {
+                out.extend(members.iter().cloned());
+                continue;
+            }
+            let names: Vec<&str> = self.groups.keys().map(String::as_str).collect();
+            let hint = match suggest(name, &names) {
+                Some(s) => format!(" (did you mean `@{s}`?)"),
+                None if names.is_empty() => " ([groups] defines none)".to_string(),
+                None => format!("; [groups] defines {}", names.join(", ")),
+            };
+            self.error(span, format!("`{what}`: unknown group `@{name}`{hint}"));
+        }
+        out
     }
 
     pub(super) fn login(

@@ -64,7 +64,10 @@ fn policy_check_reads_stdin_speaks_plainly_outside_a_repository_and_is_quiet_on_
         b"[[protect]]\nrefs = [\"@default\"]\nreview = \"all\"\nmode = \"warn\"\n",
     );
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("review = \"all\", mode = \"warn\""), "{out}");
+    assert!(
+        out.contains("review = \"all\", ai = \"allow\", mode = \"warn\""),
+        "{out}"
+    );
     let (code, out) = run_with_stdin(&["policy", "check", "-"], b"[[protect]\n");
     assert_eq!(code, 78, "{out}");
     assert!(out.contains("<stdin>:1:") || out.contains("-:1:"), "{out}");

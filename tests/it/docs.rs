@@ -166,6 +166,20 @@ fn the_policy_page_shows_the_builtin_template_verbatim() {
     );
 }
 
+/// The policy page lists `@agent-config` as the code holds it.
+#[test]
+fn the_policy_page_lists_the_agent_config_group() {
+    let page = doc("policy.md");
+    let start = page.find("**`@agent-config`**").expect("section");
+    let listed: Vec<&str> = page[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("- `"))
+        .take_while(|l| l.starts_with("- `"))
+        .map(|l| l.trim_start_matches("- `").trim_end_matches('`'))
+        .collect();
+    assert_eq!(listed, reviewgate::policy::glob::AGENT_CONFIG);
+}
+
 #[test]
 fn complete_example_parses_and_the_policy_page_shows_it() {
     let text = std::fs::read_to_string(concat!(
@@ -175,7 +189,10 @@ fn complete_example_parses_and_the_policy_page_shows_it() {
     .expect("example");
     let p = LoadedPolicy::from_text(&text, PolicySource::File("examples/reviewgate.toml".into()))
         .expect("parses");
-    assert_eq!(p.policy.protect.len(), 2);
+    assert_eq!(p.policy.protect.len(), 3);
+    assert_eq!(p.policy.signoffs.len(), 3);
+    assert_eq!(p.policy.groups.len(), 2);
+    assert!(p.policy.warnings().is_empty(), "{:?}", p.policy.warnings());
     assert!(
         doc("policy.md").contains(&text),
         "docs/policy.md must show examples/reviewgate.toml verbatim"

@@ -33,6 +33,9 @@ pub fn policy_check(out: Out<'_>, file: Option<String>) -> anyhow::Result<u8> {
             for line in p.policy.describe() {
                 writeln!(out, "{line}")?;
             }
+            for w in p.policy.warnings() {
+                writeln!(out, "warning: {w}")?;
+            }
             Ok(0)
         }
         Err(e) => {

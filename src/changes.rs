@@ -1,0 +1,494 @@
+//! The paths a commit changes against its first parent (a root commit: all
+//! its files), as `git diff --name-only --no-renames` lists them: added,
+//! modified (content or mode) and deleted files, a rename as its two paths,
+//! a file that became a folder (or the reverse) as both.
+//!
+//! Cheap by construction, for sign-off rules that ask about a few paths:
+//! equal tree ids are skipped without reading them, and a folder is entered
+//! only when the caller's [`Filter`] says a path under it may matter. Trees
+//! are read through a capability ([`Trees`]), so the diff is tested on
+//! in-memory trees; [`OdbTrees`] reads them from the object database with a
+//! bounded cache (a walk from child to parent reads each root tree once).
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use git2::Oid;
+
+/// The most paths one commit's diff lists; past it the diff is cut short
+/// (and says so), so a commit touching a million files costs a bounded
+/// amount. Callers treat a cut diff as touching every path (the safe side).
+pub const MAX_CHANGED_PATHS: usize = 10_000;
+
+/// Why a tree could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object database has no such tree (or it is not a tree).
+    #[error("tree {0} is missing or not a tree")]
+    Missing(Oid),
+    /// The tree object does not parse as git writes trees.
+    #[error("tree {0} is malformed")]
+    Malformed(Oid),
+}
+
+/// Reads raw tree objects by id.
+pub trait Trees {
+    /// The raw bytes of tree `id` (`<mode> SP <name> NUL <20-byte id>`...).
+    fn tree(&mut self, id: Oid) -> Result<Rc<[u8]>, Error>;
+}
+
+/// Which paths the caller asks about.
+pub trait Filter {
+    /// Whether a file somewhere under the folder `dir` (no trailing `/`) may
+    /// matter: the diff enters a changed folder only then.
+    fn may_matter_under(&self, dir: &str) -> bool;
+    /// Whether the changed file `path` matters (it is then listed).
+    fn matters(&self, path: &str) -> bool;
+}
+
+/// The changed paths that matter, in git's tree order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Repository-relative paths (names that are not UTF-8 are read lossily:
+    /// their folders and extensions stay as they are).
+    pub paths: Vec<String>,
+    /// Whether more than [`MAX_CHANGED_PATHS`] paths mattered (the list is
+    /// cut there).
+    pub truncated: bool,
+}
+
+/// One tree entry.
+#[derive(Debug, Clone, Copy)]
+struct Entry<'a> {
+    mode: &'a [u8],
+    name: &'a [u8],
+    id: &'a [u8],
+}
+
+impl Entry<'_> {
+    fn is_tree(&self) -> bool {
+        self.mode == b"40000"
+    }
+}
+
+/// The entries of a raw tree, in order; `None` when it does not parse.
+fn entries(raw: &[u8]) -> Option<Vec<Entry<'_>>> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let space = memchr::memchr(b' ', rest)?;
+        let (mode, after) = rest.split_at(space);
+        let after = after.get(1..)?;
+        let nul = memchr::memchr(0, after)?;
+        let (name, after) = after.split_at(nul);
+        let id = after.get(1..21)?;
+        if mode.is_empty() || name.is_empty() {
+            return None;
+        }
+        out.push(Entry { mode, name, id });
+        rest = after.get(21..)?;
+    }
+    Some(out)
+}
+
+/// git's order of tree entries: by name, a folder's name as if followed by
+/// `/`.
+fn order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
+    let n = a.name.len().min(b.name.len());
+    let (ha, hb) = (a.name.get(..n), b.name.get(..n));
+    match ha.cmp(&hb) {
+        Ordering::Equal => {}
+        o => return o,
+    }
+    let next = |e: &Entry<'_>| {
+        e.name
+            .get(n)
+            .copied()
+            .unwrap_or(if e.is_tree() { b'/' } else { 0 })
+    };
+    next(a).cmp(&next(b))
+}
+
+/// The diff in progress.
+struct Diff<'f, T: Trees, F: Filter> {
+    trees: &'f mut T,
+    filter: &'f F,
+    out: Changes,
+}
+
+impl<T: Trees, F: Filter> Diff<'_, T, F> {
+    fn read(&mut self, id: Option<Oid>) -> Result<Option<Rc<[u8]>>, Error> {
+        id.map(|id| self.trees.tree(id)).transpose()
+    }
+
+    fn file(&mut self, path: String) -> bool {
+        if self.out.paths.len() >= MAX_CHANGED_PATHS {
+            self.out.truncated = true;
+            return false;
+        }
+        if self.filter.matters(&path) {
+            self.out.paths.push(path);
+        }
+        true
+    }
+
+    /// Compare the trees `old` and `new` (either may be absent) under `dir`
+    /// (`""` at the root); false once the list is full.
+    fn trees(&mut self, dir: &str, old: Option<Oid>, new: Option<Oid>) -> Result<bool, Error> {
+        if old == new {
+            return Ok(true);
+        }
+        let (old_raw, new_raw) = (self.read(old)?, self.read(new)?);
+        fn parse(raw: Option<&[u8]>, id: Option<Oid>) -> Result<Vec<Entry<'_>>, Error> {
+            match (raw, id) {
+                (Some(r), Some(id)) => entries(r).ok_or(Error::Malformed(id)),
+                _ => Ok(Vec::new()),
+            }
+        }
+        let a = parse(old_raw.as_deref(), old)?;
+        let b = parse(new_raw.as_deref(), new)?;
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let step = match (a.get(i), b.get(j)) {
+                (None, None) => return Ok(true),
+                (Some(x), None) => (Some(*x), None),
+                (None, Some(y)) => (None, Some(*y)),
+                (Some(x), Some(y)) => match order(x, y) {
+                    Ordering::Less => (Some(*x), None),
+                    Ordering::Greater => (None, Some(*y)),
+                    Ordering::Equal => (Some(*x), Some(*y)),
+                },
+            };
+            i += usize::from(step.0.is_some());
+            j += usize::from(step.1.is_some());
+            if !self.entry(dir, step.0, step.1)? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// One name present in `old`, `new` or both (same kind); false once the
+    /// list is full.
+    fn entry(
+        &mut self,
+        dir: &str,
+        old: Option<Entry<'_>>,
+        new: Option<Entry<'_>>,
+    ) -> Result<bool, Error> {
+        if let (Some(o), Some(n)) = (old, new) {
+            if o.id == n.id && o.mode == n.mode {
+                return Ok(true);
+            }
+        }
+        let Some(e) = new.or(old) else {
+            return Ok(true);
+        };
+        let name = String::from_utf8_lossy(e.name);
+        let path = if dir.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{dir}/{name}")
+        };
+        if e.is_tree() {
+            if !self.filter.may_matter_under(&path) {
+                return Ok(true);
+            }
+            let id = |e: Option<Entry<'_>>| e.and_then(|e| Oid::from_bytes(e.id).ok());
+            return self.trees(&path, id(old), id(new));
+        }
+        Ok(self.file(path))
+    }
+}
+
+/// The paths that changed from the tree `old` (`None`: the empty tree of a
+/// root commit's missing parent) to the tree `new`, among those `filter`
+/// asks about.
+pub fn changed_paths(
+    trees: &mut impl Trees,
+    old: Option<Oid>,
+    new: Oid,
+    filter: &impl Filter,
+) -> Result<Changes, Error> {
+    let mut d = Diff {
+        trees,
+        filter,
+        out: Changes::default(),
+    };
+    d.trees("", old, Some(new))?;
+    Ok(d.out)
+}
+
+/// How many bytes of tree objects [`OdbTrees`] keeps (then it starts over).
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Trees read from an object database, cached by id.
+pub struct OdbTrees<'r> {
+    odb: &'r git2::Odb<'r>,
+    cache: HashMap<Oid, Rc<[u8]>>,
+    bytes: usize,
+}
+
+impl<'r> OdbTrees<'r> {
+    /// Trees from `odb`.
+    pub fn new(odb: &'r git2::Odb<'r>) -> Self {
+        Self {
+            odb,
+            cache: HashMap::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The tree of commit `id`, as git reads its headers.
+    pub fn tree_of(&self, id: Oid) -> Result<Oid, Error> {
+        let object = self.odb.read(id).map_err(|_| Error::Missing(id))?;
+        crate::commit::CommitView::parse(id, object.data())
+            .tree()
+            .ok_or(Error::Malformed(id))
+    }
+}
+
+impl Trees for OdbTrees<'_> {
+    fn tree(&mut self, id: Oid) -> Result<Rc<[u8]>, Error> {
+        if let Some(t) = self.cache.get(&id) {
+            return Ok(Rc::clone(t));
+        }
+        let object = self.odb.read(id).map_err(|_| Error::Missing(id))?;
+        if object.kind() != git2::ObjectType::Tree {
+            return Err(Error::Missing(id));
+        }
+        let raw: Rc<[u8]> = Rc::from(object.data());
+        if self.bytes + raw.len() > CACHE_BYTES {
+            self.cache.clear();
+            self.bytes = 0;
+        }
+        self.bytes += raw.len();
+        self.cache.insert(id, Rc::clone(&raw));
+        Ok(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Trees in memory: built from `(path, content)` lists, ids made up.
+    #[derive(Default)]
+    struct Memory {
+        trees: HashMap<Oid, Rc<[u8]>>,
+        reads: usize,
+        next: u32,
+    }
+
+    impl Memory {
+        fn id(&mut self) -> Oid {
+            self.next += 1;
+            let mut b = [0u8; 20];
+            b[..4].copy_from_slice(&self.next.to_be_bytes());
+            Oid::from_bytes(&b).expect("oid")
+        }
+
+        /// A blob id standing for `content`.
+        fn blob(content: &str) -> Oid {
+            let mut b = [0xbbu8; 20];
+            for (i, c) in content.bytes().enumerate() {
+                b[i % 20] ^= c.wrapping_add(i as u8);
+            }
+            Oid::from_bytes(&b).expect("oid")
+        }
+
+        /// A tree of `files` (`a/b.txt` = content), subtrees shared by
+        /// content (equal folders get equal ids, as in git).
+        fn build(&mut self, files: &[(&str, &str)]) -> Oid {
+            let mut here: Vec<(String, bool, Oid)> = Vec::new();
+            let mut dirs: std::collections::BTreeMap<String, Vec<(String, String)>> =
+                std::collections::BTreeMap::new();
+            for (path, content) in files {
+                match path.split_once('/') {
+                    Some((d, rest)) => dirs
+                        .entry(d.to_string())
+                        .or_default()
+                        .push((rest.to_string(), content.to_string())),
+                    None => here.push((path.to_string(), false, Self::blob(content))),
+                }
+            }
+            for (d, list) in dirs {
+                let list: Vec<(&str, &str)> =
+                    list.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+                let id = self.build(&list);
+                here.push((d, true, id));
+            }
+            here.sort_by(|a, b| {
+                let key = |e: &(String, bool, Oid)| {
+                    let mut k = e.0.clone().into_bytes();
+                    if e.1 {
+                        k.push(b'/');
+                    }
+                    k
+                };
+                key(a).cmp(&key(b))
+            });
+            let mut raw = Vec::new();
+            for (name, is_tree, id) in &here {
+                raw.extend_from_slice(if *is_tree { b"40000 " } else { b"100644 " });
+                raw.extend_from_slice(name.as_bytes());
+                raw.push(0);
+                raw.extend_from_slice(id.as_bytes());
+            }
+            let raw: Rc<[u8]> = Rc::from(raw);
+            if let Some((id, _)) = self.trees.iter().find(|(_, t)| **t == raw) {
+                return *id;
+            }
+            let id = self.id();
+            self.trees.insert(id, raw);
+            id
+        }
+    }
+
+    impl Trees for Memory {
+        fn tree(&mut self, id: Oid) -> Result<Rc<[u8]>, Error> {
+            self.reads += 1;
+            self.trees.get(&id).cloned().ok_or(Error::Missing(id))
+        }
+    }
+
+    /// Everything, or the paths under one prefix.
+    struct Under(&'static str);
+
+    impl Filter for Under {
+        fn may_matter_under(&self, dir: &str) -> bool {
+            let d = format!("{dir}/");
+            self.0.starts_with(&d) || d.starts_with(self.0)
+        }
+        fn matters(&self, path: &str) -> bool {
+            path.starts_with(self.0)
+        }
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("README.md", "hello"),
+        ("docs/guide.md", "guide"),
+        ("infra/main.tf", "tf"),
+        ("infra/modules/net/vpc.tf", "vpc"),
+        ("src/lib.rs", "lib"),
+        ("src/a/b/c.rs", "c"),
+    ];
+
+    fn diff(
+        old: &[(&str, &str)],
+        new: &[(&str, &str)],
+        filter: &impl Filter,
+    ) -> (Vec<String>, usize) {
+        let mut m = Memory::default();
+        let (a, b) = (m.build(old), m.build(new));
+        m.reads = 0;
+        let c = changed_paths(&mut m, Some(a), b, filter).expect("diff");
+        (c.paths, m.reads)
+    }
+
+    fn with(changes: &[(&str, Option<&str>)]) -> Vec<(&'static str, &'static str)> {
+        let mut files: Vec<(&str, &str)> = BASE.to_vec();
+        for (path, content) in changes {
+            files.retain(|(p, _)| p != path);
+            if let Some(c) = content {
+                files.push((
+                    Box::leak(path.to_string().into_boxed_str()),
+                    Box::leak(c.to_string().into_boxed_str()),
+                ));
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn added_modified_deleted_and_renamed_paths_are_listed() {
+        let all = Under("");
+        type Case<'a> = (&'a [(&'a str, Option<&'a str>)], &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            (&[("src/lib.rs", Some("lib2"))], &["src/lib.rs"]),
+            (&[("src/new.rs", Some("n"))], &["src/new.rs"]),
+            (&[("docs/guide.md", None)], &["docs/guide.md"]),
+            // A rename: both paths.
+            (
+                &[("infra/main.tf", None), ("old/main.tf", Some("tf"))],
+                &["infra/main.tf", "old/main.tf"],
+            ),
+            // A folder deleted: every file under it.
+            (
+                &[("src/a/b/c.rs", None), ("src/lib.rs", None)],
+                &["src/a/b/c.rs", "src/lib.rs"],
+            ),
+            // A file that becomes a folder.
+            (
+                &[("README.md", None), ("README.md/x", Some("x"))],
+                &["README.md", "README.md/x"],
+            ),
+            (&[], &[]),
+        ];
+        for (change, want) in cases {
+            let (mut got, _) = diff(BASE, &with(change), &all);
+            got.sort();
+            assert_eq!(got, *want, "{change:?}");
+        }
+    }
+
+    #[test]
+    fn a_root_commit_lists_every_file() {
+        let mut m = Memory::default();
+        let t = m.build(BASE);
+        let c = changed_paths(&mut m, None, t, &Under("")).expect("diff");
+        assert_eq!(c.paths.len(), BASE.len());
+        assert!(!c.truncated);
+    }
+
+    #[test]
+    fn unchanged_and_unasked_folders_are_never_read() {
+        // One file changed deep under src/: only the root trees and the
+        // changed path's folders are read.
+        let (paths, reads) = diff(BASE, &with(&[("src/a/b/c.rs", Some("c2"))]), &Under(""));
+        assert_eq!(paths, ["src/a/b/c.rs"]);
+        assert_eq!(reads, 2 * 4, "root, src, src/a, src/a/b on both sides");
+        // Asked only about infra/: src/ is not entered.
+        let (paths, reads) = diff(
+            BASE,
+            &with(&[("src/a/b/c.rs", Some("c2")), ("infra/main.tf", Some("tf2"))]),
+            &Under("infra/"),
+        );
+        assert_eq!(paths, ["infra/main.tf"]);
+        assert_eq!(reads, 2 * 2, "root and infra on both sides");
+    }
+
+    #[test]
+    fn a_huge_change_is_cut_and_says_so() {
+        let files: Vec<(String, String)> = (0..MAX_CHANGED_PATHS + 5)
+            .map(|i| (format!("d/f{i}"), "x".to_string()))
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        let mut m = Memory::default();
+        let (a, b) = (m.build(&[("keep", "k")]), m.build(&files));
+        let c = changed_paths(&mut m, Some(a), b, &Under("")).expect("diff");
+        assert!(c.truncated);
+        assert_eq!(c.paths.len(), MAX_CHANGED_PATHS);
+    }
+
+    #[test]
+    fn malformed_and_missing_trees_are_errors() {
+        let mut m = Memory::default();
+        let good = m.build(BASE);
+        let bad = m.id();
+        m.trees
+            .insert(bad, Rc::from(&b"100644 name-without-nul"[..]));
+        assert!(matches!(
+            changed_paths(&mut m, Some(good), bad, &Under("")),
+            Err(Error::Malformed(_))
+        ));
+        let missing = m.id();
+        assert!(matches!(
+            changed_paths(&mut m, Some(good), missing, &Under("")),
+            Err(Error::Missing(_))
+        ));
+    }
+}

@@ -41,6 +41,7 @@ fn whom(ask: Ask) -> &'static str {
         Ask::NotTheAuthor => "someone who is neither the commit's author nor its committer",
         Ask::Human => "a person (not an AI or a bot)",
         Ask::Listed => "a reviewer the policy lists",
+        Ask::SignOff => "someone the rule names (above)",
         Ask::AnyHuman => "a human",
     }
 }

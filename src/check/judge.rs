@@ -39,6 +39,8 @@ pub enum Ask {
     Human,
     /// Someone on the policy's reviewer list.
     Listed,
+    /// Someone a sign-off rule names.
+    SignOff,
 }
 
 /// The policy's modes on one ref: decides each finding's severity once, where

@@ -259,7 +259,7 @@ fn missing(
     if let Some(note) = note {
         message.push_str(&format!("; {note}"));
     }
-    judge.finding(Rule::SignoffMissing, message, Fix::Review(Ask::Listed))
+    judge.finding(Rule::SignoffMissing, message, Fix::Review(Ask::SignOff))
 }
 
 /// The `ai-forbidden` finding for an AI-assisted commit on a ref whose

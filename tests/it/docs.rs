@@ -403,6 +403,30 @@ fn readme_shows_the_rejection_snapshot() {
     );
 }
 
+/// The README's sign-off rejection is the snapshot's, line for line.
+#[test]
+fn readme_shows_the_signoff_rejection_snapshot() {
+    let snap = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/snapshots/it__snapshots__rejection_for_a_missing_signoff.snap"
+    ))
+    .expect("snapshot");
+    let r = readme();
+    let start = r.find("## Senior sign-off").expect("section");
+    let block = r[start..]
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a text block");
+    for line in block.lines() {
+        let shown = line.strip_prefix("remote: ").expect("a remote: line");
+        assert!(
+            snap.lines().any(|l| l == shown),
+            "README shows a line the snapshot lacks:\n{shown}"
+        );
+    }
+}
+
 #[test]
 fn the_operations_page_shows_the_apache_configuration_the_tests_use() {
     use std::path::Path;

@@ -20,6 +20,7 @@ mod policy_source;
 mod push;
 mod servers;
 mod setup_warnings;
+mod signoff;
 mod snapshots;
 mod trailers_oracle;
 mod util;

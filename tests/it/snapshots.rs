@@ -193,3 +193,15 @@ fn pusher_bound_messages() {
     ));
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn rejection_for_a_missing_signoff() {
+    let s = Setup::with_policy(Transport::Path, &crate::signoff::readme_policy(1));
+    s.client
+        .write_file("infra/net/vpc.tf", "cidr = \"10.0.0.0/16\"\n");
+    s.client.commit_as(
+        "Tune the VPC\n\nReviewed-by: Ann Senior <ann@example.com>\n",
+        Some(("Jo Junior", "jo@example.com")),
+    );
+    insta::assert_snapshot!(remote(&s.client.push(&["main"])));
+}

@@ -5,6 +5,7 @@ mod audit;
 mod baseline;
 mod break_glass;
 mod catalog;
+mod changes_oracle;
 mod cli;
 mod commit_oracle;
 mod docs;

@@ -24,6 +24,82 @@ fn random_path(rng: &mut Rng) -> String {
         .join("/")
 }
 
+/// One commit's file operations, appended to `stream`; `files` is the
+/// tree as it stands.
+fn random_ops(
+    rng: &mut Rng,
+    files: &mut BTreeSet<String>,
+    stream: &mut String,
+    type_changes: &mut usize,
+) {
+    for _ in 0..1 + rng.below(4) {
+        let existing: Vec<String> = files.iter().cloned().collect();
+        match rng.below(6) {
+            // Add or edit. A path under an existing file turns the
+            // file into a folder, and a path where a folder is turns
+            // the folder into a file: the old ones are deleted first.
+            0 | 1 => {
+                let p = random_path(rng);
+                let clash: Vec<String> = files
+                    .iter()
+                    .filter(|f| p.starts_with(&format!("{f}/")) || f.starts_with(&format!("{p}/")))
+                    .cloned()
+                    .collect();
+                for f in &clash {
+                    stream.push_str(&format!("D {f}\n"));
+                    files.remove(f);
+                    *type_changes += 1;
+                }
+                let mode = if rng.below(4) == 0 {
+                    "100755"
+                } else {
+                    "100644"
+                };
+                stream.push_str(&format!(
+                    "M {mode} inline {p}\ndata 4\n{:04}",
+                    rng.below(10_000)
+                ));
+                stream.push('\n');
+                files.insert(p);
+            }
+            2 if !existing.is_empty() => {
+                let p = &existing[rng.below(existing.len())];
+                stream.push_str(&format!("D {p}\n"));
+                files.remove(p);
+            }
+            3 if !existing.is_empty() => {
+                let from = existing[rng.below(existing.len())].clone();
+                let to = random_path(rng);
+                if to == from
+                    || files.iter().any(|f| {
+                        to.starts_with(&format!("{f}/"))
+                            || f.starts_with(&format!("{to}/"))
+                            || *f == to
+                    })
+                {
+                    continue;
+                }
+                stream.push_str(&format!("R {from} {to}\n"));
+                files.remove(&from);
+                files.insert(to);
+            }
+            4 if !existing.is_empty() => {
+                // A mode change only, or a symlink.
+                let p = &existing[rng.below(existing.len())];
+                if rng.below(2) == 0 {
+                    stream.push_str(&format!(
+                        "M 100755 inline {p}\ndata 4\n{:04}\n",
+                        rng.below(10)
+                    ));
+                } else {
+                    stream.push_str(&format!("M 120000 inline {p}\ndata 6\ntarget\n"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A linear history of `n` commits of random file operations; its commit
 /// ids in order.
 fn random_history(
@@ -46,74 +122,7 @@ fn random_history(
             1_700_000_000 + i * 60,
             msg.len()
         ));
-        for _ in 0..1 + rng.below(4) {
-            let existing: Vec<String> = files.iter().cloned().collect();
-            match rng.below(6) {
-                // Add or edit. A path under an existing file turns the
-                // file into a folder, and a path where a folder is turns
-                // the folder into a file: the old ones are deleted first.
-                0 | 1 => {
-                    let p = random_path(&mut rng);
-                    let clash: Vec<String> = files
-                        .iter()
-                        .filter(|f| {
-                            p.starts_with(&format!("{f}/")) || f.starts_with(&format!("{p}/"))
-                        })
-                        .cloned()
-                        .collect();
-                    for f in &clash {
-                        stream.push_str(&format!("D {f}\n"));
-                        files.remove(f);
-                        *type_changes += 1;
-                    }
-                    let mode = if rng.below(4) == 0 {
-                        "100755"
-                    } else {
-                        "100644"
-                    };
-                    stream.push_str(&format!(
-                        "M {mode} inline {p}\ndata 4\n{:04}",
-                        rng.below(10_000)
-                    ));
-                    stream.push('\n');
-                    files.insert(p);
-                }
-                2 if !existing.is_empty() => {
-                    let p = &existing[rng.below(existing.len())];
-                    stream.push_str(&format!("D {p}\n"));
-                    files.remove(p);
-                }
-                3 if !existing.is_empty() => {
-                    let from = existing[rng.below(existing.len())].clone();
-                    let to = random_path(&mut rng);
-                    if to == from
-                        || files.iter().any(|f| {
-                            to.starts_with(&format!("{f}/"))
-                                || f.starts_with(&format!("{to}/"))
-                                || *f == to
-                        })
-                    {
-                        continue;
-                    }
-                    stream.push_str(&format!("R {from} {to}\n"));
-                    files.remove(&from);
-                    files.insert(to);
-                }
-                4 if !existing.is_empty() => {
-                    // A mode change only, or a symlink.
-                    let p = &existing[rng.below(existing.len())];
-                    if rng.below(2) == 0 {
-                        stream.push_str(&format!(
-                            "M 100755 inline {p}\ndata 4\n{:04}\n",
-                            rng.below(10)
-                        ));
-                    } else {
-                        stream.push_str(&format!("M 120000 inline {p}\ndata 6\ntarget\n"));
-                    }
-                }
-                _ => {}
-            }
-        }
+        random_ops(&mut rng, &mut files, &mut stream, type_changes);
         stream.push('\n');
         stream.push_str(&format!("reset refs/tags/t{i}\nfrom :{i}\n\n"));
     }

@@ -26,6 +26,7 @@ use crate::detect::{DetectConfig, Detector};
 pub use crate::rule::Mode;
 use crate::rule::Rule;
 
+pub mod codeowners;
 mod describe;
 pub mod freeze;
 pub mod glob;

@@ -202,3 +202,59 @@ fn your_first_policy_as_the_readme_walks_through_it() {
         assert!(readme.contains(step), "the README walks through {step}");
     }
 }
+
+#[test]
+fn a_codeowners_file_becomes_rules_that_check_once_filled_in() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join(".gitlab")).expect("mkdir");
+    std::fs::write(
+        dir.path().join(".gitlab/CODEOWNERS"),
+        "* @general-approvers\n\n[Infrastructure][2] @sre\ninfra/\n*.tf\n\n^[Docs] @docs\ndocs/\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join(".reviewgate.toml"),
+        "[identities]\ngeneral-approvers = [\"lead@example.com\"]\n[[protect]]\nrefs = [\"@default\"]\n",
+    )
+    .expect("policy");
+    let mut c = std::process::Command::new(CLI);
+    hermetic(&mut c, dir.path());
+    c.current_dir(dir.path())
+        .args(["policy", "import", "codeowners"]);
+    let out = run(c);
+    assert!(out.status.success());
+    let toml = String::from_utf8_lossy(&out.stdout).to_string();
+    let warnings = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(toml.contains("name = \"CODEOWNERS [Infrastructure] line 4: infra/\"\nfiles = [\"**/infra/**\"]\ncommits = \"all\"\nreviewers = [\"@sre\"]\nmin-reviewers = 2"), "{toml}");
+    assert!(
+        toml.contains("reviewers = [\"lead@example.com\"]"),
+        "mapped through [identities]: {toml}"
+    );
+    assert!(
+        warnings.contains("warning: .gitlab/CODEOWNERS:7: optional section ^[Docs]"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("[groups] sre is empty"), "{warnings}");
+    assert!(
+        warnings.contains("3 rule(s) from GitLab CODEOWNERS"),
+        "{warnings}"
+    );
+    // Added as is, the empty group is refused, located; filled in, it checks.
+    let policy = dir.path().join(".reviewgate.toml");
+    let base = std::fs::read_to_string(&policy).expect("read");
+    std::fs::write(&policy, format!("{base}{toml}")).expect("write");
+    let (code, text) = cli(dir.path(), &["policy", "check"]);
+    assert_eq!(code, 78, "{text}");
+    assert!(text.contains("group `sre` is empty"), "{text}");
+    std::fs::write(
+        &policy,
+        format!(
+            "{base}{}",
+            toml.replace("sre = []", "sre = [\"*@sre.example.com\"]")
+        ),
+    )
+    .expect("write");
+    let (code, text) = cli(dir.path(), &["policy", "check"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("[[signoff]] \"CODEOWNERS [Infrastructure] line 5: *.tf\": commits by anyone, changing **/*.tf, on every protected ref, need 2 sign-offs from @sre"), "{text}");
+}

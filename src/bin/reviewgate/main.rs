@@ -95,6 +95,30 @@ enum PolicyCommand {
     },
     /// Print the built-in default policy as a commented TOML template.
     Template,
+    /// Turn another tool's rules into a policy's (printed, to review and add).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A GitHub, GitLab or Gitea CODEOWNERS file as [[signoff]] rules and
+    /// [groups]; warnings (where the forge's meaning differs) on stderr too.
+    Codeowners {
+        /// The file (default: the first of CODEOWNERS, .github/CODEOWNERS,
+        /// .gitlab/CODEOWNERS, docs/CODEOWNERS, .gitea/CODEOWNERS here).
+        file: Option<String>,
+        /// The forge whose rules the file follows (default: guessed from its
+        /// folder, then its content).
+        #[arg(long, value_parser = ["github", "gitlab", "gitea", "forgejo"])]
+        forge: Option<String>,
+        /// A login's email, e.g. --map octocat=octo@example.com (repeatable);
+        /// the logins in ./.reviewgate.toml's [identities] are known already.
+        #[arg(long = "map", value_name = "LOGIN=EMAIL")]
+        map: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,6 +197,12 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
         Command::Policy {
             command: PolicyCommand::Check { file },
         } => policy_cmd::policy_check(out, file),
+        Command::Policy {
+            command:
+                PolicyCommand::Import {
+                    what: ImportCommand::Codeowners { file, forge, map },
+                },
+        } => policy_cmd::import_codeowners(out, file, forge.as_deref(), &map),
         Command::Explain { code } => policy_cmd::explain(out, code.as_deref()),
         Command::Audit {
             command: AuditCommand::Verify { log, expect_head },

@@ -1,6 +1,7 @@
 //! `reviewgate policy` and `reviewgate explain`: a policy file validated and
 //! put in words, the built-in template, and the rule codes explained.
 
+use reviewgate::policy::codeowners::{self, Forge};
 use reviewgate::policy::{LoadedPolicy, PolicySource, DEFAULT_POLICY_TOML, POLICY_FILE};
 use reviewgate::verdict::{ExitStatus, Rule};
 
@@ -43,6 +44,74 @@ pub fn policy_check(out: Out<'_>, file: Option<String>) -> anyhow::Result<u8> {
             Ok(ExitStatus::ConfigError.code())
         }
     }
+}
+
+/// Where a forge looks for its CODEOWNERS file, in this order.
+const CODEOWNERS_PLACES: &[&str] = &[
+    "CODEOWNERS",
+    ".github/CODEOWNERS",
+    ".gitlab/CODEOWNERS",
+    "docs/CODEOWNERS",
+    ".gitea/CODEOWNERS",
+];
+
+/// Print a CODEOWNERS file as `[[signoff]]` rules and `[groups]`.
+pub fn import_codeowners(
+    out: Out<'_>,
+    file: Option<String>,
+    forge: Option<&str>,
+    map: &[String],
+) -> anyhow::Result<u8> {
+    let path = match file {
+        Some(f) => f,
+        None => CODEOWNERS_PLACES
+            .iter()
+            .find(|p| std::path::Path::new(p).is_file())
+            .map(|p| (*p).to_string())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no CODEOWNERS file here (looked for {}); name one",
+                    CODEOWNERS_PLACES.join(", ")
+                )
+            })?,
+    };
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
+    let forge = match forge {
+        Some(word) => {
+            Forge::from_word(word).ok_or_else(|| anyhow::anyhow!("unknown forge `{word}`"))?
+        }
+        None => Forge::guess(&path, &text),
+    };
+    let mut identities = std::fs::read(POLICY_FILE)
+        .ok()
+        .and_then(|b| LoadedPolicy::from_bytes(&b, PolicySource::File(POLICY_FILE.into())).ok())
+        .map(|p| p.policy.identities)
+        .unwrap_or_default();
+    for m in map {
+        let (login, email) = m
+            .split_once('=')
+            .filter(|(l, e)| !l.is_empty() && e.contains('@'))
+            .ok_or_else(|| anyhow::anyhow!("--map {m}: write LOGIN=EMAIL"))?;
+        identities
+            .entry(login.trim_start_matches('@').to_string())
+            .or_default()
+            .push(email.to_lowercase());
+    }
+    let imported = codeowners::import(&text, &path, forge, &identities);
+    out.write_all(imported.toml.as_bytes())?;
+    let mut err = std::io::stderr().lock();
+    use std::io::Write as _;
+    for w in &imported.warnings {
+        writeln!(err, "warning: {w}")?;
+    }
+    writeln!(
+        err,
+        "{path}: {} rule(s) from {} CODEOWNERS; check them with `reviewgate policy check` once added",
+        imported.rules,
+        forge.name()
+    )?;
+    Ok(0)
 }
 
 pub fn explain(out: Out<'_>, code: Option<&str>) -> anyhow::Result<u8> {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 const HOOK: &str = env!("CARGO_BIN_EXE_reviewgate-pre-receive");
 const ZERO: &str = "0000000000000000000000000000000000000000";
-const REPO_FORMAT: u32 = 3; // bump when the generator changes
+const REPO_FORMAT: u32 = 4; // bump when the generator changes
 
 /// The shape of a generated repository.
 #[derive(Clone, Copy)]
@@ -400,6 +400,107 @@ fn notes_shared(base: &Path) -> PathBuf {
     let root = mktree(&dir, &entries);
     set_notes(&dir, &root);
     std::fs::write(dir.join("notes-done"), "").expect("marker");
+    dir
+}
+
+/// Scenarios 9 and 10's repository: a first commit of 2,004 files (2,000 under
+/// `src/`, plus `infra/main.tf`, `db/migrations/001.sql`, `AGENTS.md` and
+/// `docs/guide.md`), then 10,000 human commits each changing one to three
+/// files under `src/` (`main` at the first, `incoming` at the last), and the
+/// policies it is judged by: three `[[signoff]]` rules whose `files` sit
+/// under named folders, three with paths anywhere (`**/*.tf`,
+/// `@agent-config`), and none.
+fn signoff_tree(base: &Path) -> PathBuf {
+    let dir = base.join(format!("signoff-tree-v{REPO_FORMAT}.git"));
+    if dir.join("reviewgate-bench-done").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    check(
+        git(base)
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&dir),
+    );
+    let mut child = git(&dir)
+        .args(["fast-import", "--quiet", "--done"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("fast-import");
+    let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    let path = |n: usize| format!("src/m{}/s{}/f{}.rs", n % 20, (n / 20) % 10, n / 200);
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for i in 1..=10_001usize {
+        let msg = format!("Change {i}\n\nA human change.\n");
+        let when = 1_700_000_000 + i * 60;
+        write!(
+            w,
+            "commit refs/heads/incoming\nmark :{i}\nauthor Dev Eloper <dev@example.com> {when} +0000\ncommitter Dev Eloper <dev@example.com> {when} +0000\ndata {}\n{msg}",
+            msg.len()
+        )
+        .expect("write");
+        let files: Vec<String> = if i == 1 {
+            let mut all: Vec<String> = (0..2_000).map(path).collect();
+            all.extend(
+                [
+                    "infra/main.tf",
+                    "db/migrations/001.sql",
+                    "AGENTS.md",
+                    "docs/guide.md",
+                ]
+                .map(String::from),
+            );
+            all
+        } else {
+            (0..1 + next() % 3)
+                .map(|_| path((next() % 2_000) as usize))
+                .collect()
+        };
+        for f in files {
+            let body = format!("// {f} at {i}\n");
+            write!(w, "M 100644 inline {f}\ndata {}\n{body}\n", body.len()).expect("write");
+        }
+        if i == 1 {
+            writeln!(w, "reset refs/heads/main\nfrom :1\n").expect("write");
+        }
+    }
+    writeln!(w, "done").expect("write");
+    drop(w);
+    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    let seniors = "[groups]\nseniors = [\"ann@example.com\", \"*@sre.example.com\"]\n\n[[protect]]\nrefs = [\"refs/heads/main\"]\n";
+    let rule = |name: &str, files: &str| {
+        format!("\n[[signoff]]\nname = \"{name}\"\nfiles = {files}\ncommits = \"all\"\nreviewers = [\"@seniors\"]\n")
+    };
+    // Rules whose paths sit under named folders: the diff reads the root.
+    let under = format!(
+        "{seniors}{}{}{}",
+        rule("infrastructure", "[\"infra/**\", \"terraform/**\"]"),
+        rule("migrations", "[\"db/migrations/**\"]"),
+        rule("CI", "[\".github/**\", \".gitlab-ci.yml\"]")
+    );
+    // Rules with paths anywhere: every changed folder is read.
+    let anywhere = format!(
+        "{seniors}{}{}{}",
+        rule("infrastructure", "[\"infra/**\", \"**/*.tf\"]"),
+        rule("migrations", "[\"db/migrations/**\"]"),
+        rule("agent instructions", "[\"@agent-config\"]")
+    );
+    for (file, text) in [
+        ("bench-under.toml", under.as_str()),
+        ("bench-anywhere.toml", anywhere.as_str()),
+        (
+            "bench-plain.toml",
+            "[[protect]]\nrefs = [\"refs/heads/main\"]\n",
+        ),
+    ] {
+        std::fs::write(dir.join(file), text).expect("policy");
+    }
+    std::fs::write(dir.join("reviewgate-bench-done"), "").expect("marker");
     dir
 }
 
@@ -783,6 +884,8 @@ fn main() {
         pass: Some(t_ours < Duration::from_secs(1)),
     });
 
+    rows.extend(signoff_rows(&base, heavy_runs));
+
     let mut table = render(&rows, smoke, big_shape);
     // Another build of the hook (an earlier commit's), run alternately with
     // this one on the same pushes: the before/after a change is recorded with.
@@ -810,6 +913,78 @@ fn main() {
         std::fs::write(&path, &table).expect("write markdown");
         eprintln!("wrote {path}");
     }
+}
+
+/// Scenarios 9 and 10: sign-off rules that diff every commit.
+fn signoff_rows(base: &Path, heavy_runs: usize) -> Vec<Row> {
+    let mut out = Vec::new();
+    // 9. 10,000 human commits, each changing one to three files under src/
+    //    in a 2,004-file tree, judged under three [[signoff]] rules whose
+    //    `files` sit under named folders (every commit is diffed against its
+    //    parent; the diff reads the root trees) vs the same push under a
+    //    policy without rules.
+    let tree = signoff_tree(base);
+    let line9 = format!(
+        "{} {} refs/heads/main\n",
+        rev(&tree, "refs/heads/main"),
+        rev(&tree, "refs/heads/incoming")
+    );
+    // The policy is pinned before each run (outside the timing).
+    let pinned = |file: &str| {
+        check(
+            git(&tree)
+                .args(["config", "reviewgate.policy"])
+                .arg(tree.join(file)),
+        );
+        hook(&tree)
+    };
+    let (t_rules, t_plain) = paired(
+        heavy_runs,
+        || (pinned("bench-under.toml"), line9.clone()),
+        || (pinned("bench-plain.toml"), line9.clone()),
+    );
+    let ratio = t_rules.as_secs_f64() / t_plain.as_secs_f64();
+    out.push(Row {
+        scenario:
+            "9. 10000 commits under three [[signoff]] rules with files under folders vs no rules"
+                .into(),
+        ours: ms(t_rules),
+        baseline: ms(t_plain),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.5".into(),
+        pass: Some(ratio <= 1.5),
+    });
+
+    // 10. The same push under rules with paths anywhere (`**/*.tf`,
+    //     `@agent-config`): every changed folder of every commit is read, as
+    //     `git log --name-only` reads them; compared with git doing that.
+    let range = "refs/heads/main..refs/heads/incoming".to_string();
+    let (t_rules, t_git) = paired(
+        heavy_runs,
+        || (pinned("bench-anywhere.toml"), line9.clone()),
+        || {
+            let mut c = git(&tree);
+            c.args([
+                "log",
+                "--name-only",
+                "--format=%H%x00%an%x00%ae%x00%B",
+                &range,
+            ]);
+            (c, String::new())
+        },
+    );
+    let ratio = t_rules.as_secs_f64() / t_git.as_secs_f64();
+    out.push(Row {
+        scenario: "10. the same under three rules with paths anywhere vs git log --name-only"
+            .into(),
+        ours: ms(t_rules),
+        baseline: ms(t_git),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.5".into(),
+        pass: Some(ratio <= 1.5),
+    });
+    check(git(&tree).args(["config", "--unset", "reviewgate.policy"]));
+    out
 }
 
 /// The repositories the scenarios run in.

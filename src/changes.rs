@@ -16,9 +16,10 @@ use std::rc::Rc;
 
 use git2::Oid;
 
-/// The most paths one commit's diff lists; past it the diff is cut short
-/// (and says so), so a commit touching a million files costs a bounded
-/// amount. Callers treat a cut diff as touching every path (the safe side).
+/// The most changed files and folders one commit's diff visits; past it the
+/// diff is cut short (and says so), so a commit touching a million files
+/// costs a bounded amount. Callers treat a cut diff as touching every path
+/// (the safe side).
 pub const MAX_CHANGED_PATHS: usize = 10_000;
 
 /// Why a tree could not be read.
@@ -53,8 +54,8 @@ pub struct Changes {
     /// Repository-relative paths (names that are not UTF-8 are read lossily:
     /// their folders and extensions stay as they are).
     pub paths: Vec<String>,
-    /// Whether more than [`MAX_CHANGED_PATHS`] paths mattered (the list is
-    /// cut there).
+    /// Whether the commit changes more than [`MAX_CHANGED_PATHS`] files and
+    /// folders (the visit stopped there).
     pub truncated: bool,
 }
 
@@ -72,24 +73,42 @@ impl Entry<'_> {
     }
 }
 
-/// The entries of a raw tree, in order; `None` when it does not parse.
-fn entries(raw: &[u8]) -> Option<Vec<Entry<'_>>> {
-    let mut out = Vec::new();
-    let mut rest = raw;
-    while !rest.is_empty() {
-        let space = memchr::memchr(b' ', rest)?;
-        let (mode, after) = rest.split_at(space);
-        let after = after.get(1..)?;
-        let nul = memchr::memchr(0, after)?;
-        let (name, after) = after.split_at(nul);
-        let id = after.get(1..21)?;
-        if mode.is_empty() || name.is_empty() {
-            return None;
+/// The entries of a raw tree, in order, read as they are asked for.
+struct Entries<'a> {
+    rest: &'a [u8],
+    id: Oid,
+}
+
+impl<'a> Entries<'a> {
+    fn of(raw: Option<&'a [u8]>, id: Option<Oid>) -> Self {
+        Self {
+            rest: raw.unwrap_or_default(),
+            id: id.unwrap_or_else(Oid::zero),
         }
-        out.push(Entry { mode, name, id });
-        rest = after.get(21..)?;
     }
-    Some(out)
+
+    /// The next entry; an error when the tree does not parse.
+    fn next_entry(&mut self) -> Result<Option<Entry<'a>>, Error> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let parse = |rest: &'a [u8]| -> Option<(Entry<'a>, &'a [u8])> {
+            // A mode is at most 6 digits: no need for a vectorised scan.
+            let space = rest.iter().take(8).position(|&c| c == b' ')?;
+            let (mode, after) = rest.split_at(space);
+            let after = after.get(1..)?;
+            let nul = memchr::memchr(0, after)?;
+            let (name, after) = after.split_at(nul);
+            let id = after.get(1..21)?;
+            if mode.is_empty() || name.is_empty() {
+                return None;
+            }
+            Some((Entry { mode, name, id }, after.get(21..)?))
+        };
+        let (e, rest) = parse(self.rest).ok_or(Error::Malformed(self.id))?;
+        self.rest = rest;
+        Ok(Some(e))
+    }
 }
 
 /// git's order of tree entries: by name, a folder's name as if followed by
@@ -115,6 +134,10 @@ struct Diff<'f, T: Trees, F: Filter> {
     trees: &'f mut T,
     filter: &'f F,
     out: Changes,
+    /// The path being visited (a folder while its entries are compared).
+    path: String,
+    /// Changed files and folders visited, listed or not.
+    seen: usize,
 }
 
 impl<T: Trees, F: Filter> Diff<'_, T, F> {
@@ -122,60 +145,43 @@ impl<T: Trees, F: Filter> Diff<'_, T, F> {
         id.map(|id| self.trees.tree(id)).transpose()
     }
 
-    fn file(&mut self, path: String) -> bool {
-        if self.out.paths.len() >= MAX_CHANGED_PATHS {
-            self.out.truncated = true;
-            return false;
-        }
-        if self.filter.matters(&path) {
-            self.out.paths.push(path);
-        }
-        true
-    }
-
-    /// Compare the trees `old` and `new` (either may be absent) under `dir`
-    /// (`""` at the root); false once the list is full.
-    fn trees(&mut self, dir: &str, old: Option<Oid>, new: Option<Oid>) -> Result<bool, Error> {
+    /// Compare the trees `old` and `new` (either may be absent) under the
+    /// current path; false once the visit is cut short.
+    fn trees(&mut self, old: Option<Oid>, new: Option<Oid>) -> Result<bool, Error> {
         if old == new {
             return Ok(true);
         }
         let (old_raw, new_raw) = (self.read(old)?, self.read(new)?);
-        fn parse(raw: Option<&[u8]>, id: Option<Oid>) -> Result<Vec<Entry<'_>>, Error> {
-            match (raw, id) {
-                (Some(r), Some(id)) => entries(r).ok_or(Error::Malformed(id)),
-                _ => Ok(Vec::new()),
-            }
-        }
-        let a = parse(old_raw.as_deref(), old)?;
-        let b = parse(new_raw.as_deref(), new)?;
-        let (mut i, mut j) = (0, 0);
+        let mut a = Entries::of(old_raw.as_deref(), old);
+        let mut b = Entries::of(new_raw.as_deref(), new);
+        let (mut x, mut y) = (a.next_entry()?, b.next_entry()?);
         loop {
-            let step = match (a.get(i), b.get(j)) {
+            let (take_a, take_b) = match (&x, &y) {
                 (None, None) => return Ok(true),
-                (Some(x), None) => (Some(*x), None),
-                (None, Some(y)) => (None, Some(*y)),
-                (Some(x), Some(y)) => match order(x, y) {
-                    Ordering::Less => (Some(*x), None),
-                    Ordering::Greater => (None, Some(*y)),
-                    Ordering::Equal => (Some(*x), Some(*y)),
+                (Some(_), None) => (true, false),
+                (None, Some(_)) => (false, true),
+                (Some(p), Some(q)) => match order(p, q) {
+                    Ordering::Less => (true, false),
+                    Ordering::Greater => (false, true),
+                    Ordering::Equal => (true, true),
                 },
             };
-            i += usize::from(step.0.is_some());
-            j += usize::from(step.1.is_some());
-            if !self.entry(dir, step.0, step.1)? {
+            let step = (x.filter(|_| take_a), y.filter(|_| take_b));
+            if take_a {
+                x = a.next_entry()?;
+            }
+            if take_b {
+                y = b.next_entry()?;
+            }
+            if !self.entry(step.0, step.1)? {
                 return Ok(false);
             }
         }
     }
 
     /// One name present in `old`, `new` or both (same kind); false once the
-    /// list is full.
-    fn entry(
-        &mut self,
-        dir: &str,
-        old: Option<Entry<'_>>,
-        new: Option<Entry<'_>>,
-    ) -> Result<bool, Error> {
+    /// visit is cut short.
+    fn entry(&mut self, old: Option<Entry<'_>>, new: Option<Entry<'_>>) -> Result<bool, Error> {
         if let (Some(o), Some(n)) = (old, new) {
             if o.id == n.id && o.mode == n.mode {
                 return Ok(true);
@@ -184,20 +190,31 @@ impl<T: Trees, F: Filter> Diff<'_, T, F> {
         let Some(e) = new.or(old) else {
             return Ok(true);
         };
-        let name = String::from_utf8_lossy(e.name);
-        let path = if dir.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{dir}/{name}")
-        };
-        if e.is_tree() {
-            if !self.filter.may_matter_under(&path) {
-                return Ok(true);
-            }
-            let id = |e: Option<Entry<'_>>| e.and_then(|e| Oid::from_bytes(e.id).ok());
-            return self.trees(&path, id(old), id(new));
+        self.seen += 1;
+        if self.seen > MAX_CHANGED_PATHS {
+            self.out.truncated = true;
+            return Ok(false);
         }
-        Ok(self.file(path))
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('/');
+        }
+        self.path.push_str(&String::from_utf8_lossy(e.name));
+        let more = if e.is_tree() {
+            if self.filter.may_matter_under(&self.path) {
+                let id = |e: Option<Entry<'_>>| e.and_then(|e| Oid::from_bytes(e.id).ok());
+                self.trees(id(old), id(new))?
+            } else {
+                true
+            }
+        } else {
+            if self.filter.matters(&self.path) {
+                self.out.paths.push(self.path.clone());
+            }
+            true
+        };
+        self.path.truncate(len);
+        Ok(more)
     }
 }
 
@@ -214,18 +231,42 @@ pub fn changed_paths(
         trees,
         filter,
         out: Changes::default(),
+        path: String::new(),
+        seen: 0,
     };
-    d.trees("", old, Some(new))?;
+    d.trees(old, Some(new))?;
     Ok(d.out)
 }
 
 /// How many bytes of tree objects [`OdbTrees`] keeps (then it starts over).
 const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Hashes an object id by its first eight bytes: ids are SHA-1, so they
+/// are spread already, and one colliding pair costs a comparison, never a
+/// wrong answer.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut head = [0u8; 8];
+        for (h, b) in head.iter_mut().zip(bytes) {
+            *h = *b;
+        }
+        self.0 ^= u64::from_le_bytes(head);
+    }
+    fn write_usize(&mut self, _: usize) {}
+}
+
+type IdMap<V> = HashMap<Oid, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// Trees read from an object database, cached by id.
 pub struct OdbTrees<'r> {
     odb: &'r git2::Odb<'r>,
-    cache: HashMap<Oid, Rc<[u8]>>,
+    cache: IdMap<Rc<[u8]>>,
     bytes: usize,
 }
 
@@ -234,7 +275,7 @@ impl<'r> OdbTrees<'r> {
     pub fn new(odb: &'r git2::Odb<'r>) -> Self {
         Self {
             odb,
-            cache: HashMap::new(),
+            cache: IdMap::default(),
             bytes: 0,
         }
     }
@@ -471,7 +512,12 @@ mod tests {
         let (a, b) = (m.build(&[("keep", "k")]), m.build(&files));
         let c = changed_paths(&mut m, Some(a), b, &Under("")).expect("diff");
         assert!(c.truncated);
-        assert_eq!(c.paths.len(), MAX_CHANGED_PATHS);
+        // The folder d/ counts as visited too.
+        assert_eq!(c.paths.len() + 1, MAX_CHANGED_PATHS);
+        // The work is bounded whatever the filter lists: changes to paths
+        // nobody asks about are visited, counted, and cut short too.
+        let c = changed_paths(&mut m, Some(a), b, &Under("d/f1")).expect("diff");
+        assert!(c.truncated);
     }
 
     #[test]

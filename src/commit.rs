@@ -102,6 +102,51 @@ pub struct CommitView<'a> {
     anomaly: Option<Anomaly>,
 }
 
+/// The value of each byte as a hex digit (either case, as git's
+/// `get_oid_hex` reads them), or 16 for a byte that is none.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [16u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// An object id from 40 hex digits (either case); `None` for anything
+/// else. Decoded here, by table: this runs for every parent and tree of
+/// every commit a push brings.
+#[expect(clippy::indexing_slicing, reason = "a u8 indexes a 256-entry table")]
+pub fn oid_from_hex(hex: &[u8]) -> Option<Oid> {
+    if hex.len() != HEX {
+        return None;
+    }
+    let mut raw = [0u8; HEX / 2];
+    let mut bad = 0u8;
+    for (byte, pair) in raw.iter_mut().zip(hex.chunks_exact(2)) {
+        if let [hi, lo] = *pair {
+            let (hi, lo) = (HEX_VALUE[usize::from(hi)], HEX_VALUE[usize::from(lo)]);
+            bad |= hi | lo;
+            *byte = (hi << 4) | (lo & 15);
+        }
+    }
+    if bad >= 16 {
+        return None;
+    }
+    Oid::from_bytes(&raw).ok()
+}
+
 fn is_hex_id(s: &[u8]) -> bool {
     s.len() == HEX && s.iter().all(u8::is_ascii_hexdigit)
 }
@@ -279,10 +324,10 @@ impl<'a> CommitView<'a> {
             return None;
         }
         let hex = self.data.get(5..5 + HEX)?;
-        if !is_hex_id(hex) || self.data.get(5 + HEX) != Some(&b'\n') {
+        if self.data.get(5 + HEX) != Some(&b'\n') {
             return None;
         }
-        Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+        oid_from_hex(hex)
     }
 
     /// Why git's reading of this commit is not certain, if it is not.
@@ -302,11 +347,9 @@ impl<'a> CommitView<'a> {
 
     /// The parents, as git reads them: the consecutive `parent` lines after `tree`.
     pub fn parents(&self) -> impl Iterator<Item = Oid> + 'a {
-        self.parent_lines.chunks(PARENT_LINE).filter_map(|line| {
-            line.get(7..7 + HEX)
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .and_then(|h| Oid::from_str(h).ok())
-        })
+        self.parent_lines
+            .chunks(PARENT_LINE)
+            .filter_map(|line| line.get(7..7 + HEX).and_then(oid_from_hex))
     }
 
     /// The first parent, if any.
@@ -502,6 +545,18 @@ fn classify(name: &[u8], object: &[u8]) -> Decoding {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hex_ids_decode_as_git_reads_them() {
+        let hex = "0123456789abcdefABCDEF0123456789abcdef01";
+        assert_eq!(
+            super::oid_from_hex(hex.as_bytes()),
+            git2::Oid::from_str(hex).ok()
+        );
+        for bad in ["0123", "g123456789abcdef0123456789abcdef01234567", ""] {
+            assert_eq!(super::oid_from_hex(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     const T: &str = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n";

@@ -185,72 +185,68 @@ impl CommitPass<'_> {
             found.commit(review::undecodable(judge, encoding), c, new);
             return Ok(());
         }
-        if signoff::may_sign_off(&facts.message) {
+        let asks_ai =
+            eff.review != ReviewScope::None || eff.ai_forbidden || self.signoffs.asks_ai();
+        let in_message = asks_ai.then(|| facts.ai_evidence(judge.policy)).flatten();
+        // The detector reads every sign-off line for AI names and
+        // identities: a message it finds nothing in has no AI sign-off.
+        if (!asks_ai || in_message.is_some()) && signoff::may_sign_off(&facts.message) {
             if let Some(f) = signoff::ai_signoff(judge, facts) {
                 found.commit(f, c, new);
             }
         }
-        let asks_ai =
-            eff.review != ReviewScope::None || eff.ai_forbidden || self.signoffs.asks_ai();
         // Evidence beside the message, looked up only when the message
         // shows none: the commit's git-ai note, and, for the squashed or
         // rebased copies of a pull request's commits (not its own commits,
         // not a merge, which its reviews judge), the pull request's.
-        let evidence = asks_ai
-            .then(|| {
-                facts.ai_evidence(judge.policy).or_else(|| {
-                    ctx.notes.evidence(c.id()).or_else(|| {
-                        self.pull_request
-                            .as_ref()
-                            .filter(|_| c.parent_count() < 2)
-                            .and_then(|pr| pr.inherited(c.id()))
-                    })
-                })
+        let evidence = if asks_ai && in_message.is_none() {
+            ctx.notes.evidence(c.id()).or_else(|| {
+                self.pull_request
+                    .as_ref()
+                    .filter(|_| c.parent_count() < 2)
+                    .and_then(|pr| pr.inherited(c.id()))
             })
-            .flatten();
+        } else {
+            in_message
+        };
         if let (true, Some(e)) = (eff.ai_forbidden, &evidence) {
             found.commit(signoff::forbidden(judge, e), c, new);
         }
-        self.review(c, facts, evidence.clone(), found);
-        if !self.signoffs.is_empty() {
-            let policy = judge.policy;
-            let candidates = signoff::candidates(
-                policy,
-                &self.signoffs,
-                facts,
-                evidence.is_some(),
-                ctx.pusher,
-            );
-            if !candidates.is_empty() {
-                let at = (found.commits.len(), found.commits_checked);
-                self.paths.add(policy, c, at, candidates, evidence, found)?;
+        let need = match review::need(judge, eff.review, facts, evidence.clone()) {
+            Err(f) => {
+                found.commit(f, c, new);
+                None
             }
+            Ok(need) => need,
+        };
+        let candidates = if self.signoffs.is_empty() {
+            Vec::new()
+        } else {
+            let branch_review = need.as_ref().map(|n| &n.commit);
+            let kind = (evidence.is_some(), branch_review);
+            signoff::candidates(judge.policy, &self.signoffs, facts, kind, ctx.pusher)
+        };
+        if let Some(need) = need {
+            self.review(c, need, found);
+        }
+        if !candidates.is_empty() {
+            let at = (found.commits.len(), found.commits_checked);
+            self.paths
+                .add(judge.policy, c, at, candidates, evidence, found)?;
         }
         Ok(())
     }
 
-    /// The commit's review: decided now, or after the walk when a merge may
-    /// still cover it.
-    fn review(
-        &self,
-        c: &CommitView<'_>,
-        facts: &reviewers::CommitFacts<'_>,
-        evidence: Option<crate::detect::AiEvidence>,
-        found: &mut RefFindings,
-    ) {
+    /// The commit's review, when it needs one: decided now, or after the
+    /// walk when a merge may still cover it.
+    fn review(&self, c: &CommitView<'_>, need: review::Need, found: &mut RefFindings) {
         let (judge, new) = (self.judge, self.span.new);
-        match review::need(judge, self.eff.review, facts, evidence) {
-            Err(f) => found.commit(f, c, new),
-            Ok(None) => {}
-            Ok(Some(need)) => {
-                if let Err(f) = review::decide_need(judge, &need, &[], self.ctx.pusher, None) {
-                    if self.coverage.is_some() {
-                        // A merge may still cover it: decided after the walk.
-                        found.defer(need, c);
-                    } else {
-                        found.commit(f, c, new);
-                    }
-                }
+        if let Err(f) = review::decide_need(judge, &need, &[], self.ctx.pusher, None) {
+            if self.coverage.is_some() {
+                // A merge may still cover it: decided after the walk.
+                found.defer(need, c);
+            } else {
+                found.commit(f, c, new);
             }
         }
     }

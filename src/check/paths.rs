@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use git2::Oid;
 
 use super::findings::RefFindings;
+use super::reviewers::CommitFacts;
 use super::signoff::{self, Candidate};
 use crate::changes::{self, OdbTrees};
 use crate::commit::CommitView;
@@ -31,8 +32,10 @@ struct Waiting {
 pub(super) struct SignoffPaths<'r> {
     odb: &'r git2::Odb<'r>,
     trees: OdbTrees<'r>,
-    /// By first parent.
-    waiting: HashMap<Oid, Vec<Waiting>>,
+    /// By first parent; a second child of the same parent (a branch
+    /// point) waits in `more`.
+    waiting: HashMap<Oid, Waiting>,
+    more: Vec<(Oid, Waiting)>,
 }
 
 impl<'r> SignoffPaths<'r> {
@@ -41,6 +44,7 @@ impl<'r> SignoffPaths<'r> {
             odb,
             trees: OdbTrees::new(odb),
             waiting: HashMap::new(),
+            more: Vec::new(),
         }
     }
 
@@ -69,7 +73,9 @@ impl<'r> SignoffPaths<'r> {
             // A root commit: compared with the empty tree.
             None => self.settle(policy, w, None, found),
             Some(p) => {
-                self.waiting.entry(p).or_default().push(w);
+                if let Some(first) = self.waiting.insert(p, w) {
+                    self.more.push((p, first));
+                }
                 Ok(())
             }
         }
@@ -85,9 +91,17 @@ impl<'r> SignoffPaths<'r> {
         if self.waiting.is_empty() {
             return Ok(());
         }
-        if let Some(list) = self.waiting.remove(&c.id()) {
-            let tree = c.tree();
-            for w in list {
+        let Some(w) = self.waiting.remove(&c.id()) else {
+            return Ok(());
+        };
+        let tree = c.tree();
+        self.settle(policy, w, tree, found)?;
+        if self.more.iter().any(|(p, _)| *p == c.id()) {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.more)
+                .into_iter()
+                .partition(|(p, _)| *p == c.id());
+            self.more = rest;
+            for (_, w) in mine {
                 self.settle(policy, w, tree, found)?;
             }
         }
@@ -96,17 +110,19 @@ impl<'r> SignoffPaths<'r> {
 
     /// The walk ended: settle the rest, reading each parent's tree.
     pub(super) fn finish(&mut self, policy: &Policy, found: &mut RefFindings) -> Result<()> {
-        for (parent, list) in std::mem::take(&mut self.waiting) {
+        let rest = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .chain(std::mem::take(&mut self.more));
+        for (parent, w) in rest {
             let tree = self.trees.tree_of(parent)?;
-            for w in list {
-                self.settle(policy, w, Some(tree), found)?;
-            }
+            self.settle(policy, w, Some(tree), found)?;
         }
         Ok(())
     }
 
     /// Diff a commit's tree with its parent's (if a candidate asks), and
-    /// defer the rules that apply until merge coverage is known.
+    /// defer the rules that apply until merge coverage is known. The commit
+    /// is read again only when one does (for its words and reviews).
     fn settle(
         &mut self,
         policy: &Policy,
@@ -115,15 +131,16 @@ impl<'r> SignoffPaths<'r> {
         found: &mut RefFindings,
     ) -> Result<()> {
         let changes = match signoff::asked(policy, &w.candidates) {
+            // The same tree as its parent's (an empty commit, a revert of a
+            // revert): it changes nothing.
+            Some(_) if parent_tree == Some(w.tree) => Some(changes::Changes::default()),
             Some(filter) => Some(
                 changes::changed_paths(&mut self.trees, parent_tree, w.tree, &filter)
                     .with_context(|| format!("reading the paths commit {} changes", w.id))?,
             ),
             None => None,
         };
-        let applying =
-            signoff::applies(policy, w.candidates, w.evidence.as_ref(), changes.as_ref());
-        if applying.is_empty() {
+        if !signoff::any_applies(policy, &w.candidates, changes.as_ref()) {
             return Ok(());
         }
         let object = self
@@ -131,6 +148,14 @@ impl<'r> SignoffPaths<'r> {
             .read(w.id)
             .with_context(|| format!("reading commit {}", w.id))?;
         let c = CommitView::parse(w.id, object.data());
+        let facts = CommitFacts::from(c.shown());
+        let applying = signoff::applies(
+            policy,
+            w.candidates,
+            &facts,
+            w.evidence.as_ref(),
+            changes.as_ref(),
+        );
         for a in applying {
             found.defer_signoff(w.at, &c, a);
         }

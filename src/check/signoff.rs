@@ -56,40 +56,87 @@ impl RulesHere {
 
 /// A rule that may apply to a commit, before its paths are known: it covers
 /// the author and the kind of commit, and the commit's own reviews do not
-/// meet it.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    /// The rule (an index into the policy's `signoffs`).
-    pub rule: usize,
-    /// Who wrote the commit and its own reviews, judged against the rule.
-    pub commit: Reviewed,
+/// meet it (an index into the policy's `signoffs`).
+pub type Candidate = usize;
+
+/// Whether `message` may contain `key` in any letter case: a scan for one of
+/// its bytes that letter case does not change (the `-` of `Reviewed-by`),
+/// else for its first letter, then a comparison.
+fn mentions(message: &[u8], key: &[u8]) -> bool {
+    let at = |i: usize, off: usize| {
+        i.checked_sub(off)
+            .and_then(|start| message.get(start..start + key.len()))
+            .is_some_and(|w| w.eq_ignore_ascii_case(key))
+    };
+    if let Some(off) = key.iter().position(|c| !c.is_ascii_alphabetic()) {
+        let byte = key.get(off).copied().unwrap_or_default();
+        return memchr::memchr_iter(byte, message).any(|i| at(i, off));
+    }
+    let Some(&first) = key.first() else {
+        return false;
+    };
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        message,
+    )
+    .any(|i| at(i, 0))
+}
+
+/// Whether `message` may carry a trailer with one of `keys`.
+fn may_carry(message: &[u8], keys: &[String]) -> bool {
+    keys.iter().any(|k| mentions(message, k.as_bytes()))
 }
 
 /// The candidates among `here`'s rules for a commit (`ai`: whether it is
-/// AI-assisted).
+/// AI-assisted). Cheap on the common commit: the author's address is read
+/// only when a rule names authors, and reviews only when the message may
+/// carry one.
 pub fn candidates(
     policy: &Policy,
     here: &RulesHere,
     facts: &CommitFacts<'_>,
-    ai: bool,
+    (ai, branch_review): (bool, Option<&Reviewed>),
     pusher: Option<&Pusher>,
 ) -> Vec<Candidate> {
+    let mut author: Option<String> = None;
     let mut out = Vec::new();
-    let author = facts.author.email_lower();
     for &i in &here.rules {
         let Some(rule) = policy.signoffs.get(i) else {
             continue;
         };
-        if (rule.commits == SignoffCommits::Ai && !ai) || !rule.covers_author(&author) {
+        if rule.commits == SignoffCommits::Ai && !ai {
             continue;
         }
-        let req = Requirement::signoff(policy, rule);
-        let commit = Reviewed::of(policy, &req, facts);
-        if decide(policy, &req, &commit, &[], pusher).is_err() {
-            out.push(Candidate { rule: i, commit });
+        if !rule.authors.is_empty() || !rule.except_authors.is_empty() {
+            let email = author.get_or_insert_with(|| facts.author.email_lower());
+            if !rule.covers_author(email) {
+                continue;
+            }
         }
+        out.push(i);
+    }
+    if !out.is_empty() && may_carry(&facts.message, &policy.review.trailers) {
+        out.retain(|&i| {
+            policy.signoffs.get(i).is_some_and(|rule| {
+                let req = Requirement::signoff(policy, rule);
+                // The branch's review judged the same list already.
+                let same = same_list(&rule.reviewers, &policy.review.reviewers);
+                let commit = match branch_review.filter(|_| same) {
+                    Some(r) => std::borrow::Cow::Borrowed(r),
+                    None => std::borrow::Cow::Owned(Reviewed::of(policy, &req, facts)),
+                };
+                decide(policy, &req, &commit, &[], pusher).is_err()
+            })
+        });
     }
     out
+}
+
+/// Whether two reviewer lists are written the same (then they judge every
+/// review the same).
+fn same_list(a: &[crate::policy::EmailPattern], b: &[crate::policy::EmailPattern]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.as_str() == y.as_str())
 }
 
 /// The paths some candidate's `files` may match: what a tree diff reads.
@@ -100,9 +147,13 @@ pub struct Asked<'p> {
 /// What the candidates ask of the commit's paths; `None` when none has
 /// `files` (each then applies whatever the commit changes: no diff).
 pub fn asked<'p>(policy: &'p Policy, candidates: &[Candidate]) -> Option<Asked<'p>> {
+    let asks = |c: &Candidate| policy.signoffs.get(*c).is_some_and(|r| !r.files.is_empty());
+    if !candidates.iter().any(asks) {
+        return None;
+    }
     let patterns: Vec<&PathPattern> = candidates
         .iter()
-        .filter_map(|c| policy.signoffs.get(c.rule))
+        .filter_map(|&c| policy.signoffs.get(c))
         .flat_map(|r| r.files.iter())
         .collect();
     (!patterns.is_empty()).then_some(Asked { patterns })
@@ -113,8 +164,26 @@ impl Filter for Asked<'_> {
         self.patterns.iter().any(|p| p.may_match_under(dir))
     }
     fn matters(&self, path: &str) -> bool {
-        self.patterns.iter().any(|p| p.matches(path))
+        let parts = crate::policy::glob::PathParts::of(path);
+        self.patterns.iter().any(|p| p.matches_parts(&parts))
     }
+}
+
+/// Whether a candidate applies given what the commit changes (`changes`:
+/// the diff, when one was made): a rule without `files` always does.
+fn applies_to(rule: &Signoff, changes: Option<&Changes>) -> bool {
+    rule.files.is_empty()
+        || changes
+            .is_none_or(|ch| ch.truncated || ch.paths.iter().any(|p| rule.file_match(p).is_some()))
+}
+
+/// Whether any candidate applies (before the commit is read again for the
+/// words and reviews of [`applies`]).
+pub fn any_applies(policy: &Policy, candidates: &[Candidate], changes: Option<&Changes>) -> bool {
+    candidates
+        .iter()
+        .filter_map(|&c| policy.signoffs.get(c))
+        .any(|r| applies_to(r, changes))
 }
 
 /// A rule that applies to a commit, why, and the commit's own reviews.
@@ -128,25 +197,28 @@ pub struct Applies {
     pub commit: Reviewed,
 }
 
-/// Which candidates apply, given what the commit changes (`changes`: the
-/// diff, when one was asked for) and why it is AI-assisted.
+/// The candidates that apply to the commit `facts` shows, given what it
+/// changes (`changes`: the diff, when one was made) and why it is
+/// AI-assisted.
 pub fn applies(
     policy: &Policy,
     candidates: Vec<Candidate>,
+    facts: &CommitFacts<'_>,
     evidence: Option<&AiEvidence>,
     changes: Option<&Changes>,
 ) -> Vec<Applies> {
     let mut out = Vec::new();
     for c in candidates {
-        let Some(rule) = policy.signoffs.get(c.rule) else {
+        let Some(rule) = policy.signoffs.get(c).filter(|r| applies_to(r, changes)) else {
             continue;
         };
+        let commit = Reviewed::of(policy, &Requirement::signoff(policy, rule), facts);
         let mut why = Vec::new();
-        if let Some(a) = rule.authors.iter().find(|a| a.matches(&c.commit.author)) {
+        if let Some(a) = rule.authors.iter().find(|a| a.matches(&commit.author)) {
             let set = a
                 .group()
                 .map_or_else(|| a.as_str().to_string(), |g| format!("@{g}"));
-            why.push(format!("its author {} is in {set}", c.commit.author));
+            why.push(format!("its author {} is in {set}", commit.author));
         }
         if rule.commits == SignoffCommits::Ai {
             if let Some(e) = evidence {
@@ -154,10 +226,10 @@ pub fn applies(
             }
         }
         if !rule.files.is_empty() {
-            match changes {
-                Some(ch) if ch.truncated => why.push(format!(
+            why.push(match changes {
+                Some(ch) if ch.truncated => format!(
                     "it changes more than {MAX_CHANGED_PATHS} paths (counted as touching every path)"
-                )),
+                ),
                 Some(ch) => {
                     let hits: Vec<&str> = ch
                         .paths
@@ -165,24 +237,20 @@ pub fn applies(
                         .filter(|p| rule.file_match(p).is_some())
                         .map(String::as_str)
                         .collect();
-                    if hits.is_empty() {
-                        continue;
-                    }
-                    why.push(format!("it changes {}", paths_text(rule, &hits)));
+                    format!("it changes {}", paths_text(rule, &hits))
                 }
-                // No diff was made although the rule asks about paths:
-                // only when the caller could not read them (the safe side).
-                None => why.push("its paths could not be read".to_string()),
-            }
+                // The caller could not read the paths: the safe side.
+                None => "its paths could not be read".to_string(),
+            });
         }
         out.push(Applies {
-            rule: c.rule,
+            rule: c,
             why: if why.is_empty() {
                 "it applies to every commit on this ref".to_string()
             } else {
                 why.join(", ")
             },
-            commit: c.commit,
+            commit,
         });
     }
     out
@@ -278,12 +346,7 @@ pub fn forbidden(judge: &Judge<'_>, evidence: &AiEvidence) -> Finding {
 /// Whether `message` may hold a `Signed-off-by:` trailer (any letter case):
 /// a scan for the key before any trailer is parsed.
 pub fn may_sign_off(message: &[u8]) -> bool {
-    const KEY: &[u8] = b"signed-off-by";
-    memchr::memchr_iter(b'-', message).any(|i| {
-        i.checked_sub(6)
-            .and_then(|start| message.get(start..start + KEY.len()))
-            .is_some_and(|w| w.eq_ignore_ascii_case(KEY))
-    })
+    mentions(message, b"signed-off-by")
 }
 
 /// The `ai-signoff` finding, when a `Signed-off-by:` trailer names an AI.
@@ -331,9 +394,9 @@ mod tests {
         let f = facts(author, message);
         let evidence = f.ai_evidence(p);
         let here = RulesHere::of(p, &eff_of(p, "refs/heads/main"));
-        let cands = candidates(p, &here, &f, evidence.is_some(), None);
+        let cands = candidates(p, &here, &f, (evidence.is_some(), None), None);
         let ch = changes(paths);
-        let applying = applies(p, cands, evidence.as_ref(), Some(&ch));
+        let applying = applies(p, cands, &f, evidence.as_ref(), Some(&ch));
         applying
             .iter()
             .filter(|a| decide_rule(&judge(p), a, &[], None, None).is_err())
@@ -480,12 +543,12 @@ mod tests {
         let p = policy(SENIORS);
         let f = facts("Jo <jo@example.com>", "Huge\n");
         let here = RulesHere::of(&p, &eff_of(&p, "refs/heads/main"));
-        let cands = candidates(&p, &here, &f, false, None);
+        let cands = candidates(&p, &here, &f, (false, None), None);
         let ch = Changes {
             paths: vec!["docs/a.md".into()],
             truncated: true,
         };
-        let a = applies(&p, cands, None, Some(&ch));
+        let a = applies(&p, cands, &f, None, Some(&ch));
         assert_eq!(a.len(), 1);
         assert!(
             a[0].why.contains("counted as touching every path"),
@@ -503,9 +566,9 @@ mod tests {
         );
         let evidence = f.ai_evidence(&p);
         let here = RulesHere::of(&p, &eff_of(&p, "refs/heads/main"));
-        let cands = candidates(&p, &here, &f, true, None);
+        let cands = candidates(&p, &here, &f, (true, None), None);
         let ch = changes(&["infra/a.tf", "infra/b.tf", "infra/c.tf", "x/d.tf", "README"]);
-        let all = applies(&p, cands, evidence.as_ref(), Some(&ch));
+        let all = applies(&p, cands, &f, evidence.as_ref(), Some(&ch));
         let msgs: Vec<String> = all
             .iter()
             .map(|a| {

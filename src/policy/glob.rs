@@ -122,8 +122,101 @@ pub const AGENT_CONFIG: &[&str] = &[
 pub struct PathPattern {
     text: String,
     group: Option<&'static str>,
-    matcher: GlobMatcher,
+    kind: Kind,
     parts: Vec<Part>,
+}
+
+/// How a path pattern is matched: the shapes policies use, by string
+/// operations (a test holds each to the glob it stands for), else the glob.
+#[derive(Debug, Clone)]
+enum Kind {
+    /// `**`: every path.
+    Every,
+    /// `docs/guide.md`: that path.
+    Exact(String),
+    /// `infra/**`: everything under `infra/` (the string is `infra/`).
+    Under(String),
+    /// `**/AGENTS.md`: that name in any folder.
+    Named(String),
+    /// `**/*.tf`: names ending so, in any folder (the string is `.tf`).
+    Ending(String),
+    /// `**/.claude/**`: everything under a folder of that name, anywhere.
+    UnderNamed(String),
+    /// Anything else.
+    Glob(GlobMatcher),
+}
+
+/// A repository path split once: its folders and its name.
+#[derive(Debug, Clone)]
+pub struct PathParts<'a> {
+    path: &'a str,
+    name: &'a str,
+    folders: Vec<&'a str>,
+}
+
+impl<'a> PathParts<'a> {
+    /// `a/b/c.rs`: folders `a`, `b`; name `c.rs`.
+    pub fn of(path: &'a str) -> Self {
+        let mut folders: Vec<&str> = path.split('/').collect();
+        let name = folders.pop().unwrap_or(path);
+        Self {
+            path,
+            name,
+            folders,
+        }
+    }
+}
+
+/// Whether `s` is plain text in a path glob: no wildcard, class, brace or
+/// escape, no `/`.
+fn plain(s: &str) -> bool {
+    !s.is_empty() && !s.contains(['*', '?', '[', ']', '{', '}', '\\', '/'])
+}
+
+impl Kind {
+    fn of(text: &str, matcher: GlobMatcher) -> Self {
+        if text == "**" {
+            return Kind::Every;
+        }
+        if let Some(inner) = text.strip_prefix("**/").and_then(|r| r.strip_suffix("/**")) {
+            if plain(inner) {
+                return Kind::UnderNamed(inner.to_string());
+            }
+        }
+        if let Some(name) = text.strip_prefix("**/") {
+            if plain(name) {
+                return Kind::Named(name.to_string());
+            }
+            if let Some(end) = name.strip_prefix('*') {
+                if plain(end) {
+                    return Kind::Ending(end.to_string());
+                }
+            }
+        }
+        if let Some(dir) = text.strip_suffix("/**") {
+            if !dir.is_empty() && dir.split('/').all(plain) {
+                return Kind::Under(format!("{dir}/"));
+            }
+        }
+        if text.split('/').all(plain) {
+            return Kind::Exact(text.to_string());
+        }
+        Kind::Glob(matcher)
+    }
+
+    /// Whether the path `p` shows matches.
+    fn matches(&self, p: &PathParts<'_>) -> bool {
+        let (path, name) = (p.path, p.name);
+        match self {
+            Kind::Every => true,
+            Kind::Exact(p) => path == p,
+            Kind::Under(dir) => path.len() > dir.len() && path.starts_with(dir.as_str()),
+            Kind::Named(n) => name == n,
+            Kind::Ending(end) => name.ends_with(end.as_str()),
+            Kind::UnderNamed(n) => p.folders.iter().any(|f| f == n),
+            Kind::Glob(g) => g.is_match(path),
+        }
+    }
 }
 
 /// One `/`-separated part of a path pattern, for deciding which folders may
@@ -161,7 +254,7 @@ impl PathPattern {
         Self {
             text: text.to_string(),
             group: None,
-            matcher,
+            kind: Kind::of(text, matcher),
             parts,
         }
     }
@@ -191,7 +284,13 @@ impl PathPattern {
 
     /// Whether the repository path `path` (`infra/main.tf`) matches.
     pub fn matches(&self, path: &str) -> bool {
-        self.matcher.is_match(path)
+        self.kind.matches(&PathParts::of(path))
+    }
+
+    /// [`PathPattern::matches`], given the path split once (for callers
+    /// that try many patterns on one path).
+    pub fn matches_parts(&self, parts: &PathParts<'_>) -> bool {
+        self.kind.matches(parts)
     }
 
     /// Whether a file somewhere under the folder `dir` (`infra/modules`, no
@@ -334,5 +433,78 @@ mod tests {
         assert!(m("ann smith", "ann smith"), "a literal space is literal");
         assert!(!m("ann*", "ANN"));
         assert!(LoginPattern::new("").is_err());
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    /// The string matchers against the globs they stand for, on paths made
+    /// of names that sit at the edges (empty-looking, dotted, nested).
+    #[test]
+    fn path_shapes_match_as_their_globs_do() {
+        let patterns = [
+            "**",
+            "AGENTS.md",
+            "docs/guide.md",
+            "infra/**",
+            "a/b/**",
+            "**/AGENTS.md",
+            "**/*.tf",
+            "**/*",
+            "**/.claude/**",
+            "**/a/**",
+            "src/*/x.rs",
+            "**/*.min.js",
+            "a/**/b",
+            "{a,b}/**",
+            "**/.tf",
+        ];
+        let names = [
+            "a",
+            "b",
+            "AGENTS.md",
+            ".tf",
+            "x.tf",
+            "x.tfvars",
+            ".claude",
+            "x.rs",
+            "m.min.js",
+            "docs",
+            "guide.md",
+            "infra",
+        ];
+        let mut paths = Vec::new();
+        for a in names {
+            paths.push(a.to_string());
+            for b in names {
+                paths.push(format!("{a}/{b}"));
+                for c in ["a", "x.tf", "AGENTS.md", ".claude"] {
+                    paths.push(format!("{a}/{b}/{c}"));
+                }
+            }
+        }
+        let mut specialised = 0;
+        for p in patterns {
+            let glob = path_glob(p).expect("glob").compile_matcher();
+            let pattern = PathPattern::new(p, glob.clone());
+            specialised += usize::from(!matches!(pattern.kind, Kind::Glob(_)));
+            for path in &paths {
+                assert_eq!(
+                    pattern.matches(path),
+                    glob.is_match(path.as_str()),
+                    "{p} on {path}"
+                );
+            }
+        }
+        assert_eq!(specialised, 11, "shapes recognised");
+        for p in AGENT_CONFIG {
+            let pattern = PathPattern::new(p, path_glob(p).expect("glob").compile_matcher());
+            assert!(
+                !matches!(pattern.kind, Kind::Glob(_)),
+                "{p} is matched by its glob"
+            );
+        }
     }
 }

@@ -68,7 +68,8 @@ impl Signoff {
 
     /// The first of its file patterns `path` matches.
     pub fn file_match(&self, path: &str) -> Option<&PathPattern> {
-        self.files.iter().find(|p| p.matches(path))
+        let parts = super::glob::PathParts::of(path);
+        self.files.iter().find(|p| p.matches_parts(&parts))
     }
 }
 

@@ -60,7 +60,7 @@ enum Note {
 
 /// One push went past [`MAX_NOTES_BYTES`] (or an object could not be read).
 #[derive(Debug, Clone, Copy)]
-struct Unread;
+pub struct Unread;
 
 /// Why an update of the notes ref could not be verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,76 +97,82 @@ impl NotesTree {
 struct State {
     roots: Option<Vec<Oid>>,
     trees: HashMap<Oid, Rc<NotesTree>>,
-    notes: HashMap<Oid, Note>,
     bytes: u64,
 }
 
-/// The notes available to a push, read lazily.
-pub struct AiNotes<'r> {
+/// A notes ref as a push sees it (the notes commits the push writes to it,
+/// then the repository's current one), read lazily by path, as git does,
+/// with its trees cached and the bytes it reads counted against a budget.
+pub struct NotesRef<'r> {
     repo: &'r HookRepo,
-    /// The notes commits this push writes to [`NOTES_REF`].
+    /// The notes commits this push writes to the ref.
     pushed: Vec<Oid>,
+    /// The ref's name.
+    name: &'static str,
     /// The most bytes of notes objects this push reads.
     budget: u64,
     state: RefCell<State>,
 }
 
-impl<'r> AiNotes<'r> {
-    /// The notes of the push's new `refs/notes/ai` and of the repository's
-    /// current one. Reads nothing yet.
-    pub fn new(repo: &'r HookRepo, updates: &[RefUpdate]) -> Self {
+impl<'r> NotesRef<'r> {
+    /// The notes under `name` that `updates` write, and the repository's.
+    /// Reads nothing yet.
+    pub fn new(repo: &'r HookRepo, name: &'static str, updates: &[RefUpdate]) -> Self {
         let pushed = updates
             .iter()
-            .filter(|u| u.name == NOTES_REF)
+            .filter(|u| u.name == name)
             .filter_map(|u| u.new)
             .collect();
         Self {
             repo,
             pushed,
+            name,
             budget: MAX_NOTES_BYTES,
             state: RefCell::new(State::default()),
         }
     }
 
-    /// The evidence the notes give for `commit`: the first valid note that
-    /// attests agent-written lines; or, when the notes could not be read
-    /// within the budget, evidence that says so (the safe side).
-    pub fn evidence(&self, commit: Oid) -> Option<AiEvidence> {
-        let roots = self.roots();
-        if roots.is_empty() {
-            return None;
-        }
+    /// The note blobs for `commit`, the pushed notes' first, then the
+    /// repository's (each in the order git reads fan-outs).
+    pub fn blobs(&self, commit: Oid) -> Result<Vec<Oid>, Unread> {
         let hex = commit.to_string();
-        for root in roots {
-            let mut blobs = Vec::new();
-            if self.lookup(root, &hex, &mut blobs).is_err() {
-                return Some(unread_evidence());
-            }
-            for blob in blobs {
-                match self.note(blob) {
-                    Ok(Note::Ai(tools, lines)) => {
-                        return Some(AiEvidence {
-                            tool: tools,
-                            evidence: format!(
-                                "{NOTES_REF} records {lines} agent-written line{}",
-                                if lines == 1 { "" } else { "s" }
-                            ),
-                        })
-                    }
-                    Ok(Note::NotAi) => {}
-                    Err(Unread) => return Some(unread_evidence()),
-                }
-            }
+        let mut blobs = Vec::new();
+        for root in self.roots() {
+            self.lookup(root, &hex, &mut blobs)?;
         }
-        None
+        Ok(blobs)
     }
 
-    /// The commits whose AI evidence an update of the notes ref from the
-    /// notes commit `old` to `new` (`None`: deleted) erases: each had a note
-    /// attesting agent lines under `old`, and has none under `new` (removed,
-    /// or replaced by a note that attests none). Only the subtrees that
+    /// The note blobs for the object `key` (hex) in the notes commit
+    /// `notes_commit`.
+    pub fn blobs_in(&self, notes_commit: Oid, key: &str) -> Result<Vec<Oid>, Unread> {
+        let root = self.root_of(notes_commit)?;
+        let mut out = Vec::new();
+        self.lookup(root, key, &mut out)?;
+        Ok(out)
+    }
+
+    /// A note's bytes, counted against the budget; `None` for a note
+    /// larger than `max` (not read).
+    pub fn read(&self, blob: Oid, max: u64) -> Result<Option<Vec<u8>>, Unread> {
+        let odb = self.repo.repo.odb().map_err(|_| Unread)?;
+        let (size, kind) = odb.read_header(blob).map_err(|_| Unread)?;
+        if kind != ObjectType::Blob {
+            return Err(Unread);
+        }
+        if size as u64 > max {
+            return Ok(None);
+        }
+        self.spend(size as u64)?;
+        let object = odb.read(blob).map_err(|_| Unread)?;
+        Ok(Some(object.data().to_vec()))
+    }
+
+    /// The notes under the notes commit `old` that `new` (`None`: the ref
+    /// deleted) does not have at the same path with the same blob: (the
+    /// annotated object's id in hex, the old blob). Only the subtrees that
     /// differ are read.
-    pub fn erased(&self, old: Oid, new: Option<Oid>) -> Result<Vec<Oid>, Unverifiable> {
+    pub fn removed(&self, old: Oid, new: Option<Oid>) -> Result<Vec<(String, Oid)>, Unverifiable> {
         let unread = |_| Unverifiable::Unread;
         let old_root = self.root_of(old).map_err(unread)?;
         let new_root = match new {
@@ -174,34 +180,11 @@ impl<'r> AiNotes<'r> {
             None => None,
         };
         let mut changed = Vec::new();
-        self.removed(old_root, new_root, String::new(), &mut changed)?;
-        let mut erased = Vec::new();
-        for (key, blob) in changed {
-            if !matches!(self.note(blob).map_err(unread)?, Note::Ai(..)) {
-                continue;
-            }
-            let mut now = Vec::new();
-            if let Some(root) = new_root {
-                self.lookup(root, &key, &mut now).map_err(unread)?;
-            }
-            let mut still = false;
-            for blob in now {
-                still |= matches!(self.note(blob).map_err(unread)?, Note::Ai(..));
-            }
-            if !still {
-                if let Ok(id) = Oid::from_str(&key) {
-                    if !erased.contains(&id) {
-                        erased.push(id);
-                    }
-                }
-            }
-        }
-        Ok(erased)
+        self.removed_under(old_root, new_root, String::new(), &mut changed)?;
+        Ok(changed)
     }
 
-    /// The notes under `old` (at `prefix`) that `new` does not have at the
-    /// same path with the same blob: (annotated id, old blob).
-    fn removed(
+    fn removed_under(
         &self,
         old: Oid,
         new: Option<Oid>,
@@ -228,7 +211,7 @@ impl<'r> AiNotes<'r> {
                 }
                 Kind::Tree if name.len() == 2 && path.len() < 40 => {
                     let sub = theirs.filter(|(k, _)| *k == Kind::Tree).map(|(_, i)| i);
-                    self.removed(*id, sub, path, out)?;
+                    self.removed_under(*id, sub, path, out)?;
                 }
                 _ => {}
             }
@@ -241,11 +224,11 @@ impl<'r> AiNotes<'r> {
         if let Some(r) = &self.state.borrow().roots {
             return r.clone();
         }
-        let current = self.repo.ref_target(NOTES_REF).ok().flatten();
+        let current = self.repo.ref_target(self.name).ok().flatten();
         let mut tips = self.pushed.clone();
         tips.extend(current);
         tips.dedup();
-        // A notes ref that cannot be read gives no evidence either way.
+        // A notes ref that cannot be read gives no notes.
         let roots: Vec<Oid> = tips
             .into_iter()
             .filter_map(|t| self.root_of(t).ok())
@@ -324,25 +307,95 @@ impl<'r> AiNotes<'r> {
         }
         Ok(())
     }
+}
+
+/// git-ai's notes available to a push, read lazily.
+pub struct AiNotes<'r> {
+    notes: NotesRef<'r>,
+    /// What each note blob says, parsed once per push.
+    verdicts: RefCell<HashMap<Oid, Note>>,
+}
+
+impl<'r> AiNotes<'r> {
+    /// The notes of the push's new `refs/notes/ai` and of the repository's
+    /// current one. Reads nothing yet.
+    pub fn new(repo: &'r HookRepo, updates: &[RefUpdate]) -> Self {
+        Self {
+            notes: NotesRef::new(repo, NOTES_REF, updates),
+            verdicts: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The evidence the notes give for `commit`: the first valid note that
+    /// attests agent-written lines; or, when the notes could not be read
+    /// within the budget, evidence that says so (the safe side).
+    pub fn evidence(&self, commit: Oid) -> Option<AiEvidence> {
+        let Ok(blobs) = self.notes.blobs(commit) else {
+            return Some(unread_evidence());
+        };
+        for blob in blobs {
+            match self.note(blob) {
+                Ok(Note::Ai(tools, lines)) => {
+                    return Some(AiEvidence {
+                        tool: tools,
+                        evidence: format!(
+                            "{NOTES_REF} records {lines} agent-written line{}",
+                            if lines == 1 { "" } else { "s" }
+                        ),
+                    })
+                }
+                Ok(Note::NotAi) => {}
+                Err(Unread) => return Some(unread_evidence()),
+            }
+        }
+        None
+    }
+
+    /// The commits whose AI evidence an update of the notes ref from the
+    /// notes commit `old` to `new` (`None`: deleted) erases: each had a note
+    /// attesting agent lines under `old`, and has none under `new` (removed,
+    /// or replaced by a note that attests none). Only the subtrees that
+    /// differ are read.
+    pub fn erased(&self, old: Oid, new: Option<Oid>) -> Result<Vec<Oid>, Unverifiable> {
+        let unread = |_| Unverifiable::Unread;
+        let changed = self.notes.removed(old, new)?;
+        let mut erased = Vec::new();
+        for (key, blob) in changed {
+            if !matches!(self.note(blob).map_err(unread)?, Note::Ai(..)) {
+                continue;
+            }
+            let now = match new {
+                Some(n) => self.notes.blobs_in(n, &key).map_err(unread)?,
+                None => Vec::new(),
+            };
+            let mut still = false;
+            for blob in now {
+                still |= matches!(self.note(blob).map_err(unread)?, Note::Ai(..));
+            }
+            if !still {
+                if let Ok(id) = Oid::from_str(&key) {
+                    if !erased.contains(&id) {
+                        erased.push(id);
+                    }
+                }
+            }
+        }
+        Ok(erased)
+    }
 
     /// What the note in `blob` says (parsed once per push).
     fn note(&self, blob: Oid) -> Result<Note, Unread> {
-        if let Some(n) = self.state.borrow().notes.get(&blob) {
+        if let Some(n) = self.verdicts.borrow().get(&blob) {
             return Ok(n.clone());
         }
-        let odb = self.repo.repo.odb().map_err(|_| Unread)?;
-        let (size, _) = odb.read_header(blob).map_err(|_| Unread)?;
-        let note = if size > MAX_NOTE_BYTES {
-            Note::NotAi
-        } else {
-            self.spend(size as u64)?;
-            let object = odb.read(blob).map_err(|_| Unread)?;
-            match notes::parse(object.data()) {
+        let note = match self.notes.read(blob, MAX_NOTE_BYTES as u64)? {
+            Some(bytes) => match notes::parse(&bytes) {
                 Ok(a) if a.is_ai() => Note::Ai(a.tools(), a.total_lines()),
                 _ => Note::NotAi,
-            }
+            },
+            None => Note::NotAi,
         };
-        self.state.borrow_mut().notes.insert(blob, note.clone());
+        self.verdicts.borrow_mut().insert(blob, note.clone());
         Ok(note)
     }
 }
@@ -522,7 +575,7 @@ mod tests {
         // One note reachable under it (path 00/00/00<X[4..38]>... is 40 hex).
         let hit = Oid::from_str(&format!("0000{}", &names[0])).expect("id");
         assert!(notes.evidence(hit).is_some());
-        let s = notes.state.borrow();
+        let s = notes.notes.state.borrow();
         assert_eq!(s.trees.len(), 3, "three distinct trees read");
         assert!(s.bytes < 64 * 1024, "{} bytes read", s.bytes);
     }
@@ -539,12 +592,12 @@ mod tests {
         for id in &ids {
             assert!(notes.evidence(Oid::from_str(id).expect("id")).is_some());
         }
-        assert_eq!(notes.state.borrow().notes.len(), 1, "parsed once");
-        let read = notes.state.borrow().bytes;
+        assert_eq!(notes.verdicts.borrow().len(), 1, "parsed once");
+        let read = notes.notes.state.borrow().bytes;
         assert!(read < 2 * big.len() as u64 + 64 * 1024, "{read} bytes read");
         // With a budget smaller than the note: counted as AI, and said so.
         let mut tight = AiNotes::new(&f.repo, &[]);
-        tight.budget = 1024;
+        tight.notes.budget = 1024;
         let e = tight
             .evidence(Oid::from_str(&ids[0]).expect("id"))
             .expect("the safe side");

@@ -19,19 +19,21 @@
 //! 8. [`walk`]: the commits an update brings;
 //! 9. [`changes`]: the paths a commit changes (a tree diff that reads only
 //!    what a rule asks about);
-//! 10. [`hookfile`]: our hook files, defined once (written, recognised);
-//! 11. [`repo`]: git access (quarantine and namespace aware) and the server's
+//! 10. [`signers`]: SSH signatures, verified against an allowed_signers file;
+//! 11. [`approval`]: signed approvals, as notes hold them;
+//! 12. [`hookfile`]: our hook files, defined once (written, recognised);
+//! 13. [`repo`]: git access (quarantine and namespace aware) and the server's
 //!     settings;
-//! 12. [`policy`]: the policy file, its patterns, and where the trusted one
+//! 14. [`policy`]: the policy file, its patterns, and where the trusted one
 //!     comes from (never the pushed commits);
-//! 13. [`verdict`]: violations and the exit status;
-//! 14. [`check`]: the engine: for each update, named passes over it, the
+//! 15. [`verdict`]: violations and the exit status;
+//! 16. [`check`]: the engine: for each update, named passes over it, the
 //!     checks (pure) and the facts they read;
-//! 15. [`report`]: every word a pusher reads;
-//! 16. [`audit`]: the hash-chained log of decisions;
-//! 17. [`hook`]: the two hooks, orchestrated;
-//! 18. [`local_check`]: the same engine on a developer's machine;
-//! 19. [`install`]: the hooks into repositories or server-wide.
+//! 17. [`report`]: every word a pusher reads;
+//! 18. [`audit`]: the hash-chained log of decisions;
+//! 19. [`hook`]: the two hooks, orchestrated;
+//! 20. [`local_check`]: the same engine on a developer's machine;
+//! 21. [`install`]: the hooks into repositories or server-wide.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};
@@ -57,6 +59,7 @@
     )
 )]
 
+pub mod approval;
 pub mod audit;
 pub mod changes;
 pub mod check;
@@ -73,6 +76,7 @@ pub mod push;
 pub mod repo;
 pub mod report;
 pub mod rule;
+pub mod signers;
 pub mod trailers;
 pub mod verdict;
 pub mod walk;

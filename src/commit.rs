@@ -382,6 +382,38 @@ impl<'a> CommitView<'a> {
         GitIdent::split(self.committer).unwrap_or_default()
     }
 
+    /// The commit's signature and what it signs, as git's
+    /// `parse_signed_commit` splits them: the `gpgsig` header's value (its
+    /// continuation lines joined, each without its leading space), and the
+    /// object without that header. `None` when unsigned; `Err` when the
+    /// object has more than one `gpgsig` header (git would sign-check their
+    /// concatenation, which no signer made).
+    pub fn signature(&self) -> Result<Option<(String, Vec<u8>)>, &'static str> {
+        let headers_end = self.message_start.min(self.data.len());
+        let (headers, rest) = self.data.split_at(headers_end);
+        let mut payload = Vec::with_capacity(self.data.len());
+        let mut sig: Option<String> = None;
+        let mut in_sig = false;
+        for line in headers.split_inclusive(|&c| c == b'\n') {
+            if let Some(value) = line.strip_prefix(b"gpgsig ") {
+                if sig.is_some() {
+                    return Err("the commit has two gpgsig headers");
+                }
+                sig = Some(String::from_utf8_lossy(value).into_owned());
+                in_sig = true;
+            } else if in_sig && line.first() == Some(&b' ') {
+                if let Some(s) = sig.as_mut() {
+                    s.push_str(&String::from_utf8_lossy(line.get(1..).unwrap_or_default()));
+                }
+            } else {
+                in_sig = false;
+                payload.extend_from_slice(line);
+            }
+        }
+        payload.extend_from_slice(rest);
+        Ok(sig.map(|s| (s, payload)))
+    }
+
     /// The author, committer and message as git shows them (`git log`
     /// re-encodes to UTF-8 from the `encoding` header).
     pub fn shown(&self) -> Shown<'a> {

@@ -12,6 +12,7 @@ use std::panic::{self, AssertUnwindSafe};
 use chrono::{DateTime, Utc};
 
 use crate::audit;
+use crate::check::approvals::Approvals;
 use crate::check::bypass::{self, Decision};
 use crate::check::notes::AiNotes;
 use crate::check::{self, CheckContext};
@@ -217,6 +218,12 @@ pub fn verdict(
     let decision = bypass::decide(&policy.policy, push.pusher.as_ref(), &push.options);
     let default_branch = repo.default_branch();
     let notes = AiNotes::new(repo, push.updates);
+    let approvals = Approvals::new(
+        repo,
+        push.updates,
+        repo.settings.allowed_signers.clone(),
+        push.now,
+    );
     let (baseline, baseline_error) = baseline(repo);
     let ctx = CheckContext {
         repo,
@@ -227,6 +234,7 @@ pub fn verdict(
         bypass: matches!(decision, Decision::Honoured(_)),
         forge: push.forge.as_ref(),
         notes: &notes,
+        approvals: &approvals,
         baseline: &baseline,
     };
     let mut verdict = check::check_push(&ctx, push.updates);

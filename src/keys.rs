@@ -14,3 +14,6 @@ pub const AUDIT_SYNC: &str = "reviewgate.auditSync";
 pub const NOW: &str = "reviewgate.now";
 /// Commits whose history is exempt from review rules (multi-valued).
 pub const BASELINE: &str = "reviewgate.baseline";
+/// The allowed_signers file signed approvals and signed commits are
+/// verified against.
+pub const ALLOWED_SIGNERS: &str = "reviewgate.allowedSigners";

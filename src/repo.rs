@@ -73,6 +73,9 @@ pub struct Settings {
     /// `reviewgate.baseline` (multi-valued): commits whose history is exempt
     /// from review rules (an imported history), as written.
     pub baseline: Vec<String>,
+    /// `reviewgate.allowedSigners`: the allowed_signers file signed
+    /// approvals and signed commits are verified against.
+    pub allowed_signers: Option<PathBuf>,
 }
 
 pub use crate::keys;
@@ -114,6 +117,7 @@ impl Settings {
                 .map(|t| t.with_timezone(&Utc)),
             hooks_dir: path("core.hooksPath").unwrap_or_else(|| git_dir.join("hooks")),
             baseline: multi(&cfg, keys::BASELINE),
+            allowed_signers: path(keys::ALLOWED_SIGNERS),
         }
     }
 }

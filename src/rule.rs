@@ -139,6 +139,31 @@ rules! {
     AiSignoff = "ai-signoff", fail_closed: false,
         summary: "a Signed-off-by: trailer names an AI identity; only a human can certify the Developer Certificate of Origin",
         explanation: include_str!("../docs/rules/ai-signoff.md");
+    /// Under `[review] signed = true`, a commit's reviews are typed trailers
+    /// only: no signed approval.
+    ReviewNotSigned = "review-not-signed", fail_closed: false,
+        summary: "the policy counts only signed approvals, and the commit's reviews are typed trailers",
+        explanation: include_str!("../docs/rules/review-not-signed.md");
+    /// A signed approval that does not verify, and not enough that do.
+    BadReviewSignature = "bad-review-signature", fail_closed: false,
+        summary: "an approval of the commit does not verify against the server's allowed signers, and not enough do",
+        explanation: include_str!("../docs/rules/bad-review-signature.md");
+    /// Under `[review] signed-commits = true`, a commit without a signature.
+    UnsignedCommit = "unsigned-commit", fail_closed: false,
+        summary: "the policy requires every commit to carry its author's SSH signature, and this one carries none",
+        explanation: include_str!("../docs/rules/unsigned-commit.md");
+    /// A commit signature that does not verify.
+    BadCommitSignature = "bad-commit-signature", fail_closed: false,
+        summary: "the commit's signature does not verify against the server's allowed signers",
+        explanation: include_str!("../docs/rules/bad-commit-signature.md");
+    /// A commit signed by a key listed for someone other than its author.
+    SignerNotAuthor = "signer-not-author", fail_closed: false,
+        summary: "the commit is signed by a key the allowed signers list for someone other than its author",
+        explanation: include_str!("../docs/rules/signer-not-author.md");
+    /// A push that deletes, rewinds or rewrites recorded approvals.
+    ApprovalsRewritten = "approvals-rewritten", fail_closed: false,
+        summary: "a push deletes, rewinds or rewrites refs/notes/reviewgate, changing or removing recorded approvals",
+        explanation: include_str!("../docs/rules/approvals-rewritten.md");
     /// A commit whose headers git could read more than one way (fail closed).
     MalformedCommit = "malformed-commit", fail_closed: true,
         summary: "a commit's headers are not ones git reads unambiguously, so it is refused on protected refs",
@@ -241,11 +266,15 @@ impl Rule {
 
     /// Rules break-glass does not turn into warnings: an emergency does not
     /// restore deleted history, so deleting a protected ref, moving or
-    /// deleting a protected tag, and erasing AI evidence stay refused.
+    /// deleting a protected tag, erasing AI evidence and rewriting recorded
+    /// approvals stay refused.
     pub fn survives_bypass(self) -> bool {
         matches!(
             self,
-            Rule::Deletion | Rule::ImmutableRef | Rule::AiEvidenceRemoved
+            Rule::Deletion
+                | Rule::ImmutableRef
+                | Rule::AiEvidenceRemoved
+                | Rule::ApprovalsRewritten
         )
     }
 

@@ -16,6 +16,7 @@ use super::refs;
 use super::review;
 use super::reviewers;
 use super::server::{PushState, Span};
+use super::signed;
 use super::signoff;
 use crate::commit::CommitView;
 use crate::policy::{Effective, MergesCover, ReviewScope};
@@ -120,7 +121,13 @@ struct CommitPass<'a> {
     outcome: WalkOutcome,
 }
 
-impl CommitPass<'_> {
+impl<'a> CommitPass<'a> {
+    /// The policy, and the approvals when it counts signed ones.
+    fn judged(&self) -> super::paths::Judged<'a> {
+        let policy = self.judge.policy;
+        (policy, policy.review.signed.then_some(self.ctx.approvals))
+    }
+
     /// Check one commit (in walk order).
     fn visit(
         &mut self,
@@ -129,7 +136,7 @@ impl CommitPass<'_> {
         found: &mut RefFindings,
     ) -> Result<()> {
         let (judge, new) = (self.judge, self.span.new);
-        self.paths.reached(judge.policy, c, found)?;
+        self.paths.reached(self.judged(), c, found)?;
         found.commits_checked += 1;
         let exempt = self.outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
         if exempt {
@@ -141,7 +148,11 @@ impl CommitPass<'_> {
         if let Some(anomaly) = c.anomaly() {
             found.commit(refs::malformed(judge, anomaly), c, new);
         }
-        let facts = reviewers::CommitFacts::from(c.shown());
+        let mut facts = reviewers::CommitFacts::from(c.shown());
+        if judge.policy.review.signed && (!exempt || c.parent_count() > 1) {
+            let approvals = self.ctx.approvals.of(c.id()).map_err(anyhow::Error::msg)?;
+            facts.approvals = Some(approvals);
+        }
         if let Some(cov) = self.coverage.as_mut() {
             let parents: Vec<git2::Oid> = c.parents().collect();
             let merge_reviewers = if parents.len() > 1 {
@@ -166,6 +177,12 @@ impl CommitPass<'_> {
         }
         if self.span.gate && gate::touches_policy(self.ctx.repo, c, &mut self.tree_blobs)? {
             self.outcome.policy_changes.record(judge, &facts, c);
+        }
+        if judge.policy.review.signed_commits {
+            let signers = self.ctx.approvals.signers().map_err(anyhow::Error::msg)?;
+            if let Some(f) = signed::commit_signature(judge, signers, c, &facts) {
+                found.commit(f, c, new);
+            }
         }
         self.judge_commit(c, &facts, found)
     }
@@ -231,8 +248,8 @@ impl CommitPass<'_> {
         }
         if !candidates.is_empty() {
             let at = (found.commits.len(), found.commits_checked);
-            self.paths
-                .add(judge.policy, c, at, candidates, evidence, found)?;
+            let judged = self.judged();
+            self.paths.add(judged, c, at, candidates, evidence, found)?;
         }
         Ok(())
     }
@@ -302,7 +319,8 @@ pub(super) fn walk_commits(
         pass.visit(c, visited, found)?;
         Ok(true)
     })?;
-    pass.paths.finish(judge.policy, found)?;
+    let judged = pass.judged();
+    pass.paths.finish(judged, found)?;
     let applies = cover == MergesCover::Always || ctx.forge.is_some_and(|f| f.merge);
     found.resolve(judge, pass.coverage.as_ref(), applies, ctx.pusher, span.new);
     let covering = pass.coverage.as_ref().filter(|_| applies);

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use git2::Oid;
 
+use super::approvals;
 use super::notes;
 use crate::policy::LoadedPolicy;
 use crate::push::Pusher;
@@ -28,6 +29,8 @@ pub struct CheckContext<'a> {
     pub forge: Option<&'a crate::push::ForgePush>,
     /// git-ai authorship notes (read only when a commit is asked about).
     pub notes: &'a notes::AiNotes<'a>,
+    /// Signed approvals and the allowed signers (read only when asked).
+    pub approvals: &'a approvals::Approvals<'a>,
     /// The baseline commits (`reviewgate.baseline`): their history is
     /// exempt from review rules, never from ref protections.
     pub baseline: &'a [Oid],

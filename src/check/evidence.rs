@@ -1,5 +1,8 @@
-//! The `ai-evidence-removed` pass: an update of `refs/notes/ai` may not
-//! erase the AI evidence of a commit that is not yet on a protected ref.
+//! Evidence only grows. The `ai-evidence-removed` pass: an update of
+//! `refs/notes/ai` may not erase the AI evidence of a commit that is not
+//! yet on a protected ref. The `approvals-rewritten` pass: when the policy
+//! counts signed approvals, `refs/notes/reviewgate` is append-only (no
+//! deletion, no rewind, no approval changed or removed).
 
 use anyhow::Result;
 use git2::Oid;
@@ -8,6 +11,7 @@ use super::context::CheckContext;
 use super::judge::{Finding, Fix, Judge};
 use super::notes;
 use super::server::PushState;
+use crate::approval;
 use crate::push::RefUpdate;
 use crate::rule::Rule;
 use crate::verdict::short_id;
@@ -50,6 +54,51 @@ pub(super) fn check(
         }
     }
     Ok((!unlanded.is_empty()).then(|| evidence_erased(judge, &unlanded)))
+}
+
+/// An update that writes the approvals ref (`written`) while the policy
+/// counts signed approvals, and deletes it, rewinds it, or changes or
+/// removes a recorded approval.
+pub(super) fn approvals(
+    ctx: &CheckContext<'_>,
+    judge: &Judge<'_>,
+    update: &RefUpdate,
+    written: &str,
+) -> Result<Option<Finding>> {
+    if written != approval::NOTES_REF || !judge.policy.review.signed {
+        return Ok(None);
+    }
+    let Some(old) = update.old else {
+        return Ok(None); // a new ref removes nothing
+    };
+    let rewritten = |what: String| {
+        judge.finding(
+            Rule::ApprovalsRewritten,
+            format!("{} is append-only while the policy counts signed approvals: {what}", approval::NOTES_REF),
+            Fix::Advice(format!("fetch the approvals and add yours on top (git fetch origin {0}:{0}; reviewgate approve COMMIT; git push origin {0})", approval::NOTES_REF)),
+        )
+    };
+    let Some(new) = update.new else {
+        return Ok(Some(rewritten("this push deletes it".into())));
+    };
+    if new != old && !ctx.repo.repo.graph_descendant_of(new, old)? {
+        return Ok(Some(rewritten(format!(
+            "this push rewinds it ({} is not an ancestor of {})",
+            short_id(old),
+            short_id(new)
+        ))));
+    }
+    let lost = match ctx.approvals.rewritten(old, Some(new)) {
+        Ok(l) => l,
+        Err(why) => return Ok(Some(notes_unverifiable(judge, &why))),
+    };
+    Ok(lost.first().map(|(commit, what)| {
+        rewritten(format!(
+            "this push removes or changes {} recorded approval(s), the first of commit {} ({what})",
+            lost.len(),
+            short_id(commit)
+        ))
+    }))
 }
 
 /// Whether commit `id` is reachable from one of the protected `tips` (a

@@ -111,8 +111,11 @@ pub(super) fn finish_gate(
     let odb = repo.repo.odb()?;
     let tip_obj = odb.read(new)?;
     let tip = CommitView::parse(new, tip_obj.data());
-    let tip_facts = reviewers::CommitFacts::from(tip.shown());
+    let mut tip_facts = reviewers::CommitFacts::from(tip.shown());
     let policy = judge.policy;
+    if policy.review.signed {
+        tip_facts.approvals = Some(ctx.approvals.of(new).map_err(anyhow::Error::msg)?);
+    }
     let req = reviewers::Requirement::policy_change(policy);
     let tip_review = reviewers::Reviewed::of(policy, &req, &tip_facts);
     if let Err(short) = reviewers::decide(policy, &req, &tip_review, &[], ctx.pusher) {

@@ -32,6 +32,10 @@ pub fn hint(fix: &Fix, ctx: &HintContext<'_>) -> String {
     match fix {
         Fix::Advice(text) => text.clone(),
         Fix::Review(ask) => review(*ask, ctx),
+        Fix::Approve(ask) => format!(
+            "ask {} to review it and approve it with their signing key, in their clone: `reviewgate approve <commit>` (or a range, BASE..BRANCH), then `git push origin refs/notes/reviewgate`; then push again",
+            whom(*ask)
+        ),
     }
 }
 

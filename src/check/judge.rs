@@ -24,6 +24,8 @@ pub enum Fix {
     /// Get a review and add the reviewer's trailer (worded by context: amend
     /// one commit, or rebase several).
     Review(Ask),
+    /// Get a review signed with the reviewer's key (`reviewgate approve`).
+    Approve(Ask),
     /// Advice that does not depend on the context.
     Advice(String),
 }

@@ -21,22 +21,24 @@
 //! 5. [`review`]: which commits need a review, and the finding when short;
 //! 6. [`signoff`]: which sign-off rules apply to a commit, and AI on a ref
 //!    (`ai = "forbid"`, an AI's `Signed-off-by:`);
-//! 7. [`refs`]: ref rules (pushers, freezes, deletion, force-push, ...);
-//! 8. [`hints`]: the fixes, worded for their context;
-//! 9. [`policy_change`]: the policy gate's findings;
-//! 10. [`bypass`]: break-glass, by push option;
-//! 11. [`notes`]: git-ai notes, read lazily and bounded;
-//! 12. [`context`]: what every check may read;
-//! 13. [`written`]: which ref an update really writes;
-//! 14. [`server`]: what the server already has (protected tips, walks);
-//! 15. [`evidence`]: AI evidence only grows;
-//! 16. [`pull_request`]: a forge's pull request and its copies;
-//! 17. [`findings`]: the findings on one ref, and the violations they become;
-//! 18. [`gate`]: the policy gate's facts;
-//! 19. [`paths`]: the paths a commit changes, read for the sign-off rules
+//! 7. [`signed`]: signed commits, proving their authors;
+//! 8. [`refs`]: ref rules (pushers, freezes, deletion, force-push, ...);
+//! 9. [`hints`]: the fixes, worded for their context;
+//! 10. [`policy_change`]: the policy gate's findings;
+//! 11. [`bypass`]: break-glass, by push option;
+//! 12. [`notes`]: git-ai notes, read lazily and bounded;
+//! 13. [`approvals`]: signed approvals and the allowed signers;
+//! 14. [`context`]: what every check may read;
+//! 15. [`written`]: which ref an update really writes;
+//! 16. [`server`]: what the server already has (protected tips, walks);
+//! 17. [`evidence`]: AI evidence and signed approvals only grow;
+//! 18. [`pull_request`]: a forge's pull request and its copies;
+//! 19. [`findings`]: the findings on one ref, and the violations they become;
+//! 20. [`gate`]: the policy gate's facts;
+//! 21. [`paths`]: the paths a commit changes, read for the sign-off rules
 //!     when the walk reaches its parent;
-//! 20. [`commits`]: the checks on one protected ref, in one walk;
-//! 21. [`setup`]: warnings about the setup itself.
+//! 22. [`commits`]: the checks on one protected ref, in one walk;
+//! 23. [`setup`]: warnings about the setup itself.
 
 use anyhow::Result;
 
@@ -45,6 +47,7 @@ use crate::push::RefUpdate;
 use crate::rule::{Rule, Severity};
 use crate::verdict::{PolicyInfo, PolicyOrigin, Verdict, Violation};
 
+pub mod approvals;
 pub mod bypass;
 pub mod commits;
 pub mod context;
@@ -64,6 +67,7 @@ pub mod review;
 pub mod reviewers;
 pub mod server;
 pub mod setup;
+pub mod signed;
 pub mod signoff;
 #[cfg(test)]
 mod testing;
@@ -164,6 +168,9 @@ fn check_update(
     if let Some(f) = evidence::check(ctx, &global, update, &written, state)? {
         verdict.push(ref_violation(refname, f));
     }
+    if let Some(f) = evidence::approvals(ctx, &global, update, &written)? {
+        verdict.push(ref_violation(refname, f));
+    }
     let names: Vec<&str> = if written == refname {
         vec![refname]
     } else {
@@ -211,7 +218,7 @@ fn ref_violation(refname: &str, f: Finding) -> Violation {
         message: f.message,
         hint: match f.fix {
             Fix::Advice(a) => a,
-            Fix::Review(_) => String::new(),
+            Fix::Review(_) | Fix::Approve(_) => String::new(),
         },
     }
 }

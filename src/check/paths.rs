@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use git2::Oid;
 
+use super::approvals::Approvals;
 use super::findings::RefFindings;
 use super::reviewers::CommitFacts;
 use super::signoff::{self, Candidate};
@@ -17,6 +18,9 @@ use crate::changes::{self, OdbTrees};
 use crate::commit::CommitView;
 use crate::detect::AiEvidence;
 use crate::policy::Policy;
+
+/// The policy, and the approvals when it counts signed ones.
+pub(super) type Judged<'a> = (&'a Policy, Option<&'a Approvals<'a>>);
 
 /// A commit whose rules wait for its paths.
 struct Waiting {
@@ -52,7 +56,7 @@ impl<'r> SignoffPaths<'r> {
     /// they ask about); `at` is where its findings go.
     pub(super) fn add(
         &mut self,
-        policy: &Policy,
+        judged: Judged<'_>,
         c: &CommitView<'_>,
         at: (usize, u64),
         candidates: Vec<Candidate>,
@@ -71,7 +75,7 @@ impl<'r> SignoffPaths<'r> {
         };
         match c.first_parent() {
             // A root commit: compared with the empty tree.
-            None => self.settle(policy, w, None, found),
+            None => self.settle(judged, w, None, found),
             Some(p) => {
                 if let Some(first) = self.waiting.insert(p, w) {
                     self.more.push((p, first));
@@ -84,7 +88,7 @@ impl<'r> SignoffPaths<'r> {
     /// The walk reached `c`: settle the commits waiting for its tree.
     pub(super) fn reached(
         &mut self,
-        policy: &Policy,
+        judged: Judged<'_>,
         c: &CommitView<'_>,
         found: &mut RefFindings,
     ) -> Result<()> {
@@ -95,27 +99,27 @@ impl<'r> SignoffPaths<'r> {
             return Ok(());
         };
         let tree = c.tree();
-        self.settle(policy, w, tree, found)?;
+        self.settle(judged, w, tree, found)?;
         if self.more.iter().any(|(p, _)| *p == c.id()) {
             let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.more)
                 .into_iter()
                 .partition(|(p, _)| *p == c.id());
             self.more = rest;
             for (_, w) in mine {
-                self.settle(policy, w, tree, found)?;
+                self.settle(judged, w, tree, found)?;
             }
         }
         Ok(())
     }
 
     /// The walk ended: settle the rest, reading each parent's tree.
-    pub(super) fn finish(&mut self, policy: &Policy, found: &mut RefFindings) -> Result<()> {
+    pub(super) fn finish(&mut self, judged: Judged<'_>, found: &mut RefFindings) -> Result<()> {
         let rest = std::mem::take(&mut self.waiting)
             .into_iter()
             .chain(std::mem::take(&mut self.more));
         for (parent, w) in rest {
             let tree = self.trees.tree_of(parent)?;
-            self.settle(policy, w, Some(tree), found)?;
+            self.settle(judged, w, Some(tree), found)?;
         }
         Ok(())
     }
@@ -125,7 +129,7 @@ impl<'r> SignoffPaths<'r> {
     /// is read again only when one does (for its words and reviews).
     fn settle(
         &mut self,
-        policy: &Policy,
+        (policy, approvals): Judged<'_>,
         w: Waiting,
         parent_tree: Option<Oid>,
         found: &mut RefFindings,
@@ -148,7 +152,10 @@ impl<'r> SignoffPaths<'r> {
             .read(w.id)
             .with_context(|| format!("reading commit {}", w.id))?;
         let c = CommitView::parse(w.id, object.data());
-        let facts = CommitFacts::from(c.shown());
+        let mut facts = CommitFacts::from(c.shown());
+        if let Some(approvals) = approvals {
+            facts.approvals = Some(approvals.of(w.id).map_err(anyhow::Error::msg)?);
+        }
         let applying = signoff::applies(
             policy,
             w.candidates,

@@ -163,6 +163,7 @@ fn missing_review(
 ) -> Finding {
     let policy = judge.policy;
     let trailer = policy.review.keys_text();
+    let signed = policy.review.signed;
     let base_rule = if ai {
         Rule::AiUnreviewed
     } else {
@@ -176,6 +177,19 @@ fn missing_review(
                 policy.review.min_reviewers
             ),
         )
+    } else if a.reviews.is_empty() && signed && a.unsigned_trailers > 0 {
+        (
+            Rule::ReviewNotSigned,
+            format!(
+                "{what} has {} typed review trailer(s) and no signed approval; the policy counts only approvals signed with a key the server lists ([review] signed = true)",
+                a.unsigned_trailers
+            ),
+        )
+    } else if a.reviews.is_empty() && signed {
+        (
+            base_rule,
+            format!("{what} has no signed approval from a human"),
+        )
     } else if a.reviews.is_empty() {
         (
             base_rule,
@@ -188,6 +202,7 @@ fn missing_review(
             Some(ReviewerStatus::Ai(_)) => Rule::AiReviewer,
             Some(ReviewerStatus::Bot) => Rule::BotReviewer,
             Some(ReviewerStatus::NotAllowed) => Rule::ReviewerNotAllowed,
+            Some(ReviewerStatus::BadSignature(_)) => Rule::BadReviewSignature,
             Some(ReviewerStatus::Valid) | None => base_rule,
         };
         let mut message = format!("{what}: no valid review ({})", reasons(a));
@@ -202,7 +217,12 @@ fn missing_review(
         Rule::ReviewerNotAllowed => Ask::Listed,
         _ => Ask::AnyHuman,
     };
-    judge.finding(rule, message, Fix::Review(ask))
+    let fix = if signed {
+        Fix::Approve(ask)
+    } else {
+        Fix::Review(ask)
+    };
+    judge.finding(rule, message, fix)
 }
 
 /// The policy's reviewer list, as a message names it (the first few patterns).
@@ -241,6 +261,7 @@ pub fn reasons(a: &ReviewAssessment) -> String {
             ReviewerStatus::Ai(tool) => format!("\"{value}\" is an AI identity ({tool})"),
             ReviewerStatus::Bot => format!("\"{value}\" is a bot account"),
             ReviewerStatus::NotAllowed => format!("\"{value}\" is not in the reviewer list"),
+            ReviewerStatus::BadSignature(why) => format!("\"{value}\" does not count: {why}"),
             ReviewerStatus::Valid => format!("\"{value}\" is valid"),
         })
         .collect();

@@ -6,8 +6,10 @@
 //! review rules both build on it.
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use super::pusher;
+use crate::approval::Checked;
 use crate::commit::ShownIdent;
 use crate::detect::{AiEvidence, CommitText};
 use crate::ident::{Person, PersonError};
@@ -38,6 +40,9 @@ pub struct CommitFacts<'a> {
     pub message: Cow<'a, [u8]>,
     /// The declared encoding, when the message cannot be decoded exactly.
     pub undecodable: Option<String>,
+    /// Its signed approvals, checked (looked up only when the policy counts
+    /// signed approvals: `None` otherwise).
+    pub approvals: Option<Rc<[Checked]>>,
 }
 
 impl<'a> From<crate::commit::Shown<'a>> for CommitFacts<'a> {
@@ -47,6 +52,7 @@ impl<'a> From<crate::commit::Shown<'a>> for CommitFacts<'a> {
             committer: s.committer,
             message: s.message,
             undecodable: s.undecodable,
+            approvals: None,
         }
     }
 }
@@ -63,15 +69,20 @@ impl CommitFacts<'_> {
         })
     }
 
-    /// Its review trailers, judged against `req`'s list.
+    /// Its reviews, judged against `req`'s list: its review trailers, or,
+    /// when the policy counts only signed approvals, those.
     pub fn reviews(&self, policy: &Policy, req: &Requirement<'_>) -> ReviewAssessment {
-        assess_reviews(
-            policy,
-            req.allowed,
-            &self.message,
-            &self.author.email_lower(),
-            &self.committer.email_lower(),
-        )
+        let (author, committer) = (self.author.email_lower(), self.committer.email_lower());
+        if policy.review.signed {
+            let approvals = self.approvals.as_deref().unwrap_or_default();
+            let mut a = assess_approvals(policy, req.allowed, approvals, &author, &committer);
+            a.unsigned_trailers = crate::trailers::parse(&self.message)
+                .iter()
+                .filter(|t| policy.review.is_review_key(&t.key))
+                .count();
+            return a;
+        }
+        assess_reviews(policy, req.allowed, &self.message, &author, &committer)
     }
 }
 
@@ -147,6 +158,8 @@ pub enum ReviewerStatus {
     Bot,
     /// Not on the requirement's list.
     NotAllowed,
+    /// A signed approval that does not verify (why).
+    BadSignature(String),
 }
 
 /// The review trailers of a commit, judged.
@@ -156,6 +169,9 @@ pub struct ReviewAssessment {
     pub reviews: Vec<(String, ReviewerStatus)>,
     /// Distinct valid reviewer emails (lowercase), in the order found.
     pub valid_emails: Vec<String>,
+    /// Typed review trailers that did not count because the policy counts
+    /// only signed approvals.
+    pub unsigned_trailers: usize,
 }
 
 impl ReviewAssessment {
@@ -223,6 +239,47 @@ pub fn assess_reviews(
     ReviewAssessment {
         reviews,
         valid_emails,
+        unsigned_trailers: 0,
+    }
+}
+
+/// What a signed approval's reviewer is shown as.
+pub fn signed_value(reviewer: &str) -> String {
+    format!("{reviewer} (signed approval)")
+}
+
+/// Judge the checked signed `approvals` of a commit by `author_email` /
+/// `committer_email` (lowercase) against the list `allowed`: every review
+/// rule applies to the signer as to a trailer's reviewer.
+pub fn assess_approvals(
+    policy: &Policy,
+    allowed: &[EmailPattern],
+    approvals: &[Checked],
+    author_email: &str,
+    committer_email: &str,
+) -> ReviewAssessment {
+    let mut reviews = Vec::new();
+    let mut valid_emails: Vec<String> = Vec::new();
+    for a in approvals {
+        let value = signed_value(&a.reviewer);
+        let status = match &a.outcome {
+            Err(why) => ReviewerStatus::BadSignature(why.clone()),
+            Ok(()) => {
+                reviewer_status(policy, allowed, &a.reviewer, author_email, committer_email).0
+            }
+        };
+        if status == ReviewerStatus::Valid {
+            let email = a.reviewer.to_lowercase();
+            if !valid_emails.contains(&email) {
+                valid_emails.push(email);
+            }
+        }
+        reviews.push((value, status));
+    }
+    ReviewAssessment {
+        reviews,
+        valid_emails,
+        unsigned_trailers: 0,
     }
 }
 
@@ -323,6 +380,19 @@ pub fn decide<'m>(
 /// judged per covered commit).
 pub fn merge_reviewers(policy: &Policy, facts: &CommitFacts<'_>) -> Vec<Person> {
     let mut out: Vec<Person> = Vec::new();
+    if policy.review.signed {
+        for a in facts.approvals.as_deref().unwrap_or_default() {
+            let (status, _) = reviewer_status(policy, &[], &a.reviewer, "", "");
+            if let (Ok(()), ReviewerStatus::Valid, Ok(p)) =
+                (&a.outcome, status, Person::parse(&a.reviewer))
+            {
+                if !out.iter().any(|o| o.email == p.email) {
+                    out.push(p);
+                }
+            }
+        }
+        return out;
+    }
     for t in crate::trailers::parse(&facts.message) {
         if !policy.review.is_review_key(&t.key) {
             continue;

@@ -327,7 +327,12 @@ fn missing(
     if let Some(note) = note {
         message.push_str(&format!("; {note}"));
     }
-    judge.finding(Rule::SignoffMissing, message, Fix::Review(Ask::SignOff))
+    let fix = if judge.policy.review.signed {
+        Fix::Approve(Ask::SignOff)
+    } else {
+        Fix::Review(Ask::SignOff)
+    };
+    judge.finding(Rule::SignoffMissing, message, fix)
 }
 
 /// The `ai-forbidden` finding for an AI-assisted commit on a ref whose

@@ -28,6 +28,7 @@ pub fn facts<'a>(author: &'a str, message: &'a str) -> CommitFacts<'a> {
         },
         message: Cow::Borrowed(message.as_bytes()),
         undecodable: None,
+        approvals: None,
     }
 }
 

@@ -24,9 +24,10 @@ pub fn written_ref(repo: &HookRepo, update: &RefUpdate) -> Result<String> {
 /// Whether a decision on `update` guards protected state, so it must be on
 /// the record (the audit log's fail-closed rule): the ref it names or the
 /// ref it really writes is protected; it writes `refs/replace/*` (which
-/// changes what every ref shows), another namespace's refs, or the AI
-/// evidence of `refs/notes/ai`; or which ref it writes cannot be read
-/// (fail closed).
+/// changes what every ref shows), another namespace's refs, the AI
+/// evidence of `refs/notes/ai`, or (when the policy counts them) the signed
+/// approvals of `refs/notes/reviewgate`; or which ref it writes cannot be
+/// read (fail closed).
 pub fn guards(
     repo: &HookRepo,
     policy: &Policy,
@@ -37,6 +38,7 @@ pub fn guards(
         name.starts_with("refs/replace/")
             || name.starts_with("refs/namespaces/")
             || name == notes::NOTES_REF
+            || (policy.review.signed && name == crate::approval::NOTES_REF)
     };
     if special(&update.name) || policy.is_protected(&update.name, default_branch) {
         return true;

@@ -32,13 +32,15 @@ impl Policy {
         let mut lines = vec![
             format!("mode = {:?}", self.mode.word()),
             format!(
-                "[review] trailer = {}, min-reviewers = {}, reviewers = {}{}, require-pusher = {}, merges-cover = {}",
+                "[review] trailer = {}, min-reviewers = {}, reviewers = {}{}, require-pusher = {}, merges-cover = {}, signed = {}, signed-commits = {}",
                 toml_list(r.trailers.iter().map(String::as_str)),
                 r.min_reviewers,
                 toml_list(email_names(&r.reviewers).iter().map(String::as_str)),
                 if r.reviewers.is_empty() { " (any human)" } else { "" },
                 r.require_pusher,
-                r.merges_cover.word()
+                r.merges_cover.word(),
+                r.signed,
+                r.signed_commits
             ),
             format!(
                 "[detect] builtin = {}, assisted-by = \"{}\", trailer-keys = {}, trailer-values = {}, identities = {}, markers = {}",

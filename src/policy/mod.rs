@@ -180,6 +180,13 @@ pub struct ReviewRules {
     pub reviewers: Vec<EmailPattern>,
     /// Whether one valid reviewer of each commit must be the authenticated pusher.
     pub require_pusher: bool,
+    /// Whether a review counts only as an approval signed with a key the
+    /// server's allowed signers list (`reviewgate approve`); typed trailers
+    /// then count for nothing.
+    pub signed: bool,
+    /// Whether every commit a protected update brings must carry an SSH
+    /// signature by its author (`git commit -S`, `gpg.format = ssh`).
+    pub signed_commits: bool,
 }
 
 /// A validated policy, ready to apply.
@@ -418,6 +425,8 @@ impl Default for ReviewRules {
             min_reviewers: 1,
             reviewers: Vec::new(),
             require_pusher: false,
+            signed: false,
+            signed_commits: false,
         }
     }
 }

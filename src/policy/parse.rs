@@ -127,6 +127,12 @@ fn parse_review(w: &mut Walker<'_>, t: &DeTable<'_>) -> ReviewRules {
     if let Some(v) = t.get("require-pusher") {
         review.require_pusher = w.boolean(v, "review.require-pusher").unwrap_or(false);
     }
+    if let Some(v) = t.get("signed") {
+        review.signed = w.boolean(v, "review.signed").unwrap_or(false);
+    }
+    if let Some(v) = t.get("signed-commits") {
+        review.signed_commits = w.boolean(v, "review.signed-commits").unwrap_or(false);
+    }
     if let Some(v) = t.get("trailer") {
         review.trailers = review_keys(w, v);
     }
@@ -324,6 +330,8 @@ const REVIEW_KEYS: &[&str] = &[
     "reviewers",
     "require-pusher",
     "merges-cover",
+    "signed",
+    "signed-commits",
 ];
 const DETECT_KEYS: &[&str] = &[
     "builtin",

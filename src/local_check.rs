@@ -28,6 +28,9 @@ pub struct LocalCheck {
     pub remote: String,
     /// A policy file to use instead of the remote default branch's.
     pub policy_file: Option<String>,
+    /// The allowed_signers file to verify signatures with (default: this
+    /// clone's `reviewgate.allowedSigners`).
+    pub allowed_signers: Option<String>,
 }
 
 /// The result of a local check.
@@ -85,11 +88,14 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
     })?;
     // The server's branches are the remote-tracking refs, never local ones:
     // a commit only on a local branch is new to the server.
-    let hr = HookRepo::client_view(
+    let mut hr = HookRepo::client_view(
         Repository::open(repo.path())?,
         remote,
         default_branch.clone(),
     );
+    if let Some(path) = &check.allowed_signers {
+        hr.settings.allowed_signers = Some(path.into());
+    }
     let known_remote = repo.find_remote(remote).is_ok();
     let note = match (&check.policy_file, known_remote) {
         (Some(path), _) => Some(format!("checked with the policy in {path} (--policy)")),

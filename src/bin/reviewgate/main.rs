@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use reviewgate::local_check;
 use reviewgate::verdict::ExitStatus;
 
+mod approve_cmd;
 mod audit_cmd;
 mod client;
 mod install_cmd;
@@ -62,6 +63,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Approve commits with your SSH signing key: a signed approval in each
+    /// commit's note under refs/notes/reviewgate (then push that ref).
+    Approve(approve_cmd::ApproveArgs),
     /// Check what pushing would bring, with the policy of the remote's default branch.
     Check {
         /// The server ref the push would update (default: the remote's default branch).
@@ -83,6 +87,10 @@ enum Command {
         pre_commit: bool,
         /// `OLD..NEW`, or a revision checked against the remote ref (default HEAD).
         range: Option<String>,
+        /// The allowed_signers file signed approvals and commits are checked
+        /// against (default: git config reviewgate.allowedSigners here).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<String>,
     },
 }
 
@@ -229,6 +237,7 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
             },
         ),
         Command::InstallClientHook { force } => client::install_client_hook(out, force),
+        Command::Approve(args) => approve_cmd::approve(out, &args),
         Command::Check {
             remote_ref,
             remote,
@@ -236,12 +245,14 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
             format,
             pre_commit,
             range,
+            allowed_signers,
         } => {
             let mut what = local_check::LocalCheck {
                 remote_ref,
                 range,
                 remote,
                 policy_file: policy,
+                allowed_signers,
             };
             if pre_commit {
                 client::from_pre_commit(&mut what)?;

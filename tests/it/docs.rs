@@ -403,6 +403,19 @@ fn readme_shows_the_rejection_snapshot() {
     );
 }
 
+/// The README shows the approval payload exactly as reviewgate signs it.
+#[test]
+fn readme_shows_the_approval_payload() {
+    let payload = reviewgate::approval::payload(
+        "0f3c9e1d2b4a6f8e0c1d3b5a7f9e1c3d5b7a9f1e",
+        "ann@example.com",
+    );
+    assert!(
+        readme().contains(&format!("```text\n{payload}```")),
+        "{payload}"
+    );
+}
+
 /// The README's sign-off rejection is the snapshot's, line for line.
 #[test]
 fn readme_shows_the_signoff_rejection_snapshot() {

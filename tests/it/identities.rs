@@ -6,30 +6,7 @@
 //! logins matched exactly. Each asserts the decision, that no ref moved where
 //! it must not, and the audit record.
 
-use std::path::{Path, PathBuf};
-
 use crate::util::*;
-
-/// An SSH key pair for signing pushes.
-struct Key {
-    private: PathBuf,
-    public: String,
-}
-
-fn ssh_key(dir: &Path, name: &str) -> Key {
-    let private = dir.join(name);
-    let out = std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&private)
-        .output()
-        .expect("ssh-keygen (openssh-client) is needed for signed-push tests");
-    assert!(out.status.success());
-    let public = std::fs::read_to_string(private.with_extension("pub")).expect("pub");
-    Key {
-        private,
-        public: public.trim().to_string(),
-    }
-}
 
 /// Turn on signed pushes on the server: a nonce seed (so nonces are fresh)
 /// and allowed signers `(principal, key)`.

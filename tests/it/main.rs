@@ -21,6 +21,7 @@ mod policy_source;
 mod push;
 mod servers;
 mod setup_warnings;
+mod signed;
 mod signoff;
 mod snapshots;
 mod trailers_oracle;

@@ -650,3 +650,26 @@ pub fn skip_or_fail(test: &str, why: &str) {
     );
     eprintln!("\n*** SKIPPED {test}: {why} ***\n");
 }
+
+/// An SSH key made by ssh-keygen for a test.
+pub struct Key {
+    pub private: PathBuf,
+    /// The public key line (`ssh-ed25519 AAAA... comment`).
+    pub public: String,
+}
+
+/// A new ed25519 key `name` in `dir`, without a passphrase.
+pub fn ssh_key(dir: &Path, name: &str) -> Key {
+    let private = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&private)
+        .output()
+        .expect("ssh-keygen (openssh-client) is needed for signature tests");
+    assert!(out.status.success());
+    let public = std::fs::read_to_string(private.with_extension("pub")).expect("pub");
+    Key {
+        private,
+        public: public.trim().to_string(),
+    }
+}

@@ -504,6 +504,173 @@ fn signoff_tree(base: &Path) -> PathBuf {
     dir
 }
 
+/// Scenario 11's repository: `main` (one commit) and `incoming`, 1,000
+/// AI-assisted commits by dev@example.com above it, each approved by
+/// ann@example.com in a signed approval (`ssh-keygen -Y sign`, one process for
+/// all of them, at build time) under `refs/bench/approvals`, the notes commit
+/// the push brings as `refs/notes/reviewgate`; the allowed_signers file and a
+/// policy with `[review] signed = true` beside it.
+fn signed_repo(base: &Path) -> PathBuf {
+    let dir = base.join(format!("signed-v{REPO_FORMAT}.git"));
+    if dir.join("reviewgate-bench-done").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    check(
+        git(base)
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&dir),
+    );
+    let key = dir.join("ann-key");
+    check(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "ann", "-f"])
+            .arg(&key),
+    );
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    std::fs::write(
+        dir.join("allowed_signers"),
+        format!(
+            "ann@example.com namespaces=\"{}\" {public}",
+            reviewgate::approval::NAMESPACE
+        ),
+    )
+    .expect("allowed_signers");
+    std::fs::write(
+        dir.join("bench-signed.toml"),
+        "[[protect]]\nrefs = [\"refs/heads/main\"]\n\n[review]\nsigned = true\n",
+    )
+    .expect("policy");
+    let mut child = git(&dir)
+        .args(["fast-import", "--quiet", "--done"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("fast-import");
+    let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    for i in 1..=1_001usize {
+        let msg = if i == 1 {
+            "Start\n".to_string()
+        } else {
+            format!(
+                "{}\n\nCo-authored-by: Claude Opus 4.6 <noreply@anthropic.com>\n",
+                message(i).lines().next().unwrap_or_default()
+            )
+        };
+        let when = 1_700_000_000 + i * 60;
+        let body = format!("{i}\n");
+        write!(
+            w,
+            "commit refs/heads/incoming\nmark :{i}\nauthor Dev Eloper <dev@example.com> {when} +0000\ncommitter Dev Eloper <dev@example.com> {when} +0000\ndata {}\n{msg}M 100644 inline src/f{}.rs\ndata {}\n{body}\n",
+            msg.len(),
+            i % 50,
+            body.len()
+        )
+        .expect("write");
+        if i == 1 {
+            writeln!(w, "reset refs/heads/main\nfrom :1\n").expect("write");
+        }
+    }
+    writeln!(w, "done").expect("write");
+    drop(w);
+    assert!(child.wait().expect("wait").success(), "fast-import failed");
+
+    write_approvals(&dir, &key);
+    std::fs::write(dir.join("reviewgate-bench-done"), "").expect("marker");
+    dir
+}
+
+/// Approve every commit of `main..incoming` in `dir` with `key` (one
+/// `ssh-keygen -Y sign` for all), as the notes commit `refs/bench/approvals`.
+fn write_approvals(dir: &Path, key: &Path) {
+    // Sign every payload with one ssh-keygen process.
+    let ids = check(git(dir).args(["rev-list", "--reverse", "main..incoming"]));
+    let ids: Vec<&str> = ids.lines().collect();
+    let work = dir.join("payloads");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let files: Vec<PathBuf> = ids
+        .iter()
+        .map(|id| {
+            let f = work.join(id);
+            std::fs::write(&f, reviewgate::approval::payload(id, "ann@example.com"))
+                .expect("payload");
+            f
+        })
+        .collect();
+    check(
+        Command::new("ssh-keygen")
+            .args(["-Y", "sign", "-n", reviewgate::approval::NAMESPACE, "-f"])
+            .arg(key)
+            .args(&files),
+    );
+    let mut child = git(dir)
+        .args(["fast-import", "--quiet", "--done"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("fast-import");
+    let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    writeln!(
+        w,
+        "commit refs/bench/approvals\ncommitter Ann Lee <ann@example.com> 1700100000 +0000\ndata 10\napprovals\n"
+    )
+    .expect("write");
+    for (id, f) in ids.iter().zip(&files) {
+        let signature = std::fs::read_to_string(f.with_extension("sig")).expect("signature");
+        let note = reviewgate::approval::Approval {
+            commit: (*id).to_string(),
+            reviewer: "ann@example.com".into(),
+            signature,
+        }
+        .block();
+        write!(w, "N inline {id}\ndata {}\n{note}\n", note.len()).expect("write");
+    }
+    writeln!(w, "done").expect("write");
+    drop(w);
+    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    std::fs::remove_dir_all(&work).expect("rm payloads");
+}
+
+/// Scenario 11: 1,000 AI-assisted commits reviewed by signed approvals that
+/// arrive in the same push (the notes ref and the branch), every signature
+/// verified, vs git reading the same commits and notes.
+fn signed_row(base: &Path, heavy_runs: usize) -> Row {
+    let dir = signed_repo(base);
+    for (key, value) in [
+        ("reviewgate.policy", dir.join("bench-signed.toml")),
+        ("reviewgate.allowedSigners", dir.join("allowed_signers")),
+    ] {
+        check(git(&dir).args(["config", key]).arg(value));
+    }
+    let (main, incoming, notes) = (
+        rev(&dir, "refs/heads/main"),
+        rev(&dir, "refs/heads/incoming"),
+        rev(&dir, "refs/bench/approvals"),
+    );
+    let line = format!("{ZERO} {notes} refs/notes/reviewgate\n{main} {incoming} refs/heads/main\n");
+    let range = format!("{main}..{incoming}");
+    let (t_ours, t_git) = paired(
+        heavy_runs,
+        || (hook(&dir), line.clone()),
+        || {
+            let mut c = git(&dir);
+            c.args([
+                "log",
+                "--notes=refs/bench/approvals",
+                "--format=%H%x00%an%x00%ae%x00%B%x00%N",
+                &range,
+            ]);
+            (c, String::new())
+        },
+    );
+    Row {
+        scenario: "11. 1000 AI-assisted commits, each with a signed approval pushed with them, vs git log --notes".into(),
+        ours: ms(t_ours),
+        baseline: ms(t_git),
+        ratio: format!("{:.2}", t_ours.as_secs_f64() / t_git.as_secs_f64()),
+        target: "< 1000 ms".into(),
+        pass: Some(t_ours < Duration::from_secs(1)),
+    }
+}
+
 fn rev(dir: &Path, name: &str) -> String {
     check(git(dir).args(["rev-parse", name]))
 }
@@ -885,6 +1052,7 @@ fn main() {
     });
 
     rows.extend(signoff_rows(&base, heavy_runs));
+    rows.push(signed_row(&base, heavy_runs));
 
     let mut table = render(&rows, smoke, big_shape);
     // Another build of the hook (an earlier commit's), run alternately with

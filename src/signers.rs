@@ -300,8 +300,8 @@ impl AllowedSigners {
     }
 
     /// Verify the armored signature `armored` over `message`, made in
-    /// `namespace` by a key listed for `principal`, at `at`. The principal
-    /// on success.
+    /// `namespace` by a key listed for `principal`, at `at`: `Ok` when it
+    /// does, else the reason it does not.
     pub fn verify(
         &self,
         armored: &str,

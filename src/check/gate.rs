@@ -138,8 +138,20 @@ pub(super) fn finish_gate(
             commit: new,
             blob: file.blob,
         };
-        if let Err(e) = LoadedPolicy::from_bytes(&file.bytes, source) {
-            found.gate.push((policy_change::invalid(judge, &e), None));
+        match LoadedPolicy::from_bytes(&file.bytes, source) {
+            Err(e) => found.gate.push((policy_change::invalid(judge, &e), None)),
+            // Read from this branch, a policy that does not protect it would
+            // refuse every later push (policy-invalid): refuse it now.
+            Ok(next) => {
+                let read_from = crate::policy::load::policy_branch(repo)?;
+                if read_from.as_deref() == Some(refname)
+                    && !next.policy.is_protected(refname, Some(refname))
+                {
+                    found
+                        .gate
+                        .push((policy_change::unprotected(judge, refname), None));
+                }
+            }
         }
     }
     Ok(())

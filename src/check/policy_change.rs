@@ -72,6 +72,21 @@ pub fn invalid(judge: &Judge<'_>, error: &PolicyError) -> Finding {
     )
 }
 
+/// The new policy does not protect `branch`, the branch it is read from:
+/// once there, every push would be refused until an administrator pins a
+/// policy.
+pub fn unprotected(judge: &Judge<'_>, branch: &str) -> Finding {
+    judge.finding(
+        Rule::PolicyChangeInvalid,
+        format!(
+            "the new policy does not protect {branch}, the branch it is read from: anyone could change it unreviewed, so the server would refuse every later push (policy-invalid) until an administrator pins a policy"
+        ),
+        Fix::Advice(format!(
+            "add \"@default\" (or \"{branch}\") to a [[protect]] entry's refs; `reviewgate policy check .reviewgate.toml` warns about this before a push"
+        )),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

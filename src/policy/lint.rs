@@ -58,6 +58,42 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Whether this policy protects `branch`, the branch it is read from
+    /// (`None`: the server's default branch, whichever it is: only
+    /// `@default` or a pattern every branch matches protects it).
+    pub fn protects_its_branch(&self, branch: Option<&str>) -> bool {
+        const ANY_DEFAULT: &str = "refs/heads/\u{0}default";
+        match branch {
+            Some(b) => self.is_protected(b, Some(b)),
+            None => self.is_protected(ANY_DEFAULT, Some(ANY_DEFAULT)),
+        }
+    }
+
+    /// The warning `policy check` prints when the policy does not protect
+    /// the branch it would be read from (see [`Policy::protects_its_branch`]).
+    pub fn self_protection_warning(&self, branch: Option<&str>) -> Option<String> {
+        if self.protects_its_branch(branch) {
+            return None;
+        }
+        let on = branch.map_or_else(
+            || "the default branch".to_string(),
+            |b| format!("{b}, the default branch here"),
+        );
+        Some(format!(
+            "no [[protect]] entry protects @default: read from {on}, this policy would not protect itself, so the server refuses it there (policy-change-invalid); add \"@default\" to a [[protect]] entry's refs"
+        ))
+    }
+}
+
+/// Why a policy read from `branch` that does not protect it cannot be
+/// trusted (the loader's and the policy gate's words).
+pub fn unprotected_branch(branch: &str) -> String {
+    format!(
+        "this policy is read from {branch}, which it does not protect, so anyone could change it unreviewed; add \"@default\" or \"{branch}\" to a [[protect]] entry's refs"
+    )
+}
+
 /// The lowercase addresses a list names, when every entry is one exact
 /// address (a wildcard names people we cannot count).
 fn exact_people(list: &[EmailPattern]) -> Option<Vec<String>> {
@@ -130,6 +166,34 @@ mod tests {
                     "{text}:\n{g}\nwanted it to start with\n{w}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_policy_must_protect_the_branch_it_is_read_from() {
+        let table: &[(&str, Option<&str>, bool)] = &[
+            ("@default", None, true),
+            ("@default", Some("refs/heads/trunk"), true),
+            ("refs/heads/*", None, true),
+            ("refs/heads/release/*", None, false),
+            ("refs/heads/release/*", Some("refs/heads/main"), false),
+            // Named, it protects that branch only.
+            ("refs/heads/main", Some("refs/heads/main"), true),
+            ("refs/heads/main", Some("refs/heads/trunk"), false),
+            ("refs/heads/main", None, false),
+        ];
+        for (refs, branch, protects) in table {
+            let p = Policy::parse(
+                &format!("[[protect]]\nrefs = [\"{refs}\"]\n"),
+                &PolicySource::Builtin,
+            )
+            .expect("parses");
+            assert_eq!(
+                p.protects_its_branch(*branch),
+                *protects,
+                "{refs} {branch:?}"
+            );
+            assert_eq!(p.self_protection_warning(*branch).is_none(), *protects);
         }
     }
 }

@@ -163,7 +163,7 @@ fn untrusted(source: PolicySource, reason: String) -> PolicyLoadError {
 }
 
 /// The branch the policy is read from: the pinned one, else `HEAD`'s.
-fn policy_branch(repo: &HookRepo) -> Result<Option<String>> {
+pub fn policy_branch(repo: &HookRepo) -> Result<Option<String>> {
     match &repo.settings.policy_branch {
         Some(b) if b.starts_with("refs/heads/") => Ok(Some(b.clone())),
         Some(b) => anyhow::bail!(
@@ -217,12 +217,7 @@ fn load_unchecked(repo: &HookRepo) -> Result<LoadedPolicy, PolicyLoadError> {
         .policy
         .is_protected(&branch, repo.default_branch().as_deref())
     {
-        return Err(untrusted(
-            source,
-            format!(
-                "this policy is read from {branch}, which it does not protect, so anyone could change it unreviewed; add \"@default\" or \"{branch}\" to a [[protect]] entry's refs"
-            ),
-        ));
+        return Err(untrusted(source, super::lint::unprotected_branch(&branch)));
     }
     Ok(loaded)
 }

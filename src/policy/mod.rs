@@ -31,6 +31,7 @@ mod describe;
 pub mod freeze;
 pub mod glob;
 mod lint;
+pub use lint::unprotected_branch;
 pub mod load;
 mod parse;
 mod protect;

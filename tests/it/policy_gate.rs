@@ -204,3 +204,44 @@ fn policy_changes_are_gated_on_every_protected_branch() {
         accepted(&s.client.push(&["HEAD:refs/heads/release/1"]));
     }
 }
+
+/// A reviewed policy that does not protect the branch it is read from would
+/// lock everyone out (every later push `policy-invalid`): the gate refuses
+/// it, feature branches stay open, and `policy check` in the clone warns
+/// before the push.
+#[test]
+fn a_policy_that_leaves_its_own_branch_unprotected_is_refused() {
+    let s = Setup::with_policy(Transport::Path, OWNED);
+    let before = s.server.rev("refs/heads/main");
+    let releases_only = "[policy]\nowners = [\"owner@example.com\"]\n\n[[protect]]\nrefs = [\"refs/heads/release/*\"]\n";
+    s.client.write_file(".reviewgate.toml", releases_only);
+    let (code, out) = cli(&s.client.dir, &["policy", "check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: no [[protect]] entry protects @default: read from the default branch, this policy would not protect itself"),
+        "{out}"
+    );
+    s.client
+        .commit(&format!("Protect releases only\n\n{OLGA}\n"));
+    let p = s.client.push(&["main"]);
+    rejected(&p, "policy-change-invalid");
+    p.says("the new policy does not protect refs/heads/main, the branch it is read from");
+    p.says("add \"@default\" (or \"refs/heads/main\") to a [[protect]] entry's refs");
+    assert_eq!(s.server.rev("refs/heads/main"), before);
+    // Everyone can still push elsewhere: nothing was locked.
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.client.git_ok(&["checkout", "-q", "-b", "feature"]);
+    s.client.commit("A feature");
+    accepted(&s.client.push(&["feature"]));
+    // With @default beside the releases: no warning, accepted.
+    s.client.git_ok(&["checkout", "-q", "main"]);
+    s.client.write_file(
+        ".reviewgate.toml",
+        "[policy]\nowners = [\"owner@example.com\"]\n\n[[protect]]\nrefs = [\"@default\", \"refs/heads/release/*\"]\n",
+    );
+    let (_, out) = cli(&s.client.dir, &["policy", "check"]);
+    assert!(!out.contains("warning:"), "{out}");
+    s.client
+        .commit(&format!("Protect releases too\n\n{OLGA}\n"));
+    accepted(&s.client.push(&["main"]));
+}

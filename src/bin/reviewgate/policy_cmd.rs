@@ -12,6 +12,26 @@ pub fn policy_template(out: Out<'_>) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The branch a server would read the policy at `path` from, as the
+/// repository around it knows: a bare repository's `HEAD`, a clone's
+/// `origin/HEAD` (as `refs/heads/...`); `None` when unknown.
+fn default_branch_near(path: &str) -> Option<String> {
+    let dir = match std::path::Path::new(path).parent() {
+        Some(d) if path != "-" && !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let repo = git2::Repository::discover(dir).ok()?;
+    if repo.is_bare() {
+        let head = repo.find_reference("HEAD").ok()?;
+        return head.symbolic_target().map(str::to_string);
+    }
+    let origin = repo.find_reference("refs/remotes/origin/HEAD").ok()?;
+    let target = origin.symbolic_target()?;
+    target
+        .strip_prefix("refs/remotes/origin/")
+        .map(|b| format!("refs/heads/{b}"))
+}
+
 /// Validate a policy file (`-`: standard input) and print it in its own words.
 pub fn policy_check(out: Out<'_>, file: Option<String>) -> anyhow::Result<u8> {
     let path = file.unwrap_or_else(|| POLICY_FILE.to_string());
@@ -34,7 +54,13 @@ pub fn policy_check(out: Out<'_>, file: Option<String>) -> anyhow::Result<u8> {
             for line in p.policy.describe() {
                 writeln!(out, "{line}")?;
             }
-            for w in p.policy.warnings() {
+            let read_from = default_branch_near(&path);
+            let warnings = p
+                .policy
+                .warnings()
+                .into_iter()
+                .chain(p.policy.self_protection_warning(read_from.as_deref()));
+            for w in warnings {
                 writeln!(out, "warning: {w}")?;
             }
             Ok(0)

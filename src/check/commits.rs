@@ -138,6 +138,7 @@ impl<'a> CommitPass<'a> {
         let (judge, new) = (self.judge, self.span.new);
         self.paths.reached(self.judged(), c, found)?;
         found.commits_checked += 1;
+        found.brings_merges |= c.parent_count() > 1;
         let exempt = self.outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
         if exempt {
             found.exempt += 1;

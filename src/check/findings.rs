@@ -28,6 +28,8 @@ pub(super) struct RefFindings {
     /// Commits needing a review, and whether the only one is the tip.
     pub(super) needing_review: usize,
     pub(super) tip_needs_review: bool,
+    /// Whether the update brings a merge commit (a rebase fix must keep it).
+    pub(super) brings_merges: bool,
     /// The base the rebase advice names: the update's old value.
     pub(super) base: Option<String>,
     /// For a new ref, where a rebase of the commits needing review starts:
@@ -254,6 +256,7 @@ impl RefFindings {
                 .base
                 .or(self.oldest_base.map(|(_, b)| b))
                 .unwrap_or_else(|| "BASE".into()),
+            keep_merges: self.brings_merges,
             forge_merge,
         };
         if let Some(text) = hints::ref_fix(&ctx) {

@@ -22,6 +22,9 @@ pub struct HintContext<'a> {
     /// needing review (short id), `--root` when they go back to a root
     /// commit, or `BASE` when it is unknown.
     pub base: String,
+    /// Whether the commits include merges, which the rebase must keep
+    /// (`--rebase-merges`; a plain rebase would linearise them).
+    pub keep_merges: bool,
     /// The forge that made this push as a pull-request merge, if one did:
     /// the fix is then in the forge, not in `git commit --amend`.
     pub forge_merge: Option<&'a ForgePush>,
@@ -55,10 +58,13 @@ pub fn amend_command(trailer: &str) -> String {
     format!("git commit --amend --no-edit --trailer \"{trailer}: {REVIEWER_PLACEHOLDER}\"")
 }
 
-/// The command that adds the review to every commit after `base`.
-pub fn rebase_command(trailer: &str, base: &str) -> String {
+/// The command that adds the review to every commit after `base`; with
+/// `keep_merges`, merges are recreated as merges (and amended too), so the
+/// history keeps its shape.
+pub fn rebase_command(trailer: &str, base: &str, keep_merges: bool) -> String {
+    let merges = if keep_merges { "--rebase-merges " } else { "" };
     format!(
-        "git rebase --exec 'git commit --amend --no-edit --trailer \"{trailer}: {REVIEWER_PLACEHOLDER}\"' {base}"
+        "git rebase {merges}--exec 'git commit --amend --no-edit --trailer \"{trailer}: {REVIEWER_PLACEHOLDER}\"' {base}"
     )
 }
 
@@ -93,7 +99,7 @@ pub fn ref_fix(ctx: &HintContext<'_>) -> Option<String> {
     Some(format!(
         "after the reviews, the author (not the reviewer: whoever amends becomes the committer, whose review does not count) adds the reviewer's trailer to the {} commits, {base}:\n  {}",
         ctx.needing_review,
-        rebase_command(ctx.trailer, &ctx.base)
+        rebase_command(ctx.trailer, &ctx.base, ctx.keep_merges)
     ))
 }
 

@@ -80,6 +80,46 @@ fn the_rebase_hint_is_printed_once_and_names_the_real_base() {
     accepted(&s.client.push(&["main"]));
 }
 
+/// A history with a `--no-ff` merge keeps its shape: the printed rebase
+/// recreates the merge (`--rebase-merges`), where a plain `git rebase
+/// --exec` would have linearised it and the server accepted the result.
+#[test]
+fn the_rebase_hint_keeps_merges() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    let base = s.client.head();
+    s.client.git_ok(&["checkout", "-q", "-b", "topic"]);
+    s.client.commit(&ai_message("Add lexer", &[]));
+    s.client.commit(&ai_message("Add parser", &[]));
+    s.client.git_ok(&["checkout", "-q", "main"]);
+    s.client.commit(&ai_message("Add printer", &[]));
+    s.client
+        .git_ok(&["merge", "-q", "--no-ff", "-m", "Merge topic", "topic"]);
+    let merges = |s: &Setup| {
+        s.client
+            .git_ok(&["rev-list", "--merges", "--count", &format!("{base}..HEAD")])
+            .trim()
+            .to_string()
+    };
+    assert_eq!(merges(&s), "1");
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    let commands = hint_commands(&p.stderr);
+    assert_eq!(commands.len(), 1, "{}", p.stderr);
+    assert!(
+        commands[0].starts_with("git rebase --rebase-merges --exec ")
+            && commands[0].ends_with(&format!("' {}", &base[..12])),
+        "{}",
+        commands[0]
+    );
+    paste(
+        &s,
+        &commands[0].replace("REVIEWER-NAME <REVIEWER-EMAIL>", REAL_REVIEWER),
+    );
+    assert_eq!(merges(&s), "1", "the merge is still a merge");
+    let p = s.client.push(&["main"]);
+    accepted(&p);
+    assert_eq!(s.server.rev("refs/heads/main"), Some(s.client.head()));
+}
+
 #[test]
 fn a_new_branch_whose_commits_reach_the_root_gets_rebase_root() {
     // An empty server; the first push brings two AI commits, the first a root.

@@ -48,6 +48,8 @@ pub(super) fn check_ref(
         None => None,
     };
     found.base = old.map(short_id);
+    found.tip = Some(new);
+    found.creates_default = old.is_none() && ctx.default_branch == Some(update.name.as_str());
     let gate = gate::policy_gate(ctx, &update.name, old, new, state)?;
     let span = Span {
         kind: update.kind(),

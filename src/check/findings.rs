@@ -28,6 +28,10 @@ pub(super) struct RefFindings {
     /// Commits needing a review, and whether the only one is the tip.
     pub(super) needing_review: usize,
     pub(super) tip_needs_review: bool,
+    /// The update's new tip (a commit), and whether it creates the default
+    /// branch: an import, where a baseline may be the fix.
+    pub(super) tip: Option<Oid>,
+    pub(super) creates_default: bool,
     /// Whether the update brings a merge commit (a rebase fix must keep it).
     pub(super) brings_merges: bool,
     /// The base the rebase advice names: the update's old value.
@@ -257,6 +261,12 @@ impl RefFindings {
                 .or(self.oldest_base.map(|(_, b)| b))
                 .unwrap_or_else(|| "BASE".into()),
             keep_merges: self.brings_merges,
+            import_tip: self
+                .tip
+                .filter(|_| {
+                    self.creates_default || self.needing_review >= hints::IMPORT_COMMITS
+                })
+                .map(|t| t.to_string()),
             forge_merge,
         };
         if let Some(text) = hints::ref_fix(&ctx) {

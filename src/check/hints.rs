@@ -25,10 +25,17 @@ pub struct HintContext<'a> {
     /// Whether the commits include merges, which the rebase must keep
     /// (`--rebase-merges`; a plain rebase would linearise them).
     pub keep_merges: bool,
+    /// The new tip's full id, when the update looks like an imported
+    /// history (it creates the default branch, or [`IMPORT_COMMITS`] or more
+    /// commits need a review): a baseline is offered beside the rewrite.
+    pub import_tip: Option<String>,
     /// The forge that made this push as a pull-request merge, if one did:
     /// the fix is then in the forge, not in `git commit --amend`.
     pub forge_merge: Option<&'a ForgePush>,
 }
+
+/// From how many commits needing a review an update looks like an import.
+pub const IMPORT_COMMITS: usize = 100;
 
 /// The words of a fix.
 pub fn hint(fix: &Fix, ctx: &HintContext<'_>) -> String {
@@ -96,11 +103,18 @@ pub fn ref_fix(ctx: &HintContext<'_>) -> Option<String> {
         "BASE" => "from BASE, the last commit before them".to_string(),
         b => format!("from {b}, the last commit before them"),
     };
-    Some(format!(
+    let mut text = format!(
         "after the reviews, the author (not the reviewer: whoever amends becomes the committer, whose review does not count) adds the reviewer's trailer to the {} commits, {base}:\n  {}",
         ctx.needing_review,
         rebase_command(ctx.trailer, &ctx.base, ctx.keep_merges)
-    ))
+    );
+    if let Some(tip) = &ctx.import_tip {
+        text.push_str(&format!(
+            "\nimporting a history written before reviewgate? rather than rewrite it, an administrator can exempt it on the server, naming the tip you are pushing:\n  git config --add {} {tip}\n(README: \"Importing an existing history\")",
+            crate::keys::BASELINE
+        ));
+    }
+    Some(text)
 }
 
 /// The fix in the forge's words, for a pull-request merge the forge made.

@@ -18,11 +18,15 @@ fn a_baseline_lets_an_existing_history_in_and_nothing_else() {
     s.client
         .commit(&ai_message("Old AI change with a policy", &[]));
     let imported = s.client.head();
-    refused(&s, &["main"], "ai-unreviewed");
-    // The administrator declares the imported tip a baseline, outside the
-    // repository's content.
-    s.server
-        .git_ok(&["config", "--add", "reviewgate.baseline", &imported]);
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    // The refusal offers the baseline beside the rewrite, with the tip's
+    // full id; the administrator runs it as printed on the server, outside
+    // the repository's content.
+    let printed = format!("git config --add reviewgate.baseline {imported}");
+    p.says("importing a history written before reviewgate?");
+    p.says(&printed);
+    let args: Vec<&str> = printed.split(' ').skip(1).collect();
+    s.server.git_ok(&args);
     let p = s.client.push(&["main"]);
     accepted(&p);
     p.says("3 commit(s) exempt from review as baseline history");
@@ -97,4 +101,32 @@ fn a_baseline_is_a_full_id_never_a_ref_a_pusher_can_move() {
     ]);
     let p = refused(&s, &["HEAD:refs/heads/main"], "ai-unreviewed");
     p.says(&ai[..12]);
+}
+
+/// A push that brings a hundred commits or more needing review looks like an
+/// import onto an existing branch: the baseline is offered there too, and a
+/// few commits get only the rewrite.
+#[test]
+fn a_large_push_is_offered_the_baseline() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    for i in 0..3 {
+        s.client.commit(&ai_message(&format!("Change {i}"), &[]));
+    }
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    p.never_says("reviewgate.baseline");
+    for i in 3..100 {
+        s.client.git_ok(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &ai_message(&format!("Change {i}"), &[]),
+        ]);
+    }
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    p.says("to the 100 commits");
+    p.says(&format!(
+        "git config --add reviewgate.baseline {}",
+        s.client.head()
+    ));
 }

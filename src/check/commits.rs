@@ -329,6 +329,6 @@ pub(super) fn walk_commits(
     let covering = pass.coverage.as_ref().filter(|_| applies);
     pass.outcome
         .policy_changes
-        .resolve(judge, covering, ctx.pusher);
+        .resolve(judge, covering, ctx.pusher, &ctx.policy.source);
     Ok(pass.outcome)
 }

@@ -263,9 +263,7 @@ impl RefFindings {
             keep_merges: self.brings_merges,
             import_tip: self
                 .tip
-                .filter(|_| {
-                    self.creates_default || self.needing_review >= hints::IMPORT_COMMITS
-                })
+                .filter(|_| self.creates_default || self.needing_review >= hints::IMPORT_COMMITS)
                 .map(|t| t.to_string()),
             forge_merge,
         };

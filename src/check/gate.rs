@@ -55,6 +55,7 @@ impl PolicyChanges {
         judge: &Judge<'_>,
         coverage: Option<&coverage::Coverage>,
         pusher: Option<&Pusher>,
+        source: &PolicySource,
     ) {
         let req = reviewers::Requirement::policy_change(judge.policy);
         for (id, cref, commit) in std::mem::take(&mut self.pending) {
@@ -62,7 +63,7 @@ impl PolicyChanges {
             if let Err(short) = reviewers::decide(judge.policy, &req, &commit, &covering, pusher) {
                 if self.unreviewed.len() < MAX_KEPT_VIOLATIONS {
                     self.unreviewed
-                        .push((policy_change::unreviewed(judge, &short), cref));
+                        .push((policy_change::unreviewed(judge, &short, source), cref));
                 }
             }
         }
@@ -124,9 +125,10 @@ pub(super) fn finish_gate(
                 id: new,
                 subject: tip.subject(),
             };
-            found
-                .gate
-                .push((policy_change::unreviewed(judge, &short), Some(cref)));
+            found.gate.push((
+                policy_change::unreviewed(judge, &short, &ctx.policy.source),
+                Some(cref),
+            ));
         }
         found
             .gate

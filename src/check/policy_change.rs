@@ -6,30 +6,31 @@
 use super::review;
 use super::reviewers::{Requirement, Shortfall};
 use super::{Finding, Fix, Judge};
-use crate::policy::{PolicyError, POLICY_FILE};
+use crate::policy::{PolicyError, PolicySource, POLICY_FILE};
 use crate::rule::Rule;
 
-/// Who reviews policy changes, as messages name them.
-fn reviewers(judge: &Judge<'_>) -> String {
+/// Who reviews policy changes, as messages name them; `source` names the
+/// policy in effect when it lists no owners.
+fn reviewers(judge: &Judge<'_>, source: &PolicySource) -> String {
     let policy = judge.policy;
     if !policy.owners.is_empty() {
         format!("a policy owner ({})", review::list_text(&policy.owners))
     } else if !policy.review.reviewers.is_empty() {
         format!(
-            "a listed reviewer ({}; the policy lists no owners)",
+            "a listed reviewer ({}; the policy in effect, {source}, lists no [policy] owners)",
             review::list_text(&policy.review.reviewers)
         )
     } else {
-        "a human reviewer (the policy lists no owners)".to_string()
+        format!("a human reviewer (the policy in effect, {source}, lists no [policy] owners)")
     }
 }
 
 /// A commit changing the policy file whose reviews fall short of
 /// [`Requirement::policy_change`].
-pub fn unreviewed(judge: &Judge<'_>, short: &Shortfall) -> Finding {
+pub fn unreviewed(judge: &Judge<'_>, short: &Shortfall, source: &PolicySource) -> Finding {
     let policy = judge.policy;
     let req = Requirement::policy_change(policy);
-    let who = reviewers(judge);
+    let who = reviewers(judge, source);
     let message = match short {
         Shortfall::TooFew { valid: 0 } => {
             format!("this commit changes {POLICY_FILE} and has no valid review by {who}")
@@ -134,7 +135,8 @@ mod tests {
             assert_eq!(got.is_ok(), want, "{msg}");
         }
         let none = reviewers::Shortfall::TooFew { valid: 0 };
-        let f = policy_change::unreviewed(&judge(&owned), &none);
+        let builtin = PolicySource::Builtin;
+        let f = policy_change::unreviewed(&judge(&owned), &none, &builtin);
         assert_eq!(
             (f.rule, f.severity),
             (Rule::PolicyChangeUnreviewed, Severity::Error)
@@ -150,8 +152,15 @@ mod tests {
             bypass: false,
         };
         assert_eq!(
-            policy_change::unreviewed(&warn, &none).severity,
+            policy_change::unreviewed(&warn, &none, &builtin).severity,
             Severity::Warning
+        );
+        // Without owners, the words name the policy in effect.
+        let f = policy_change::unreviewed(&judge(&any), &none, &builtin);
+        assert!(
+            f.message.contains("a human reviewer (the policy in effect, built-in default, lists no [policy] owners)"),
+            "{}",
+            f.message
         );
     }
 }

@@ -24,6 +24,51 @@ pub struct Need {
     pub ai: bool,
     /// Who wrote it and its own reviews, judged against the branch's review.
     pub commit: Reviewed,
+    /// Where a review line sits that git does not read as a trailer (when
+    /// the commit carries no review trailer), for the message.
+    pub misplaced: Option<String>,
+}
+
+/// Where the first line that looks like a review (`Reviewed-by: ...`, any
+/// of the policy's keys, any case) sits in a message whose trailer block
+/// has none, in words; `None` when there is no such line. Names the policy's
+/// key and the line's position, never the commit's text.
+pub fn misplaced_review(policy: &Policy, message: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(message);
+    let (mut paragraphs, mut in_paragraph, mut found) = (0usize, false, None);
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            in_paragraph = false;
+            continue;
+        }
+        if !in_paragraph {
+            paragraphs += 1;
+            in_paragraph = true;
+        }
+        if found.is_some() {
+            continue;
+        }
+        let Some((key, _)) = line.split_once(':') else {
+            continue;
+        };
+        if let Some(k) = policy
+            .review
+            .trailers
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(key.trim_end()))
+        {
+            found = Some((k.clone(), n + 1, paragraphs));
+        }
+    }
+    let (key, line, paragraph) = found?;
+    let place = format!("the {key}: line (line {line} of the message)");
+    Some(if paragraph == 1 {
+        format!("{place} is in the subject's paragraph, where git never reads trailers: only the last paragraph, the trailer block, counts; put it there, after a blank line")
+    } else if paragraph < paragraphs {
+        format!("{place} is in paragraph {paragraph} of {paragraphs}, and git reads trailers only in the last paragraph (the trailer block), so it is no review: move it into the last paragraph, beside the other trailers")
+    } else {
+        format!("{place} is in the last paragraph, which git does not read as a trailer block (it holds lines that are not `Key: value` trailers): end the message with a paragraph of trailers only")
+    })
 }
 
 /// Whether the commit needs a review on a ref with `scope`: `Ok(None)` when
@@ -47,13 +92,18 @@ pub fn need(
         return Ok(None);
     }
     let policy = judge.policy;
+    let commit = Reviewed::of(policy, &Requirement::review(policy), facts);
+    let misplaced = (commit.own.reviews.is_empty() && !policy.review.signed)
+        .then(|| misplaced_review(policy, &facts.message))
+        .flatten();
     Ok(Some(Need {
         what: match &evidence {
             Some(e) => format!("AI-assisted commit ({}: {})", e.tool, e.evidence),
             None => "commit".to_string(),
         },
         ai: evidence.is_some(),
-        commit: Reviewed::of(policy, &Requirement::review(policy), facts),
+        commit,
+        misplaced,
     }))
 }
 
@@ -109,6 +159,9 @@ pub fn finding(judge: &Judge<'_>, need: &Need, short: &Shortfall, note: Option<S
     match short {
         Shortfall::TooFew { valid } => {
             let mut f = missing_review(judge, &need.commit.own, what, need.ai, *valid);
+            if let (0, Some(m)) = (*valid, &need.misplaced) {
+                f.message.push_str(&format!("; {m}"));
+            }
             if let Some(note) = note {
                 f.message.push_str(&format!("; {note}"));
             }
@@ -247,6 +300,11 @@ pub fn list_text(all: &[EmailPattern]) -> String {
     format!("{}{more}", entries.join(", "))
 }
 
+/// Whether a review's value is (or holds) the hints' placeholder.
+fn is_placeholder(value: &str) -> bool {
+    value.contains("REVIEWER-NAME") || value.contains("REVIEWER-EMAIL")
+}
+
 /// Why each review trailer does not count (the first few, then a count).
 pub fn reasons(a: &ReviewAssessment) -> String {
     let mut reasons: Vec<String> = a
@@ -254,6 +312,9 @@ pub fn reasons(a: &ReviewAssessment) -> String {
         .iter()
         .take(MAX_LISTED_REVIEWS)
         .map(|(value, status)| match status {
+            ReviewerStatus::Invalid(_) if is_placeholder(value) => format!(
+                "\"{value}\" is the hint's placeholder: put the reviewer's real name and email in its place"
+            ),
             ReviewerStatus::Invalid(e) => format!("\"{value}\" {e}"),
             ReviewerStatus::SelfReview => {
                 format!("\"{value}\" is the commit's author or committer")
@@ -678,6 +739,37 @@ mod tests {
                 };
             assert_eq!(f.map(|f| f.rule), want, "{name}");
             assert_eq!(through.is_some(), covered, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_review_line_outside_the_trailer_block_is_located() {
+        let p = policy("[[protect]]\nrefs = [\"refs/heads/main\"]\n");
+        let table: &[(&str, Option<&str>)] = &[
+            // The natural two -m: the review in the middle paragraph.
+            (
+                "Add parser\n\nReviewed-by: Ann <ann@example.com>\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n",
+                Some("the Reviewed-by: line (line 3 of the message) is in paragraph 2 of 3"),
+            ),
+            (
+                "Reviewed-by: Ann <ann@example.com>\n",
+                Some("the Reviewed-by: line (line 1 of the message) is in the subject's paragraph"),
+            ),
+            // Last paragraph, but prose makes it no trailer block; any case.
+            (
+                "Add parser\n\nSome prose here.\nmore prose\nand more\napproved-by: Ann <ann@example.com>\n",
+                Some("the Approved-by: line (line 6 of the message) is in the last paragraph, which git does not read as a trailer block"),
+            ),
+            ("Add parser\n\nNo review at all.\n", None),
+            ("Add parser\n\nReviewed by Ann, in person.\n", None),
+        ];
+        for (message, want) in table {
+            let got = misplaced_review(&p, message.as_bytes());
+            match (want, &got) {
+                (None, None) => {}
+                (Some(w), Some(g)) => assert!(g.starts_with(w), "{message:?}:\n{g}"),
+                _ => panic!("{message:?}: got {got:?}, wanted {want:?}"),
+            }
         }
     }
 

@@ -40,7 +40,7 @@ fn a_single_commit_hint_pasted_verbatim_is_refused_and_works_once_filled_in() {
     // Pasted as printed: the placeholder is no review.
     paste(&s, &commands[0]);
     let p = refused(&s, &["main"], "reviewer-without-email");
-    p.says("REVIEWER-NAME <REVIEWER-EMAIL>");
+    p.says("\"REVIEWER-NAME <REVIEWER-EMAIL>\" is the hint's placeholder: put the reviewer's real name and email in its place");
     // With a real reviewer in its place, the same command passes (the
     // commit still carries the pasted placeholder: git keeps both).
     paste(
@@ -204,4 +204,37 @@ fn reviewer_not_allowed_names_who_may_review() {
     ));
     let p = refused(&s, &["main"], "reviewer-not-allowed");
     p.says("who may review: *@seniors.example.com, lead@example.com ([review] reviewers)");
+}
+
+/// `git commit -m SUBJECT -m "Reviewed-by: ..." -m "Co-Authored-By: ..."`
+/// puts the review in the middle paragraph, where git's rules rightly ignore
+/// it: still refused, and the message says where the line is and that only
+/// the last paragraph counts; moved there, the push goes in.
+#[test]
+fn a_review_in_the_wrong_paragraph_is_located() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    s.client.git_ok(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "Add parser",
+        "-m",
+        "Reviewed-by: Bo Roe <bo@example.com>",
+        "-m",
+        "Co-Authored-By: Claude <noreply@anthropic.com>",
+    ]);
+    let p = refused(&s, &["main"], "ai-unreviewed");
+    p.says("has no Reviewed-by or Approved-by trailer from a human; the Reviewed-by: line (line 3 of the message) is in paragraph 2 of 3, and git reads trailers only in the last paragraph (the trailer block), so it is no review: move it into the last paragraph, beside the other trailers");
+    s.client.git_ok(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--allow-empty",
+        "-m",
+        "Add parser",
+        "-m",
+        "Reviewed-by: Bo Roe <bo@example.com>\nCo-Authored-By: Claude <noreply@anthropic.com>",
+    ]);
+    accepted(&s.client.push(&["main"]));
 }

@@ -113,7 +113,8 @@ fn the_policy_gate_applies_the_reviewer_list_and_the_trailer_keys() {
     let s = Setup::with_policy(Transport::Path, listed);
     change_policy(&s, REVIEW_ANN);
     let p = refused(&s, &["main"], "policy-change-unreviewed");
-    p.says("no valid review by a listed reviewer (lead@example.com; the policy lists no owners)");
+    p.says("no valid review by a listed reviewer (lead@example.com; the policy in effect, .reviewgate.toml on refs/heads/main at ");
+    p.says(", lists no [policy] owners)");
     s.client.git_ok(&["reset", "-q", "--hard", "HEAD~1"]);
     change_policy(&s, "Reviewed-by: Lee Lead <lead@example.com>");
     accepted(&s.client.push(&["main"]));

@@ -6,6 +6,11 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // git runs pre-receive without arguments: `--version` is a person asking.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "--version") {
+        let _ = writeln!(std::io::stdout(), "reviewgate-pre-receive {}", reviewgate::status::VERSION);
+        return ExitCode::SUCCESS;
+    }
     // A panic is turned into a rejection by `guarded`; nothing of it may
     // reach the pusher's terminal.
     std::panic::set_hook(Box::new(|_| {}));

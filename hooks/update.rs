@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // git runs update with three arguments: `--version` alone is a person asking.
+    if args.len() == 1 && args[0] == "--version" {
+        let _ = writeln!(std::io::stdout(), "reviewgate-update {}", reviewgate::status::VERSION);
+        return ExitCode::SUCCESS;
+    }
     // A panic is turned into a rejection by `guarded`; nothing of it may
     // reach the pusher's terminal.
     std::panic::set_hook(Box::new(|_| {}));

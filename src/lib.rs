@@ -33,7 +33,8 @@
 //! 18. [`audit`]: the hash-chained log of decisions;
 //! 19. [`hook`]: the two hooks, orchestrated;
 //! 20. [`local_check`]: the same engine on a developer's machine;
-//! 21. [`install`]: the hooks into repositories or server-wide.
+//! 21. [`install`]: the hooks into repositories or server-wide;
+//! 22. [`status`]: what is in effect on a server repository.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};
@@ -77,6 +78,7 @@ pub mod repo;
 pub mod report;
 pub mod rule;
 pub mod signers;
+pub mod status;
 pub mod trailers;
 pub mod verdict;
 pub mod walk;

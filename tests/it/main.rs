@@ -24,6 +24,7 @@ mod setup_warnings;
 mod signed;
 mod signoff;
 mod snapshots;
+mod status;
 mod trailers_oracle;
 mod util;
 mod walk_oracle;

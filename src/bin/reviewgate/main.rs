@@ -16,13 +16,14 @@ mod audit_cmd;
 mod client;
 mod install_cmd;
 mod policy_cmd;
+mod status_cmd;
 
 use audit_cmd::ShowFilter;
 
 #[derive(Parser)]
 #[command(
     name = "reviewgate",
-    version,
+    version = reviewgate::status::VERSION,
     about = "Keep unreviewed AI-assisted commits off protected branches"
 )]
 struct Cli {
@@ -40,6 +41,10 @@ enum Command {
     Uninstall(install_cmd::InstallArgs),
     /// A short story in a sandbox: pushes accepted and refused (offline).
     Demo(install_cmd::DemoArgs),
+    /// What is in effect on a server repository: hooks, HEAD, the policy,
+    /// push options, baseline, settings, audit log (exit 1: a problem), or
+    /// with --all DIR which repositories are unprotected.
+    Status(status_cmd::StatusArgs),
     /// Work with policy files.
     Policy {
         #[command(subcommand)]
@@ -238,6 +243,7 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
         ),
         Command::InstallClientHook { force } => client::install_client_hook(out, force),
         Command::Approve(args) => approve_cmd::approve(out, &args),
+        Command::Status(args) => status_cmd::status(out, &args),
         Command::Check {
             remote_ref,
             remote,

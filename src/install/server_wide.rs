@@ -29,6 +29,9 @@ pub fn shared(
             sh.say(format!("{}: nothing to remove", hooks.display()))?;
         }
         slot::uninstall(sh, &hooks.join("update"))?;
+        if opts.system {
+            undo_system_settings(sh)?;
+        }
         return Ok(());
     }
     if slot::foreign(&pre, opts.chain) {
@@ -57,13 +60,116 @@ pub fn shared(
         .map_err(|_| anyhow::anyhow!("cannot set {key} in git's system config (root?)"))?;
         let done = format!("set {key}={dir_text} in git's system config: {what}");
         sh.did(&done, &done)?;
+        system_settings(sh, key)?;
     } else {
         sh.say(format!(
             "to use it for {what}: git config --system {} (or --system here)",
             quote([key, dir_text.as_str()])
         ))?;
+        sh.say(format!(
+            "and so that break-glass works: git config --system receive.advertisePushOptions true{}",
+            if key == "init.templateDir" {
+                "; and so that new repositories start on main (the branch @default protects): git config --system init.defaultBranch main"
+            } else {
+                ""
+            }
+        ))?;
     }
     binaries::where_cli(sh, &opts.bin_dir)
+}
+
+const DEFAULT_BRANCH: &str = "init.defaultBranch";
+
+/// System settings a server-wide install sets when nothing sets them, each
+/// with the marker that says the install did (so uninstall undoes only that).
+const SYSTEM_SETTINGS: [(&str, &str); 2] = [
+    (
+        "receive.advertisePushOptions",
+        "reviewgate.installedSystemAdvertise",
+    ),
+    (DEFAULT_BRANCH, "reviewgate.installedSystemDefaultBranch"),
+];
+
+/// Set what a server-wide install through `key` needs in git's system
+/// config, where nothing sets it yet: push options (break-glass), and for a
+/// template the branch new repositories start on (git's own default is
+/// master; a shared hooks folder's repositories have their HEAD already).
+fn system_settings(sh: &mut Shell<'_>, key: &str) -> Result<()> {
+    for (setting, marker) in SYSTEM_SETTINGS {
+        if setting == DEFAULT_BRANCH && key != "init.templateDir" {
+            continue;
+        }
+        if system_config(setting).is_some() {
+            continue;
+        }
+        let value = if setting == DEFAULT_BRANCH {
+            "main"
+        } else {
+            "true"
+        };
+        for (k, v) in [(setting, value), (marker, "true")] {
+            sh.run(
+                "git",
+                &[
+                    OsStr::new("config"),
+                    OsStr::new("--system"),
+                    OsStr::new(k),
+                    OsStr::new(v),
+                ],
+            )?;
+        }
+        let done = format!(
+            "set {setting}={value} in git's system config ({})",
+            why(setting)
+        );
+        sh.did(&done, &done)?;
+    }
+    Ok(())
+}
+
+/// Unset the system settings [`system_settings`] set (its markers say which).
+fn undo_system_settings(sh: &mut Shell<'_>) -> Result<()> {
+    for (key, marker) in SYSTEM_SETTINGS {
+        if system_config(marker).as_deref() != Some("true") {
+            continue;
+        }
+        for k in [key, marker] {
+            sh.run(
+                "git",
+                &[
+                    OsStr::new("config"),
+                    OsStr::new("--system"),
+                    OsStr::new("--unset"),
+                    OsStr::new(k),
+                ],
+            )?;
+        }
+        let done = format!("unset {key} in git's system config (set at install)");
+        sh.did(&done, &done)?;
+    }
+    Ok(())
+}
+
+/// Why a system setting is set, as the install says it.
+fn why(setting: &str) -> &'static str {
+    if setting == DEFAULT_BRANCH {
+        "new repositories start on main, the branch @default protects; another name: git config --system init.defaultBranch NAME"
+    } else {
+        "push options reach the hooks, so break-glass works"
+    }
+}
+
+/// A value in git's system config.
+fn system_config(key: &str) -> Option<String> {
+    git_get(&["config", "--system", "--get", key])
+}
+
+fn git_get(args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// `--gitlab-hooks-dir DIR`: GitLab's server-wide hooks folder.

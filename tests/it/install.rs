@@ -737,6 +737,34 @@ fn system_wide(flag: &str) -> (tempfile::TempDir, PathBuf, PathBuf, String) {
     (root, dir, system, text)
 }
 
+/// Break-glass through a server-wide install: a policy pinned in `repo`
+/// lists `oncall-*`; an on-call push with a reason goes in, on the record
+/// (push options reach the hook: the install turned them on system-wide).
+fn break_glass_works(root: &Path, repo: &Path, system: &Path) {
+    let policy = root.join("bypass.toml");
+    std::fs::write(
+        &policy,
+        "[bypass]\npushers = [\"oncall-*\"]\n[[protect]]\nrefs = [\"@default\"]\n",
+    )
+    .expect("policy");
+    let mut c = git_cmd(repo);
+    c.args(["config", "reviewgate.policy"]).arg(&policy);
+    ok(c);
+    let mut client = Client::new(root, "oncall", repo.to_str().expect("utf8"));
+    client.env = vec![
+        ("GIT_CONFIG_NOSYSTEM".into(), "0".into()),
+        ("GIT_CONFIG_SYSTEM".into(), system.display().to_string()),
+        ("GL_USERNAME".into(), "oncall-ann".into()),
+    ];
+    client.commit("Initial\n");
+    assert!(client.push(&["main"]).success);
+    client.commit(&ai_message("Hotfix", &[]));
+    let p = client.push(&["-o", "reviewgate.bypass=prod down, INC-7", "main"]);
+    assert!(p.success, "{}", p.stderr);
+    assert!(p.stderr.contains("*** BREAK-GLASS ***"), "{}", p.stderr);
+    assert!(!p.stderr.contains("does not support push options"), "{}", p.stderr);
+}
+
 #[test]
 fn a_shared_hooks_folder_protects_repositories_nobody_installed_into() {
     let (root, shared, system, text) = system_wide("--shared-hooks");
@@ -762,25 +790,52 @@ fn a_shared_hooks_folder_protects_repositories_nobody_installed_into() {
         "{}",
         p.stderr
     );
+    // Push options were turned on for every repository, so break-glass
+    // works; a shared folder's repositories keep their own HEAD.
+    assert!(text.contains("set receive.advertisePushOptions=true in git's system config"), "{text}");
+    assert!(!cfg.contains("defaultBranch"), "{cfg}");
+    let other = Server::new(root.path(), "other.git", Hooks::None);
+    break_glass_works(root.path(), &other.dir, &system);
+    // Uninstalled, what the install set is unset.
+    let (ok_, out) = install_env(
+        root.path(),
+        root.path(),
+        &[("GIT_CONFIG_SYSTEM", &system)],
+        &["--uninstall", "--shared-hooks", shared.to_str().expect("utf8"), "--system"],
+    );
+    assert!(ok_, "{out}");
+    let cfg = std::fs::read_to_string(&system).expect("system config");
+    assert!(!cfg.contains("advertisePushOptions"), "{cfg}");
 }
 
 #[test]
 fn a_template_gives_every_new_repository_the_hook() {
-    let (root, template, system, _) = system_wide("--template");
+    let (root, template, system, text) = system_wide("--template");
     assert!(template.join("hooks/pre-receive").exists());
-    // `git init --bare`, as the administrator makes a new repository.
-    let repo = root.path().join("made-later.git");
-    let mut c = git_cmd(root.path());
-    c.env("GIT_CONFIG_NOSYSTEM", "0")
-        .env("GIT_CONFIG_SYSTEM", &system)
-        .args(["init", "-q", "--bare", "-b", "main"])
-        .arg(&repo);
-    ok(c);
+    assert!(text.contains("set init.defaultBranch=main in git's system config"), "{text}");
+    // `git init --bare`, as the administrator makes a new repository (no
+    // -b: the branch comes from the system config the install wrote).
+    let init = |name: &str| {
+        let repo = root.path().join(name);
+        let mut c = git_cmd(root.path());
+        c.env("GIT_CONFIG_NOSYSTEM", "0")
+            .env("GIT_CONFIG_SYSTEM", &system)
+            .args(["init", "-q", "--bare"])
+            .arg(&repo);
+        ok(c);
+        repo
+    };
+    let repo = init("made-later.git");
     assert!(
         repo.join("hooks/pre-receive").exists(),
         "copied from the template"
     );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("HEAD")).expect("HEAD"),
+        "ref: refs/heads/main\n"
+    );
     push_ai_and_human(root.path(), &repo);
+    break_glass_works(root.path(), &init("another.git"), &system);
 }
 
 #[test]

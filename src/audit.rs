@@ -137,6 +137,8 @@ impl Record {
             .iter()
             .any(|v| v.severity == Severity::Warning);
         let decision = match (status, &verdict.bypass, warnings) {
+            // Break-glass asked for, nothing to bypass: an ordinary push.
+            (ExitStatus::Accepted, Some(_), false) if verdict.violations.is_empty() => "accepted",
             (ExitStatus::Accepted, Some(_), _) => "accepted-by-bypass",
             (ExitStatus::Accepted, None, true) => "accepted-with-warnings",
             (ExitStatus::Accepted, None, false) => "accepted",

@@ -288,7 +288,9 @@ fn words(
         Vec::new()
     };
     if let Ok(policy) = loaded {
-        if !policy.policy.bypass_pushers.is_empty() {
+        // Offered only where it could work: someone is listed, and the
+        // server says who pushes (break-glass needs a listed identity).
+        if !policy.policy.bypass_pushers.is_empty() && push.pusher.is_some() {
             lines.extend(report::bypass_offer(verdict, push.options.advertised));
         }
     }

@@ -80,7 +80,15 @@ fn sanitize_multiline(text: &str) -> Vec<String> {
 pub fn render(verdict: &Verdict) -> Vec<String> {
     let mut lines = Vec::new();
     let total = verdict.violations.len() + verdict.violations_dropped;
-    if total == 0 && verdict.bypass.is_none() {
+    if total == 0 {
+        // Break-glass asked for on a push that needed none: no banner.
+        if let Some(b) = &verdict.bypass {
+            lines.push(format!(
+                "reviewgate: break-glass not needed: nothing in this push needed bypassing (asked for by {}: \"{}\"); judged as usual",
+                sanitize(&b.pusher),
+                sanitize(&b.reason)
+            ));
+        }
         lines.push(summary(verdict));
         lines.extend(coverage_lines(verdict));
         return lines;
@@ -319,7 +327,9 @@ pub fn bypass_offer(verdict: &Verdict, advertised: bool) -> Vec<String> {
     let liftable = verdict.violations.iter().any(|v| {
         v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass()
     });
-    if !verdict.rejects() || verdict.bypass.is_some() || !liftable {
+    // Not after a denied break-glass: its own message says why.
+    let denied = verdict.violations.iter().any(|v| v.rule == Rule::BypassDenied);
+    if !verdict.rejects() || verdict.bypass.is_some() || !liftable || denied {
         return Vec::new();
     }
     let mut lines = vec!["reviewgate: emergency? a pusher listed in [bypass] can break glass (audited): git push -o reviewgate.bypass=\"reason\"".to_string()];

@@ -137,3 +137,33 @@ fn break_glass_never_deletes_or_moves_a_release_tag() {
         "accepted-by-bypass"
     );
 }
+
+/// Break-glass on a push that needs none is an ordinary push: no banner,
+/// recorded `accepted`; the offer to break glass is made only where it
+/// could work (the server names the pusher) and never right after a denial.
+#[test]
+fn break_glass_says_only_what_is_true() {
+    let s = Setup::with_policy(Transport::Path, BYPASS);
+    s.server.config("receive.advertisePushOptions", "true");
+    let oncall = s.client.with_env(&[("GL_USERNAME", "oncall-ann")]);
+    s.client.commit("Human change\n");
+    let p = oncall.push(&["-o", "reviewgate.bypass=just in case", "main"]);
+    accepted(&p);
+    p.never_says("BREAK-GLASS");
+    p.says("break-glass not needed: nothing in this push needed bypassing (asked for by oncall-ann (GL_USERNAME): \"just in case\"); judged as usual");
+    assert_eq!(s.server.last_audit()["decision"], "accepted");
+    // Refused with no identity: no offer (nobody could be listed).
+    s.client.commit(&ai_message("AI change", &[]));
+    let p = s.client.push(&["main"]);
+    rejected(&p, "ai-unreviewed");
+    p.never_says("emergency?");
+    // With an identity: offered.
+    let dev = s.client.with_env(&[("GL_USERNAME", "dev")]);
+    let p = dev.push(&["main"]);
+    rejected(&p, "ai-unreviewed");
+    p.says("emergency? a pusher listed in [bypass] can break glass");
+    // Just denied: the denial says why; no offer beside it.
+    let p = dev.push(&["-o", "reviewgate.bypass=prod down", "main"]);
+    rejected(&p, "bypass-denied");
+    p.never_says("emergency?");
+}

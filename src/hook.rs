@@ -239,6 +239,12 @@ pub fn verdict(
     };
     let mut verdict = check::check_push(&ctx, push.updates);
     verdict.extend(baseline_error);
+    if let Some(e) = &repo.settings.now_error {
+        verdict.extend(Some(check::internal_error(
+            "(this push)",
+            &anyhow::anyhow!("{e}"),
+        )));
+    }
     verdict.extend(bypass::unknown_options(&push.options));
     match decision {
         Decision::NotAsked => {}

@@ -68,6 +68,8 @@ pub struct Settings {
     pub audit_sync: bool,
     /// `reviewgate.now`: the time freeze windows are judged at (drills, tests).
     pub now: Option<DateTime<Utc>>,
+    /// Why `reviewgate.now` is set but unusable: every push is refused.
+    pub now_error: Option<String>,
     /// Where git runs hooks from (`core.hooksPath`, else `hooks/`).
     pub hooks_dir: PathBuf,
     /// `reviewgate.baseline` (multi-valued): commits whose history is exempt
@@ -107,14 +109,23 @@ impl Settings {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
+        let now = string(keys::NOW).map(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    format!(
+                        "git config {} is \"{s}\", which is not an RFC 3339 time (like 2026-12-24T10:00:00Z): freeze windows cannot be judged; fix or unset it",
+                        keys::NOW
+                    )
+                })
+        });
         Self {
             pinned_policy: path(keys::POLICY),
             policy_branch: string(keys::POLICY_BRANCH),
             audit_log: path(keys::AUDIT_LOG).unwrap_or_else(|| git_dir.join(DEFAULT_AUDIT_LOG)),
             audit_sync: cfg.get_bool(keys::AUDIT_SYNC).unwrap_or(false),
-            now: string(keys::NOW)
-                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-                .map(|t| t.with_timezone(&Utc)),
+            now: now.as_ref().and_then(|n| n.as_ref().ok()).copied(),
+            now_error: now.and_then(Result::err),
             hooks_dir: path("core.hooksPath").unwrap_or_else(|| git_dir.join("hooks")),
             baseline: multi(&cfg, keys::BASELINE),
             allowed_signers: path(keys::ALLOWED_SIGNERS),

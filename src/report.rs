@@ -328,7 +328,10 @@ pub fn bypass_offer(verdict: &Verdict, advertised: bool) -> Vec<String> {
         v.severity == Severity::Error && !v.rule.is_fail_closed() && !v.rule.survives_bypass()
     });
     // Not after a denied break-glass: its own message says why.
-    let denied = verdict.violations.iter().any(|v| v.rule == Rule::BypassDenied);
+    let denied = verdict
+        .violations
+        .iter()
+        .any(|v| v.rule == Rule::BypassDenied);
     if !verdict.rejects() || verdict.bypass.is_some() || !liftable || denied {
         return Vec::new();
     }

@@ -161,6 +161,7 @@ pub fn of(git_dir: &Path) -> anyhow::Result<Status> {
         problems: Vec::new(),
     };
     status.problems = problems(&status);
+    status.problems.extend(repo.settings.now_error.clone());
     Ok(status)
 }
 

@@ -34,7 +34,10 @@ pub(super) fn check_ref(
     found: &mut RefFindings,
 ) -> Result<()> {
     found.update.extend(refs::pushers(judge, eff, ctx.pusher));
-    found.update.extend(refs::freeze(judge, eff, ctx.now));
+    let pinned = ctx.repo.settings.now.is_some();
+    found
+        .update
+        .extend(refs::freeze(judge, eff, ctx.now, pinned));
     found.update.extend(refs::kind(judge, eff, update.kind()));
     let Some(new) = update.new else {
         return Ok(());

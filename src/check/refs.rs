@@ -39,8 +39,23 @@ pub fn pushers(judge: &Judge<'_>, eff: &Effective<'_>, who: Option<&Pusher>) -> 
     ))
 }
 
-/// One finding per freeze window active at `now`.
-pub fn freeze(judge: &Judge<'_>, eff: &Effective<'_>, now: DateTime<Utc>) -> Vec<Finding> {
+/// One finding per freeze window active at `now`; `pinned`: the clock is
+/// the server's `reviewgate.now`, not the real time, and the words say so.
+pub fn freeze(
+    judge: &Judge<'_>,
+    eff: &Effective<'_>,
+    now: DateTime<Utc>,
+    pinned: bool,
+) -> Vec<Finding> {
+    let clock = if pinned {
+        format!(
+            "; the server's clock is pinned to {} (git config {})",
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            crate::keys::NOW
+        )
+    } else {
+        String::new()
+    };
     eff.entries
         .iter()
         .flat_map(|p| &p.freeze)
@@ -49,9 +64,9 @@ pub fn freeze(judge: &Judge<'_>, eff: &Effective<'_>, now: DateTime<Utc>) -> Vec
             Some(judge.finding(
                 Rule::FreezeWindow,
                 format!(
-                    "changes to this ref are frozen: {} (until {})",
+                    "changes to this ref are frozen: {} (until {}){clock}",
                     w.reason(),
-                    end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    w.end_text(end)
                 ),
                 Fix::Advice("wait until the window ends; in an emergency a listed pusher can break glass: git push -o reviewgate.bypass=\"reason\"".into()),
             ))
@@ -297,7 +312,7 @@ mod tests {
                 .expect("time")
                 .with_timezone(&Utc)
         };
-        let saturday = refs::freeze(&judge, &main, at("2026-12-05T10:00:00Z"));
+        let saturday = refs::freeze(&judge, &main, at("2026-12-05T10:00:00Z"), false);
         assert_eq!(
             saturday.iter().map(|f| f.rule).collect::<Vec<_>>(),
             vec![Rule::FreezeWindow]
@@ -307,6 +322,15 @@ mod tests {
             "{}",
             saturday[0].message
         );
-        assert!(refs::freeze(&judge, &main, at("2026-12-08T10:00:00Z")).is_empty());
+        assert!(!saturday[0].message.contains("pinned"));
+        let pinned = refs::freeze(&judge, &main, at("2026-12-05T10:00:00Z"), true);
+        assert!(
+            pinned[0]
+                .message
+                .ends_with("; the server's clock is pinned to 2026-12-05T10:00:00Z (git config reviewgate.now)"),
+            "{}",
+            pinned[0].message
+        );
+        assert!(refs::freeze(&judge, &main, at("2026-12-08T10:00:00Z"), false).is_empty());
     }
 }

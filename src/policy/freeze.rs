@@ -170,6 +170,24 @@ impl Window {
         }
     }
 
+    /// When the window ends, as messages say it: UTC, and for a weekly
+    /// window its own zone's clock beside it
+    /// (`2026-12-28T07:00:00Z, Mon 08:00 Europe/Berlin`).
+    pub fn end_text(&self, end: DateTime<Utc>) -> String {
+        let utc = end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        match self {
+            Window::Absolute { .. } => utc,
+            Window::Weekly { zone, .. } => {
+                let (_, naive) = local(end, zone);
+                let name = match zone {
+                    Zone::Named(tz) => tz.name().to_string(),
+                    Zone::Fixed(off) => format!("UTC{off}"),
+                };
+                format!("{utc}, {} {name}", naive.format("%a %H:%M"))
+            }
+        }
+    }
+
     /// If `now` is inside the window, when the window ends.
     pub fn active_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {

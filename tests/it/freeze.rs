@@ -17,7 +17,7 @@ fn freeze_windows_absolute_weekly_dst_and_break_glass() {
     // Inside the holiday window.
     let p = push_at("2026-12-24T10:00:00Z");
     rejected(&p, "freeze-window");
-    p.says("Holiday freeze (until 2027-01-04T08:00:00Z)");
+    p.says("Holiday freeze (until 2027-01-04T08:00:00Z); the server's clock is pinned to 2026-12-24T10:00:00Z (git config reviewgate.now)");
     // Break-glass still works inside a window.
     let oncall = s.client.with_env(&[("GL_USERNAME", "oncall")]);
     accepted(&oncall.push(&["-o", "reviewgate.bypass=security fix", "main"]));
@@ -26,14 +26,18 @@ fn freeze_windows_absolute_weekly_dst_and_break_glass() {
     // Weekly, Saturday just after midnight (Berlin): frozen until Monday 08:00 CET.
     let p = push_at("2026-11-28T23:30:00Z");
     rejected(&p, "freeze-window");
-    p.says("No deploys over the weekend (until 2026-11-30T07:00:00Z)");
+    p.says("No deploys over the weekend (until 2026-11-30T07:00:00Z, Mon 08:00 Europe/Berlin)");
     // The weekend summer time starts (2026-03-29): Friday 15:30 UTC is 16:30 CET,
     // inside; the window ends Monday 08:00 CEST = 06:00 UTC.
     let p = push_at("2026-03-27T15:30:00Z");
     rejected(&p, "freeze-window");
-    p.says("(until 2026-03-30T06:00:00Z)");
+    p.says("(until 2026-03-30T06:00:00Z, Mon 08:00 Europe/Berlin)");
     // Monday 06:30 UTC is 08:30 CEST: open again.
     accepted(&push_at("2026-03-30T06:30:00Z"));
+    // A clock nobody can read is an error, never the real time.
+    let p = push_at("next tuesday");
+    rejected(&p, "internal-error");
+    p.says("git config reviewgate.now is \"next tuesday\", which is not an RFC 3339 time");
 }
 
 #[test]

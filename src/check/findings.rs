@@ -267,7 +267,12 @@ impl RefFindings {
                 .map(|t| t.to_string()),
             forge_merge,
         };
-        if let Some(text) = hints::ref_fix(&ctx) {
+        // Warnings only: the commits go in, and no rewrite is advised.
+        let rewrite = self
+            .commits
+            .iter()
+            .any(|(f, _)| f.severity == crate::rule::Severity::Error);
+        if let Some(text) = hints::ref_fix(&ctx).filter(|_| rewrite) {
             verdict.ref_fixes.push(crate::verdict::RefFix {
                 refname: refname.to_string(),
                 text,
@@ -285,7 +290,11 @@ impl RefFindings {
                 severity: f.severity,
                 refname: refname.to_string(),
                 commit,
-                hint: hints::hint(&f.fix, &ctx),
+                hint: if f.severity == crate::rule::Severity::Warning {
+                    hints::warned(&f.fix, &ctx)
+                } else {
+                    hints::hint(&f.fix, &ctx)
+                },
                 message: f.message,
             });
         }

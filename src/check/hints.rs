@@ -49,6 +49,19 @@ pub fn hint(fix: &Fix, ctx: &HintContext<'_>) -> String {
     }
 }
 
+/// The words of a fix for a finding that is only a warning (warn mode,
+/// break-glass): the push goes in, so say what enforce would need, never a
+/// rewrite of what is about to be published.
+pub fn warned(fix: &Fix, ctx: &HintContext<'_>) -> String {
+    match fix {
+        Fix::Review(ask) | Fix::Approve(ask) => format!(
+            "under enforce this would need a review by {} before the push; it goes in now, so have it reviewed after the fact (amending a pushed commit would need a force-push)",
+            whom(*ask)
+        ),
+        Fix::Advice(_) => hint(fix, ctx),
+    }
+}
+
 /// Whom to ask, as a hint says it.
 fn whom(ask: Ask) -> &'static str {
     match ask {

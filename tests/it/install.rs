@@ -762,7 +762,11 @@ fn break_glass_works(root: &Path, repo: &Path, system: &Path) {
     let p = client.push(&["-o", "reviewgate.bypass=prod down, INC-7", "main"]);
     assert!(p.success, "{}", p.stderr);
     assert!(p.stderr.contains("*** BREAK-GLASS ***"), "{}", p.stderr);
-    assert!(!p.stderr.contains("does not support push options"), "{}", p.stderr);
+    assert!(
+        !p.stderr.contains("does not support push options"),
+        "{}",
+        p.stderr
+    );
 }
 
 #[test]
@@ -792,7 +796,10 @@ fn a_shared_hooks_folder_protects_repositories_nobody_installed_into() {
     );
     // Push options were turned on for every repository, so break-glass
     // works; a shared folder's repositories keep their own HEAD.
-    assert!(text.contains("set receive.advertisePushOptions=true in git's system config"), "{text}");
+    assert!(
+        text.contains("set receive.advertisePushOptions=true in git's system config"),
+        "{text}"
+    );
     assert!(!cfg.contains("defaultBranch"), "{cfg}");
     let other = Server::new(root.path(), "other.git", Hooks::None);
     break_glass_works(root.path(), &other.dir, &system);
@@ -801,7 +808,12 @@ fn a_shared_hooks_folder_protects_repositories_nobody_installed_into() {
         root.path(),
         root.path(),
         &[("GIT_CONFIG_SYSTEM", &system)],
-        &["--uninstall", "--shared-hooks", shared.to_str().expect("utf8"), "--system"],
+        &[
+            "--uninstall",
+            "--shared-hooks",
+            shared.to_str().expect("utf8"),
+            "--system",
+        ],
     );
     assert!(ok_, "{out}");
     let cfg = std::fs::read_to_string(&system).expect("system config");
@@ -812,7 +824,10 @@ fn a_shared_hooks_folder_protects_repositories_nobody_installed_into() {
 fn a_template_gives_every_new_repository_the_hook() {
     let (root, template, system, text) = system_wide("--template");
     assert!(template.join("hooks/pre-receive").exists());
-    assert!(text.contains("set init.defaultBranch=main in git's system config"), "{text}");
+    assert!(
+        text.contains("set init.defaultBranch=main in git's system config"),
+        "{text}"
+    );
     // `git init --bare`, as the administrator makes a new repository (no
     // -b: the branch comes from the system config the install wrote).
     let init = |name: &str| {

@@ -78,6 +78,16 @@ fn sanitize_multiline(text: &str) -> Vec<String> {
 
 /// Render a verdict: violations (capped), then a summary line.
 pub fn render(verdict: &Verdict) -> Vec<String> {
+    render_as(verdict, false)
+}
+
+/// Render a verdict for `reviewgate check`, which pushes nothing: "would be
+/// rejected if pushed to REF", never "push rejected".
+pub fn render_check(verdict: &Verdict) -> Vec<String> {
+    render_as(verdict, true)
+}
+
+fn render_as(verdict: &Verdict, check: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let total = verdict.violations.len() + verdict.violations_dropped;
     if total == 0 {
@@ -105,7 +115,9 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
         );
     }
     let head = if verdict.rejects() {
-        rejection_headline(verdict)
+        rejection_headline(verdict, check)
+    } else if check {
+        "reviewgate: would be accepted with warnings if pushed".into()
     } else if verdict.bypass.is_some() {
         "reviewgate: push accepted by break-glass".into()
     } else {
@@ -163,25 +175,37 @@ pub fn render(verdict: &Verdict) -> Vec<String> {
 
 /// The first line of a rejection: the first error's rule, how many times it
 /// broke on that ref, the ref, and how many other violations follow.
-fn rejection_headline(verdict: &Verdict) -> String {
+fn rejection_headline(verdict: &Verdict, check: bool) -> String {
     let errors: Vec<&Violation> = verdict
         .violations
         .iter()
         .filter(|v| v.severity == Severity::Error)
         .collect();
     let Some(first) = errors.first() else {
-        return "reviewgate: push rejected".into();
+        return if check {
+            "reviewgate: would be rejected if pushed".into()
+        } else {
+            "reviewgate: push rejected".into()
+        };
     };
     let same = errors
         .iter()
         .filter(|v| v.rule == first.rule && v.refname == first.refname)
         .count();
     let others = errors.len() - same + verdict.violations_dropped;
-    let mut line = format!(
-        "reviewgate: push rejected: {} ({same}) on {}",
-        first.rule.code(),
-        sanitize(&first.refname)
-    );
+    let mut line = if check {
+        format!(
+            "reviewgate: would be rejected if pushed to {}: {} ({same})",
+            sanitize(&first.refname),
+            first.rule.code()
+        )
+    } else {
+        format!(
+            "reviewgate: push rejected: {} ({same}) on {}",
+            first.rule.code(),
+            sanitize(&first.refname)
+        )
+    };
     if others > 0 {
         let _ = write!(line, ", and {others} other violation(s)");
     }

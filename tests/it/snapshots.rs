@@ -111,8 +111,14 @@ fn cli_check_matches_the_server() {
     let (code, out) = cli(&s.client.dir, &["check"]);
     assert_eq!(code, 1, "{out}");
     let server = remote(&s.client.push(&["main"]));
-    // The same engine, the same words.
-    for line in out.lines() {
+    // The same engine, the same words, except the headline: a check
+    // pushes nothing, so it never says "push rejected".
+    assert!(
+        out.starts_with("reviewgate: would be rejected if pushed to refs/heads/main: ai-unreviewed (1)\n"),
+        "{out}"
+    );
+    assert!(!out.contains("push rejected"), "{out}");
+    for line in out.lines().skip(1) {
         assert!(
             server.contains(line),
             "local line not in server output: {line}\n{server}"

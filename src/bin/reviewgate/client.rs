@@ -93,7 +93,7 @@ pub fn check(out: Out<'_>, what: local_check::LocalCheck, format: Format) -> any
             writeln!(out)?;
         }
         Format::Text => {
-            for line in report::render(&res.verdict) {
+            for line in report::render_check(&res.verdict) {
                 writeln!(out, "{line}")?;
             }
         }

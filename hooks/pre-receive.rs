@@ -8,7 +8,11 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // git runs pre-receive without arguments: `--version` is a person asking.
     if std::env::args_os().nth(1).is_some_and(|a| a == "--version") {
-        let _ = writeln!(std::io::stdout(), "reviewgate-pre-receive {}", reviewgate::status::VERSION);
+        let _ = writeln!(
+            std::io::stdout(),
+            "reviewgate-pre-receive {}",
+            reviewgate::status::VERSION
+        );
         return ExitCode::SUCCESS;
     }
     // A panic is turned into a rejection by `guarded`; nothing of it may

@@ -8,7 +8,11 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     // git runs update with three arguments: `--version` alone is a person asking.
     if args.len() == 1 && args[0] == "--version" {
-        let _ = writeln!(std::io::stdout(), "reviewgate-update {}", reviewgate::status::VERSION);
+        let _ = writeln!(
+            std::io::stdout(),
+            "reviewgate-update {}",
+            reviewgate::status::VERSION
+        );
         return ExitCode::SUCCESS;
     }
     // A panic is turned into a rejection by `guarded`; nothing of it may

@@ -216,7 +216,7 @@ while read -r _ local_id remote_ref remote_id; do
   if [ "$remote_id" != "$zero" ] && git cat-file -e "$remote_id^{{commit}}" 2>/dev/null; then
     range="$remote_id..$local_id"
   fi
-  '{exe}' check --remote "$remote" --remote-ref "$remote_ref" "$range" >&2
+  '{exe}' check --quiet --remote "$remote" --remote-ref "$remote_ref" "$range" >&2
   rc=$?
   if [ $rc -eq 1 ]; then
     status=1

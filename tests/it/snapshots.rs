@@ -157,10 +157,16 @@ fn cli_install_client_hook_stops_the_push_before_the_server() {
         p.stderr
     );
     assert_eq!(s.server.rev("refs/heads/main"), before);
-    // Reviewed: the client check passes and the server accepts.
+    // Reviewed: the client check passes quietly and the server accepts.
     s.client.amend_trailer(REVIEW_ANN);
     let p = s.client.push(&["main"]);
     assert!(p.success, "{}", p.stderr);
+    let local: Vec<&str> = p
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("reviewgate:"))
+        .collect();
+    assert!(local.is_empty(), "quiet on success: {local:?}");
     // A foreign pre-push hook is not replaced without --force.
     std::fs::write(
         s.client.dir.join(".git/hooks/pre-push"),

@@ -82,8 +82,17 @@ pub fn from_pre_commit(what: &mut local_check::LocalCheck) -> anyhow::Result<()>
     Ok(())
 }
 
-pub fn check(out: Out<'_>, what: local_check::LocalCheck, format: Format) -> anyhow::Result<u8> {
+pub fn check(
+    out: Out<'_>,
+    what: local_check::LocalCheck,
+    format: Format,
+    quiet: bool,
+) -> anyhow::Result<u8> {
     let res = local_check::check(std::path::Path::new("."), &what)?;
+    let clean = res.verdict.violations.is_empty() && res.verdict.violations_dropped == 0;
+    if quiet && clean && matches!(format, Format::Text) {
+        return Ok(res.verdict.exit_status().code());
+    }
     if let (Some(note), Format::Text) = (&res.note, format) {
         writeln!(out, "reviewgate: {note}")?;
     }

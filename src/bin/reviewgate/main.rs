@@ -96,6 +96,9 @@ enum Command {
         /// against (default: git config reviewgate.allowedSigners here).
         #[arg(long, value_name = "FILE")]
         allowed_signers: Option<String>,
+        /// Print nothing when the check finds nothing (the pre-push hook).
+        #[arg(long, short)]
+        quiet: bool,
     },
 }
 
@@ -252,6 +255,7 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
             pre_commit,
             range,
             allowed_signers,
+            quiet,
         } => {
             let mut what = local_check::LocalCheck {
                 remote_ref,
@@ -263,7 +267,7 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
             if pre_commit {
                 client::from_pre_commit(&mut what)?;
             }
-            client::check(out, what, format)
+            client::check(out, what, format, quiet)
         }
     }
 }

@@ -449,3 +449,19 @@ fn a_record_torn_by_a_crash_is_skipped_not_glued_onto() {
         "{out}"
     );
 }
+
+/// In a developer's clone there is no audit log: `audit show` and `verify`
+/// say where it lives instead of "No such file".
+#[test]
+fn audit_commands_in_a_clone_say_where_the_log_lives() {
+    let s = Setup::with_main(Transport::Path, Hooks::PreReceive);
+    for cmd in ["show", "verify"] {
+        let (code, out) = cli(&s.client.dir, &["audit", cmd]);
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            out.contains("this is a clone: the audit log lives on the server (origin: "),
+            "{out}"
+        );
+        assert!(!out.contains("No such file"), "{out}");
+    }
+}

@@ -149,18 +149,25 @@ pub fn audit_show(out: Out<'_>, log: Option<PathBuf>, filter: &ShowFilter) -> an
 /// The audit log named (a file), or the one of the repository named (a
 /// directory: bare or a work tree), or this repository's.
 fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match log {
-        Some(path) if path.is_dir() => {
-            let repo = git2::Repository::open(&path)
-                .map_err(|_| anyhow::anyhow!("{} is not a git repository", path.display()))?;
-            Ok(HookRepo::from_repository(repo).settings.audit_log)
-        }
-        Some(l) => Ok(l),
-        None => {
-            let repo = discover().map_err(|e| anyhow::anyhow!("no log given and {e}"))?;
-            Ok(HookRepo::from_repository(repo).settings.audit_log)
-        }
+    let repo = match log {
+        Some(path) if path.is_dir() => git2::Repository::open(&path)
+            .map_err(|_| anyhow::anyhow!("{} is not a git repository", path.display()))?,
+        Some(l) => return Ok(l),
+        None => discover().map_err(|e| anyhow::anyhow!("no log given and {e}"))?,
+    };
+    let clone = !repo.is_bare();
+    let origin = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().map(String::from));
+    let path = HookRepo::from_repository(repo).settings.audit_log;
+    if clone && !path.exists() {
+        let origin = origin.map_or_else(String::new, |u| format!(" (origin: {})", report::sanitize(&u)));
+        anyhow::bail!(
+            "this is a clone: the audit log lives on the server{origin}, in the bare repository the hooks run in (reviewgate/audit.jsonl there, or its git config reviewgate.auditLog); run `reviewgate audit show /path/to/project.git` on the server"
+        );
     }
+    Ok(path)
 }
 
 /// A record as lines: when, decision, pusher; each ref with its old and new

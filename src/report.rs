@@ -87,6 +87,22 @@ pub fn render_check(verdict: &Verdict) -> Vec<String> {
     render_as(verdict, true)
 }
 
+/// The banner of an honoured break-glass (none without one).
+fn bypass_banner(verdict: &Verdict) -> Vec<String> {
+    let Some(b) = &verdict.bypass else {
+        return Vec::new();
+    };
+    vec![
+        "reviewgate: *** BREAK-GLASS ***".into(),
+        format!(
+            "reviewgate: {} bypassed the policy: \"{}\"",
+            sanitize(&b.pusher),
+            sanitize(&b.reason)
+        ),
+        "reviewgate: this push and every violation below are recorded in the audit log".into(),
+    ]
+}
+
 fn render_as(verdict: &Verdict, check: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let total = verdict.violations.len() + verdict.violations_dropped;
@@ -103,17 +119,7 @@ fn render_as(verdict: &Verdict, check: bool) -> Vec<String> {
         lines.extend(coverage_lines(verdict));
         return lines;
     }
-    if let Some(b) = &verdict.bypass {
-        lines.push("reviewgate: *** BREAK-GLASS ***".into());
-        lines.push(format!(
-            "reviewgate: {} bypassed the policy: \"{}\"",
-            sanitize(&b.pusher),
-            sanitize(&b.reason)
-        ));
-        lines.push(
-            "reviewgate: this push and every violation below are recorded in the audit log".into(),
-        );
-    }
+    lines.extend(bypass_banner(verdict));
     let head = if verdict.rejects() {
         rejection_headline(verdict, check)
     } else if check {

@@ -162,7 +162,9 @@ fn log_or_default(log: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         .and_then(|r| r.url().map(String::from));
     let path = HookRepo::from_repository(repo).settings.audit_log;
     if clone && !path.exists() {
-        let origin = origin.map_or_else(String::new, |u| format!(" (origin: {})", report::sanitize(&u)));
+        let origin = origin.map_or_else(String::new, |u| {
+            format!(" (origin: {})", report::sanitize(&u))
+        });
         anyhow::bail!(
             "this is a clone: the audit log lives on the server{origin}, in the bare repository the hooks run in (reviewgate/audit.jsonl there, or its git config reviewgate.auditLog); run `reviewgate audit show /path/to/project.git` on the server"
         );

@@ -130,6 +130,12 @@ pub fn install(sh: &mut Shell<'_>, dir: &Path, opts: &Options) -> Result<()> {
             repo.dir.display()
         ))?;
     }
+    if git_query(&repo.dir, &["rev-parse", "--is-bare-repository"]).is_ok_and(|b| b == "false") {
+        sh.say(format!(
+            "warning: {} is a clone with a work tree, not a server repository: these hooks judge pushes into it, not yours from it (for those: `reviewgate install-client-hook` in the clone)",
+            repo.dir.display()
+        ))?;
+    }
     check_head(sh, &repo.dir, opts.default_branch.as_deref())?;
     let wanted = layout.slots(&repo.dir, &repo.hooks, opts.with_update);
     // Our hook in a slot of another layout (installed earlier with another
@@ -181,7 +187,35 @@ pub fn uninstall(sh: &mut Shell<'_>, dir: &Path) -> Result<()> {
             repo.dir.display()
         ))?;
     }
-    Ok(())
+    kept(sh, &repo.dir)
+}
+
+/// What uninstalling leaves, said so nobody looks for it later: the audit
+/// log (a record is evidence), the `reviewgate.*` settings, the binaries
+/// (other repositories may call them).
+fn kept(sh: &mut Shell<'_>, dir: &Path) -> Result<()> {
+    let log = crate::repo::HookRepo::open_bare(dir)
+        .map(|r| r.settings.audit_log)
+        .unwrap_or_else(|_| dir.join(crate::repo::DEFAULT_AUDIT_LOG));
+    if log.exists() {
+        sh.say(format!(
+            "kept: the audit log {} (remove it by hand if you mean to)",
+            log.display()
+        ))?;
+    }
+    let settings = git_query(
+        dir,
+        &["config", "--name-only", "--get-regexp", "^reviewgate\\."],
+    )
+    .unwrap_or_default();
+    let names: Vec<&str> = settings.lines().filter(|l| !l.is_empty()).collect();
+    if !names.is_empty() {
+        sh.say(format!(
+            "kept: settings {} (git config --remove-section reviewgate, to drop them)",
+            names.join(", ")
+        ))?;
+    }
+    sh.say("kept: the binaries (other repositories may use them; `reviewgate status --all DIR` shows which still do)")
 }
 
 /// `HEAD` names the branch the policy is read from: say when it names none,

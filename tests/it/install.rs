@@ -96,6 +96,9 @@ fn plain_install_is_idempotent_and_uninstalls() {
         &["--uninstall", srv.dir.to_str().expect("utf8")],
     );
     assert!(ok3, "{out3}");
+    // What it kept, it says.
+    assert!(out3.contains("kept: the audit log "), "{out3}");
+    assert!(out3.contains("kept: the binaries"), "{out3}");
     let mut after = tree(&srv.dir);
     let mut before_cfg = before.clone();
     // Pushes changed refs/objects/logs; compare hooks and config only.
@@ -1138,4 +1141,23 @@ fn the_hook_scripts_we_write_pass_shellcheck() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
+}
+
+/// Installing into a developer's clone is allowed (a clone can be pushed
+/// to) but warned about: it does not check the developer's own pushes.
+#[test]
+fn installing_into_a_clone_warns() {
+    let root = tempfile::tempdir().expect("tmp");
+    let srv = Server::new(root.path(), "srv.git", Hooks::None);
+    let work = Client::new(root.path(), "work", &srv.url());
+    let (ok_, out) = install(root.path(), &[work.dir.to_str().expect("utf8")]);
+    assert!(ok_, "{out}");
+    assert!(
+        out.contains("is a clone with a work tree, not a server repository"),
+        "{out}"
+    );
+    assert!(out.contains("reviewgate install-client-hook"), "{out}");
+    let (ok_, out) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
+    assert!(ok_, "{out}");
+    assert!(!out.contains("is a clone"), "{out}");
 }

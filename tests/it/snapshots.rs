@@ -114,7 +114,9 @@ fn cli_check_matches_the_server() {
     // The same engine, the same words, except the headline: a check
     // pushes nothing, so it never says "push rejected".
     assert!(
-        out.starts_with("reviewgate: would be rejected if pushed to refs/heads/main: ai-unreviewed (1)\n"),
+        out.starts_with(
+            "reviewgate: would be rejected if pushed to refs/heads/main: ai-unreviewed (1)\n"
+        ),
         "{out}"
     );
     assert!(!out.contains("push rejected"), "{out}");

@@ -215,5 +215,10 @@ fn repositories(sh: &mut Shell<'_>, opts: &Options, repos: &[PathBuf]) -> Result
             writeln!(sh.out, "  FAILED: {f}")?;
         }
     }
-    Ok(u8::from(!failed.is_empty()))
+    // 0 done; 1 some failed (the others were done); 2 nothing was done.
+    Ok(match (done.is_empty(), failed.is_empty()) {
+        (_, true) => 0,
+        (false, false) => 1,
+        (true, false) => 2,
+    })
 }

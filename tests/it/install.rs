@@ -567,6 +567,14 @@ fn every_repository_is_checked_first_and_a_failure_does_not_stop_the_others() {
     let (ok_, out) = install(root2.path(), &[missing.to_str().expect("utf8")]);
     assert!(!ok_, "{out}");
     assert!(!root2.path().join("bin").exists(), "{out}");
+    // The exit codes the README gives: 1 some failed (the others were
+    // done), 2 nothing was done.
+    let missing = missing.to_str().expect("utf8");
+    let (code, out) = reviewgate_install(root2.path(), &[missing]);
+    assert_eq!(code, 2, "{out}");
+    let (code, out) =
+        reviewgate_install(root2.path(), &[good.dir.to_str().expect("utf8"), missing]);
+    assert_eq!(code, 1, "{out}");
 }
 
 #[test]

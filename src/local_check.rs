@@ -13,6 +13,7 @@ use crate::hook;
 use crate::policy::{LoadedPolicy, PolicySource};
 use crate::push::RefUpdate;
 use crate::repo::HookRepo;
+use crate::rule::Rule;
 use crate::verdict::Verdict;
 
 /// What to check.
@@ -126,11 +127,18 @@ pub fn check(repo_path: &Path, check: &LocalCheck) -> Result<LocalResult> {
         });
     }
     let updates = std::slice::from_ref(&update);
-    let verdict = hook::verdict(
+    let mut verdict = hook::verdict(
         &hr,
         &Ok(policy),
         &hook::Push::local(updates, chrono::Utc::now()),
     );
+    // Pushing by URL, the server's branches are unknown here: warnings
+    // about its setup (its HEAD, where its policy is read) would be guesses.
+    if !known_remote {
+        verdict
+            .violations
+            .retain(|v| !matches!(v.rule, Rule::DefaultBranchMissing | Rule::PolicyNotRead));
+    }
     Ok(LocalResult {
         verdict,
         update,

@@ -507,9 +507,11 @@ pub fn runs_our_pre_receive(repo: &HookRepo) -> bool {
     if is_our_pre_receive(&hook) {
         return true;
     }
-    // Gitea/Forgejo: their pre-receive runs every executable in pre-receive.d/.
-    let gitea_wrapper =
-        std::fs::read(&hook).is_ok_and(|t| is_executable(&hook) && contains(&t, b"pre-receive.d"));
+    // Gitea/Forgejo: their pre-receive runs every executable in
+    // pre-receive.d/ (their template names it `${hookname}.d`).
+    let gitea_wrapper = std::fs::read(&hook).is_ok_and(|t| {
+        is_executable(&hook) && (contains(&t, b"pre-receive.d") || contains(&t, b"${hookname}.d"))
+    });
     gitea_wrapper && is_our_pre_receive(&dir.join("pre-receive.d").join("reviewgate"))
 }
 

@@ -399,6 +399,11 @@ impl HookFile {
     }
 }
 
+/// How deep [`find_repositories`] looks by default: Gitea's
+/// `owner/name.git` is two levels, GitLab's hashed storage
+/// (`@hashed/ab/cd/<hash>.git`) four.
+pub const SEARCH_DEPTH: usize = 5;
+
 /// The bare repositories under `dir` (a forge's or a server's repository
 /// root), at most `depth` folders down, sorted: folders holding `HEAD`,
 /// `objects/` and `refs/` (GitLab's hashed storage is four levels deep).

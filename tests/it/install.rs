@@ -160,23 +160,26 @@ fn foreign_hook_refused_without_chain_and_chained_with_it() {
     assert_eq!(std::fs::read_to_string(&hook).expect("hook"), foreign);
 }
 
+/// Gitea's wrapper: it runs every executable in `pre-receive.d/`.
+const GITEA_WRAPPER: &str = "#!/usr/bin/env bash\n# gitea hook wrapper\ndata=$(cat)\nexitcodes=\"\"\nhookname=$(basename $0)\nGIT_DIR=${GIT_DIR:-$(dirname $0)/..}\nfor hook in ${GIT_DIR}/hooks/${hookname}.d/*; do\n  test -x \"${hook}\" && test -f \"${hook}\" || continue\n  echo \"${data}\" | \"${hook}\"\n  exitcodes=\"${exitcodes} $?\"\ndone\nfor i in ${exitcodes}; do\n  [ ${i} -eq 0 ] || exit ${i}\ndone\n";
+
+/// A repository as Gitea creates it: its wrapper and its own check.
+fn gitea_repository(parent: &Path, name: &str) -> Server {
+    std::fs::create_dir_all(parent).expect("mkdir");
+    let srv = Server::new(parent, name, Hooks::None);
+    let hooks = srv.dir.join("hooks");
+    std::fs::create_dir_all(hooks.join("pre-receive.d")).expect("mkdir");
+    write_exec(&hooks.join("pre-receive"), GITEA_WRAPPER);
+    write_exec(&hooks.join("pre-receive.d/gitea"), "#!/bin/sh\nexit 0\n");
+    srv
+}
+
 #[test]
 fn gitea_layout_installs_beside_the_wrapper() {
     let root = tempfile::tempdir().expect("tmp");
-    let srv = Server::new(root.path(), "srv.git", Hooks::None);
-    // Gitea's wrapper runs every executable in pre-receive.d/.
-    let wrapper = "#!/usr/bin/env bash\n# gitea hook wrapper\ndata=$(cat)\nexitcodes=\"\"\nhookname=$(basename $0)\nGIT_DIR=${GIT_DIR:-$(dirname $0)/..}\nfor hook in ${GIT_DIR}/hooks/${hookname}.d/*; do\n  test -x \"${hook}\" && test -f \"${hook}\" || continue\n  echo \"${data}\" | \"${hook}\"\n  exitcodes=\"${exitcodes} $?\"\ndone\nfor i in ${exitcodes}; do\n  [ ${i} -eq 0 ] || exit ${i}\ndone\n";
+    let srv = gitea_repository(root.path(), "srv.git");
     let hooks = srv.dir.join("hooks");
-    std::fs::create_dir_all(hooks.join("pre-receive.d")).expect("mkdir");
-    for (p, text) in [
-        (hooks.join("pre-receive"), wrapper),
-        (hooks.join("pre-receive.d/gitea"), "#!/bin/sh\nexit 0\n"),
-    ] {
-        std::fs::write(&p, text).expect("write");
-        let mut perms = std::fs::metadata(&p).expect("meta").permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-        std::fs::set_permissions(&p, perms).expect("chmod");
-    }
+    let wrapper = GITEA_WRAPPER;
     let (ok1, out) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
     assert!(ok1, "{out}");
     assert!(out.contains("layout gitea"), "{out}");
@@ -1168,4 +1171,52 @@ fn installing_into_a_clone_warns() {
     let (ok_, out) = install(root.path(), &[srv.dir.to_str().expect("utf8")]);
     assert!(ok_, "{out}");
     assert!(!out.contains("is a clone"), "{out}");
+}
+
+/// A Gitea (or Forgejo) server's repository root: `install --all` covers
+/// every repository in Gitea's layout; one created later in the web UI is
+/// listed by `status --all` until the same command, run again (as cron
+/// would), covers it; then its pushes are judged through Gitea's wrapper.
+#[test]
+fn a_gitea_server_is_covered_by_install_all_and_watched_by_status_all() {
+    let root = tempfile::tempdir().expect("tmp");
+    let repos = root.path().join("gitea-repositories");
+    let a = gitea_repository(&repos.join("ann"), "a.git");
+    let b = gitea_repository(&repos.join("bo"), "b.git");
+    let dir = repos.to_str().expect("utf8");
+    let (code, out) = reviewgate_install(root.path(), &["--all", dir]);
+    assert_eq!(code, 0, "{out}");
+    for srv in [&a, &b] {
+        assert!(
+            srv.dir.join("hooks/pre-receive.d/reviewgate").exists(),
+            "{out}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(srv.dir.join("hooks/pre-receive")).expect("wrapper"),
+            GITEA_WRAPPER
+        );
+    }
+    assert!(out.contains("layout gitea"), "{out}");
+    // Created in the web UI afterwards: Gitea's hooks only.
+    let c = gitea_repository(&repos.join("ann"), "c.git");
+    let status = |root: &Path| {
+        let mut cmd = Command::new(CLI);
+        hermetic(&mut cmd, root);
+        cmd.args(["status", "--all", dir]);
+        code_and_text(&run(cmd))
+    };
+    let (code, out) = status(root.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("UNPROTECTED {} (gitea;", c.dir.display())),
+        "{out}"
+    );
+    assert!(out.contains("3 repositories, 1 unprotected"), "{out}");
+    // The same command again: the new one is covered, the others unchanged.
+    let (code, out) = reviewgate_install(root.path(), &["--all", dir]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = status(root.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 repositories, 0 unprotected"), "{out}");
+    push_ai_and_human(root.path(), &c.dir);
 }

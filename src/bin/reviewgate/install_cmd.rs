@@ -26,7 +26,7 @@ pub enum LayoutArg {
 /// What `install` and `uninstall` take.
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("server-wide")
-    .args(["shared_hooks", "template", "gitolite", "gitlab_hooks_dir", "client"])
+    .args(["shared_hooks", "template", "gitolite", "gitlab_hooks_dir", "client", "all"])
     .conflicts_with("repos")))]
 pub struct InstallArgs {
     /// Bare repositories (or .git directories) to install into.
@@ -50,6 +50,12 @@ pub struct InstallArgs {
     /// Copy the binaries from DIR (default: where this command is).
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
+    /// Every bare repository under DIR (a forge's repository root, five
+    /// levels deep), each with its own layout: run again (from cron) to
+    /// cover repositories created since; `reviewgate status --all DIR`
+    /// lists those not covered yet.
+    #[arg(long, value_name = "DIR")]
+    pub all: Option<PathBuf>,
     /// Plain git: a hooks folder for core.hooksPath (every repository).
     #[arg(long, value_name = "DIR")]
     pub shared_hooks: Option<PathBuf>,
@@ -108,6 +114,13 @@ pub fn run(out: Out<'_>, args: InstallArgs, uninstall: bool) -> anyhow::Result<u
         Target::GitlabHooksDir(absolute(d))
     } else if args.client {
         Target::Client
+    } else if let Some(d) = &args.all {
+        let repos =
+            reviewgate::status::find_repositories(&absolute(d), reviewgate::status::SEARCH_DEPTH);
+        if repos.is_empty() {
+            anyhow::bail!("no bare repositories under {}", d.display());
+        }
+        Target::Repos(repos)
     } else {
         Target::Repos(args.repos.clone())
     };

@@ -20,10 +20,6 @@ pub struct StatusArgs {
     json: bool,
 }
 
-/// How deep `--all` looks for repositories (GitLab's hashed storage:
-/// `@hashed/ab/cd/<hash>.git`).
-const DEPTH: usize = 5;
-
 pub fn status(out: Out<'_>, args: &StatusArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.all {
         return all(out, dir, args.json);
@@ -39,7 +35,7 @@ pub fn status(out: Out<'_>, args: &StatusArgs) -> anyhow::Result<u8> {
 }
 
 fn all(out: Out<'_>, dir: &std::path::Path, json: bool) -> anyhow::Result<u8> {
-    let repos = status::find_repositories(dir, DEPTH);
+    let repos = status::find_repositories(dir, status::SEARCH_DEPTH);
     if repos.is_empty() {
         anyhow::bail!("no bare repositories under {}", dir.display());
     }

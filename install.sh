@@ -42,7 +42,7 @@ if [ -z "$from" ]; then
   fi
   command -v cargo >/dev/null 2>&1 \
     || { echo "install.sh: error: cargo not found: install Rust (https://rustup.rs) or pass --from DIR" >&2; exit 2; }
-  echo "install.sh: building release binaries: cargo build --release --locked (about two minutes on a fresh two-core machine; cargo's progress follows)"
+  echo "install.sh: building release binaries: cargo build --release --locked (3 to 5 minutes on a fresh two-core machine; cargo's progress follows)"
   (cd "$here" && cargo build --release --locked) \
     || { echo "install.sh: error: build failed (nothing was installed)" >&2; exit 2; }
   from="$here/target/release"

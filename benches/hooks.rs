@@ -795,8 +795,155 @@ exit 0
     path
 }
 
+#[path = "hooks/budgets.rs"]
+mod budgets;
+
+/// The pushes `--budgets` counts, on the smoke repositories (keys are what
+/// `bench/budgets.toml` names).
+#[expect(clippy::too_many_lines, reason = "a table of pushes, one per row")]
+fn budget_pushes(base: &Path) -> Vec<budgets::Push> {
+    let small = build(base, SMALL);
+    let medium = build(base, MEDIUM);
+    let many = many_reviewers(&small);
+    let tree = signoff_tree(base);
+    let signed = signed_repo(base);
+    let under = Some(tree.join("bench-under.toml"));
+    let (main, incoming) = ("refs/heads/main", "refs/heads/incoming");
+    // (key, words, repository, old, new, ref, pinned policy)
+    let table = [
+        (
+            "one-commit",
+            "1-commit push to main, medium repository",
+            &medium,
+            main,
+            "refs/heads/next",
+            main,
+            None,
+        ),
+        (
+            "10k-push",
+            "10,000 new commits reaching main",
+            &medium,
+            main,
+            incoming,
+            main,
+            None,
+        ),
+        (
+            "new-release-branch",
+            "new release branch from the deep branch",
+            &medium,
+            ZERO,
+            "refs/heads/deep",
+            "refs/heads/release/new",
+            None,
+        ),
+        (
+            "80k-reviewers",
+            "one commit, 80,000 distinct reviewers (refused)",
+            &small,
+            main,
+            many.as_str(),
+            main,
+            None,
+        ),
+        (
+            "signoff-rules",
+            "10,000 commits under three [[signoff]] rules with folders",
+            &tree,
+            main,
+            incoming,
+            main,
+            under,
+        ),
+        (
+            "signed-1000",
+            "1,000 commits with signed approvals pushed with them",
+            &signed,
+            main,
+            incoming,
+            main,
+            None,
+        ),
+    ];
+    table
+        .into_iter()
+        .map(|(key, what, dir, old, new, name, policy)| {
+            let id = |r: &str| {
+                if r == ZERO || !r.starts_with("refs/") {
+                    r.to_string()
+                } else {
+                    rev(dir, r)
+                }
+            };
+            let mut stdin = format!("{} {} {name}\n", id(old), id(new));
+            if key == "signed-1000" {
+                let notes = rev(dir, "refs/bench/approvals");
+                stdin = format!("{ZERO} {notes} refs/notes/reviewgate\n{stdin}");
+            }
+            budgets::Push {
+                key,
+                what: what.to_string(),
+                dir: dir.clone(),
+                stdin,
+                pinned_policy: policy.clone(),
+            }
+        })
+        .collect()
+}
+
+/// `--budgets FILE`: count each budgeted push, print the table, exit 1 when
+/// one is over its budget.
+fn run_budgets(file: &str, base: &Path) -> ! {
+    let pushes = budget_pushes(base);
+    // The signed repository's settings are written by its scenario; write
+    // them here too, so the budgets run alone.
+    let signed = &pushes
+        .iter()
+        .find(|p| p.key == "signed-1000")
+        .expect("signed")
+        .dir;
+    for (key, value) in [
+        ("reviewgate.policy", signed.join("bench-signed.toml")),
+        ("reviewgate.allowedSigners", signed.join("allowed_signers")),
+    ] {
+        check(git(signed).args(["config", key]).arg(value));
+    }
+    for p in &pushes {
+        if let Some(policy) = &p.pinned_policy {
+            check(
+                git(&p.dir)
+                    .args(["config", "reviewgate.policy"])
+                    .arg(policy),
+            );
+        }
+    }
+    let (table, ok) = budgets::check(Path::new(file), HOOK, &pushes);
+    for p in &pushes {
+        if p.pinned_policy.is_some() {
+            check(git(&p.dir).args(["config", "--unset", "reviewgate.policy"]));
+        }
+    }
+    print!("{table}");
+    if !ok {
+        eprintln!("instruction budgets exceeded: a change that needs more says so in its commit and raises {file}");
+    }
+    std::process::exit(i32::from(!ok));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(file) = args.windows(2).find(|w| w[0] == "--budgets") {
+        run_budgets(
+            &file[1],
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-repos"),
+        );
+    }
+    timing(&args);
+}
+
+/// The timed scenarios, their table, and `--compare` builds.
+fn timing(args: &[String]) {
     let smoke = args.iter().any(|a| a == "--smoke");
     let markdown = args
         .iter()

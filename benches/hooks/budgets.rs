@@ -1,0 +1,120 @@
+//! Instruction budgets: each budgeted push of the smoke repositories run once
+//! under `valgrind --tool=cachegrind --cache-sim=no`, its instruction count
+//! ("I refs", which machine noise does not move) compared with the budget in
+//! `bench/budgets.toml`. CI runs this (`--budgets bench/budgets.toml`): a
+//! change that needs more says so in its commit and raises the budget there.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+/// The budget file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budgets {
+    /// How far above its budget a count may be (0.03: 3 %).
+    pub tolerance: f64,
+    #[serde(rename = "budget")]
+    pub budgets: Vec<Budget>,
+}
+
+/// One budgeted push.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// The scenario's key (see [`super::budget_pushes`]).
+    pub scenario: String,
+    /// Instructions the push may take.
+    pub instructions: u64,
+    /// The same push's count at the fixed reference build, when it could
+    /// run there (for the record; not checked).
+    #[serde(default)]
+    pub reference: Option<u64>,
+}
+
+/// A push to count: the repository, the hook's input, whether it is refused.
+pub struct Push {
+    pub key: &'static str,
+    pub what: String,
+    pub dir: PathBuf,
+    pub stdin: String,
+    pub pinned_policy: Option<PathBuf>,
+}
+
+/// The instructions `hook` takes on `push`, under cachegrind.
+pub fn count(hook: &str, push: &Push) -> u64 {
+    let mut c = Command::new("valgrind");
+    c.args([
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+    ])
+    .arg(hook)
+    .current_dir(&push.dir)
+    // A clean environment: the count is the same wherever it runs.
+    .env_clear()
+    .env("PATH", "/usr/bin:/bin")
+    .env("LC_ALL", "C")
+    .env("GIT_DIR", &push.dir)
+    .env("GIT_CONFIG_NOSYSTEM", "1")
+    .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    .env("HOME", &push.dir)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = c
+        .spawn()
+        .expect("valgrind (Debian package valgrind) runs the budgets");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        let _ = stdin.write_all(push.stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("valgrind");
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .find_map(|l| {
+            let rest = l.split_once("I")?.1.trim_start();
+            let n = rest.strip_prefix("refs:")?;
+            n.trim().replace(',', "").parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no instruction count from valgrind:\n{text}"))
+}
+
+/// Check every budget; the table, and whether all hold.
+pub fn check(file: &Path, hook: &str, pushes: &[Push]) -> (String, bool) {
+    let text = std::fs::read_to_string(file).expect("budget file");
+    let budgets: Budgets = toml::from_str(&text).expect("budget file parses");
+    let mut table = String::new();
+    let _ = writeln!(
+        table,
+        "| push | instructions | budget | ratio | reference | result |\n|---|---|---|---|---|---|"
+    );
+    let mut all = true;
+    for b in &budgets.budgets {
+        let push = pushes
+            .iter()
+            .find(|p| p.key == b.scenario)
+            .unwrap_or_else(|| panic!("budget for an unknown push {:?}", b.scenario));
+        let n = count(hook, push);
+        let ratio = n as f64 / b.instructions as f64;
+        let ok = ratio <= 1.0 + budgets.tolerance;
+        all &= ok;
+        let reference = b.reference.map_or_else(
+            || "-".to_string(),
+            |r| format!("{:.2}x", n as f64 / r as f64),
+        );
+        let _ = writeln!(
+            table,
+            "| {} ({}) | {} | {} | {ratio:.3} | {reference} | {} |",
+            push.what,
+            push.key,
+            n,
+            b.instructions,
+            if ok { "within" } else { "OVER" }
+        );
+    }
+    (table, all)
+}

@@ -697,6 +697,36 @@ fn measure(mut c: Command, stdin: &str) -> (Duration, u64, bool) {
     (elapsed, usage.ru_maxrss as u64, ok)
 }
 
+/// The peak `RssAnon` (KiB) of `c` run with `stdin`, read from
+/// `/proc/PID/status` every millisecond until it exits.
+fn peak_anon(mut c: Command, stdin: &str) -> u64 {
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().expect("spawn");
+    let status = format!("/proc/{}/status", child.id());
+    let writer = {
+        let mut s = child.stdin.take().expect("stdin");
+        let input = stdin.to_string();
+        std::thread::spawn(move || {
+            let _ = s.write_all(input.as_bytes());
+        })
+    };
+    let mut peak = 0;
+    while child.try_wait().expect("wait").is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            let anon = text
+                .lines()
+                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak = peak.max(anon.unwrap_or(0));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = writer.join();
+    peak
+}
+
 fn hook(dir: &Path) -> Command {
     hook_binary(HOOK, dir)
 }
@@ -1068,6 +1098,23 @@ fn timing(args: &[String]) {
         ratio: format!("{:.2}", rss_ours as f64 / rss_git.max(1) as f64),
         target: "<= 64 MiB".into(),
         pass: Some(mib(rss_ours) <= 64.0),
+    });
+
+    // 4b. The same push's peak anonymous memory (RssAnon: the heap and
+    //     stacks, without the pack pages libgit2 maps, which max RSS counts).
+    check(git(&big).args(["config", "reviewgate.policy"]).arg(&policy));
+    let anon = peak_anon(hook(&big), &line);
+    check(git(&big).args(["config", "--unset", "reviewgate.policy"]));
+    rows.push(Row {
+        scenario: format!(
+            "4b. peak RssAnon checking all {} commits (sampled every ms)",
+            big_shape.commits
+        ),
+        ours: format!("{:.1} MiB", mib(anon)),
+        baseline: "-".into(),
+        ratio: "-".into(),
+        target: if smoke { "report" } else { "<= 35 MiB" }.into(),
+        pass: (!smoke).then_some(mib(anon) <= 35.0),
     });
 
     // 5. The shell hook people write today, on 10,000 commits (1,000 in smoke runs).

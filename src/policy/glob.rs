@@ -174,7 +174,7 @@ fn plain(s: &str) -> bool {
 }
 
 impl Kind {
-    fn of(text: &str, matcher: GlobMatcher) -> Self {
+    fn of(text: &str, glob: &Glob) -> Self {
         if text == "**" {
             return Kind::Every;
         }
@@ -201,7 +201,7 @@ impl Kind {
         if text.split('/').all(plain) {
             return Kind::Exact(text.to_string());
         }
-        Kind::Glob(matcher)
+        Kind::Glob(glob.compile_matcher())
     }
 
     /// Whether the path `p` shows matches.
@@ -232,8 +232,9 @@ enum Part {
 }
 
 impl PathPattern {
-    /// A pattern (valid for [`path_glob`]) and its compiled matcher.
-    pub fn new(text: &str, matcher: GlobMatcher) -> Self {
+    /// A pattern (valid for [`path_glob`]) and its glob, compiled only when
+    /// no plain string operation stands for it.
+    pub fn new(text: &str, glob: &Glob) -> Self {
         // Braces may hold a `/`, and escapes make a split unsafe: such a
         // pattern may match under any folder.
         let parts = if text.contains(['{', '\\']) {
@@ -254,7 +255,7 @@ impl PathPattern {
         Self {
             text: text.to_string(),
             group: None,
-            kind: Kind::of(text, matcher),
+            kind: Kind::of(text, glob),
             parts,
         }
     }
@@ -265,7 +266,7 @@ impl PathPattern {
             .iter()
             .filter_map(|p| {
                 let g = path_glob(p).ok()?;
-                let mut pattern = Self::new(p, g.compile_matcher());
+                let mut pattern = Self::new(p, &g);
                 pattern.group = Some("@agent-config");
                 Some(pattern)
             })
@@ -487,8 +488,9 @@ mod path_tests {
         }
         let mut specialised = 0;
         for p in patterns {
-            let glob = path_glob(p).expect("glob").compile_matcher();
-            let pattern = PathPattern::new(p, glob.clone());
+            let uncompiled = path_glob(p).expect("glob");
+            let glob = uncompiled.compile_matcher();
+            let pattern = PathPattern::new(p, &uncompiled);
             specialised += usize::from(!matches!(pattern.kind, Kind::Glob(_)));
             for path in &paths {
                 assert_eq!(
@@ -500,7 +502,7 @@ mod path_tests {
         }
         assert_eq!(specialised, 11, "shapes recognised");
         for p in AGENT_CONFIG {
-            let pattern = PathPattern::new(p, path_glob(p).expect("glob").compile_matcher());
+            let pattern = PathPattern::new(p, &path_glob(p).expect("glob"));
             assert!(
                 !matches!(pattern.kind, Kind::Glob(_)),
                 "{p} is matched by its glob"

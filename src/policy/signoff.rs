@@ -248,8 +248,8 @@ fn files(w: &mut Walker<'_>, v: &Value<'_>, what: &str) -> Vec<PathPattern> {
                 span,
                 format!("`{key}`: \"{p}\" names a folder; write \"{p}**\" for everything under it"),
             );
-        } else if let Some(m) = w.glob(&p, span, &key, path_glob) {
-            out.push(PathPattern::new(&p, m));
+        } else if let Some(g) = w.glob_uncompiled(&p, span, &key, path_glob) {
+            out.push(PathPattern::new(&p, &g));
         }
     }
     out

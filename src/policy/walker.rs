@@ -252,11 +252,24 @@ impl<'a> Walker<'a> {
         what: &str,
         build: impl Fn(&str) -> Result<Glob, globset::Error>,
     ) -> Option<GlobMatcher> {
+        self.glob_uncompiled(pattern, span, what, build)
+            .map(|g| g.compile_matcher())
+    }
+
+    /// [`Self::glob`] without compiling the matcher (a regex: compiled only
+    /// where a caller needs it).
+    pub fn glob_uncompiled(
+        &mut self,
+        pattern: &str,
+        span: Range<usize>,
+        what: &str,
+        build: impl Fn(&str) -> Result<Glob, globset::Error>,
+    ) -> Option<Glob> {
         if !self.count_pattern(&span) {
             return None;
         }
         match build(pattern) {
-            Ok(g) => Some(g.compile_matcher()),
+            Ok(g) => Some(g),
             Err(e) => {
                 self.error(
                     span,

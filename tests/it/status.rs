@@ -105,6 +105,8 @@ fn status_all_finds_the_unprotected_repositories() {
     let guarded = Server::new(&repos.join("ann"), "guarded.git", Hooks::None);
     let _open = Server::new(&repos.join("ann"), "created-in-the-ui.git", Hooks::None);
     install(root.path(), &guarded.dir);
+    // A developer's clone under the same folder is not a server repository.
+    let _clone = Client::new(&repos, "someones-clone", &guarded.url());
     let dir = repos.to_str().expect("utf8");
     let (code, out) = reviewgate(root.path(), &["status", "--all", dir]);
     assert_eq!(code, 1, "{out}");
@@ -115,6 +117,7 @@ fn status_all_finds_the_unprotected_repositories() {
     );
     assert!(out.contains("protected   "), "{out}");
     assert!(out.contains("2 repositories, 1 unprotected"), "{out}");
+    assert!(!out.contains("someones-clone"), "{out}");
     install(root.path(), &repos.join("ann/created-in-the-ui.git"));
     let (code, out) = reviewgate(root.path(), &["status", "--all", dir, "--json"]);
     assert_eq!(code, 0, "{out}");

@@ -106,6 +106,52 @@ fn message(i: usize) -> String {
     m
 }
 
+/// `base/STEM-vFORMAT.git`, made empty and bare (`main` as HEAD), or
+/// `Err` with its path when an earlier run built it completely.
+fn fresh_bare(base: &Path, stem: &str) -> Result<PathBuf, PathBuf> {
+    let dir = base.join(format!("{stem}-v{REPO_FORMAT}.git"));
+    if dir.join("reviewgate-bench-done").exists() {
+        return Err(dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    check(
+        git(base)
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&dir),
+    );
+    Ok(dir)
+}
+
+/// `git fast-import` into a repository: write its stream to `input`, then
+/// [`FastImport::finish`].
+struct FastImport {
+    child: std::process::Child,
+    input: std::io::BufWriter<std::process::ChildStdin>,
+}
+
+impl FastImport {
+    fn start(dir: &Path) -> Self {
+        let mut child = git(dir)
+            .args(["fast-import", "--quiet", "--done"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("fast-import");
+        let input = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+        Self { child, input }
+    }
+
+    /// End the stream and require success.
+    fn finish(self) {
+        let Self {
+            mut child,
+            mut input,
+        } = self;
+        writeln!(input, "done").expect("write");
+        drop(input);
+        assert!(child.wait().expect("wait").success(), "fast-import failed");
+    }
+}
+
 /// Build (or reuse) a repository of `shape` under `base`.
 fn build(base: &Path, shape: Shape) -> PathBuf {
     let dir = base.join(format!("{}-v{REPO_FORMAT}.git", shape.name));
@@ -411,22 +457,12 @@ fn notes_shared(base: &Path) -> PathBuf {
 /// under named folders, three with paths anywhere (`**/*.tf`,
 /// `@agent-config`), and none.
 fn signoff_tree(base: &Path) -> PathBuf {
-    let dir = base.join(format!("signoff-tree-v{REPO_FORMAT}.git"));
-    if dir.join("reviewgate-bench-done").exists() {
-        return dir;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    check(
-        git(base)
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(&dir),
-    );
-    let mut child = git(&dir)
-        .args(["fast-import", "--quiet", "--done"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("fast-import");
-    let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    let dir = match fresh_bare(base, "signoff-tree") {
+        Ok(dir) => dir,
+        Err(built) => return built,
+    };
+    let mut fi = FastImport::start(&dir);
+    let w = &mut fi.input;
     let path = |n: usize| format!("src/m{}/s{}/f{}.rs", n % 20, (n / 20) % 10, n / 200);
     let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
@@ -469,9 +505,7 @@ fn signoff_tree(base: &Path) -> PathBuf {
             writeln!(w, "reset refs/heads/main\nfrom :1\n").expect("write");
         }
     }
-    writeln!(w, "done").expect("write");
-    drop(w);
-    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    fi.finish();
     let seniors = "[groups]\nseniors = [\"ann@example.com\", \"*@sre.example.com\"]\n\n[[protect]]\nrefs = [\"refs/heads/main\"]\n";
     let rule = |name: &str, files: &str| {
         format!("\n[[signoff]]\nname = \"{name}\"\nfiles = {files}\ncommits = \"all\"\nreviewers = [\"@seniors\"]\n")
@@ -511,16 +545,10 @@ fn signoff_tree(base: &Path) -> PathBuf {
 /// the push brings as `refs/notes/reviewgate`; the allowed_signers file and a
 /// policy with `[review] signed = true` beside it.
 fn signed_repo(base: &Path) -> PathBuf {
-    let dir = base.join(format!("signed-v{REPO_FORMAT}.git"));
-    if dir.join("reviewgate-bench-done").exists() {
-        return dir;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    check(
-        git(base)
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(&dir),
-    );
+    let dir = match fresh_bare(base, "signed") {
+        Ok(dir) => dir,
+        Err(built) => return built,
+    };
     let key = dir.join("ann-key");
     check(
         Command::new("ssh-keygen")
@@ -541,12 +569,8 @@ fn signed_repo(base: &Path) -> PathBuf {
         "[[protect]]\nrefs = [\"refs/heads/main\"]\n\n[review]\nsigned = true\n",
     )
     .expect("policy");
-    let mut child = git(&dir)
-        .args(["fast-import", "--quiet", "--done"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("fast-import");
-    let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    let mut fi = FastImport::start(&dir);
+    let w = &mut fi.input;
     for i in 1..=1_001usize {
         let msg = if i == 1 {
             "Start\n".to_string()
@@ -570,9 +594,7 @@ fn signed_repo(base: &Path) -> PathBuf {
             writeln!(w, "reset refs/heads/main\nfrom :1\n").expect("write");
         }
     }
-    writeln!(w, "done").expect("write");
-    drop(w);
-    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    fi.finish();
 
     write_approvals(&dir, &key);
     std::fs::write(dir.join("reviewgate-bench-done"), "").expect("marker");
@@ -602,12 +624,8 @@ fn write_approvals(dir: &Path, key: &Path) {
             .arg(key)
             .args(&files),
     );
-    let mut child = git(dir)
-        .args(["fast-import", "--quiet", "--done"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("fast-import");
-    let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+    let mut fi = FastImport::start(dir);
+    let w = &mut fi.input;
     writeln!(
         w,
         "commit refs/bench/approvals\ncommitter Ann Lee <ann@example.com> 1700100000 +0000\ndata 10\napprovals\n"
@@ -623,9 +641,7 @@ fn write_approvals(dir: &Path, key: &Path) {
         .block();
         write!(w, "N inline {id}\ndata {}\n{note}\n", note.len()).expect("write");
     }
-    writeln!(w, "done").expect("write");
-    drop(w);
-    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    fi.finish();
     std::fs::remove_dir_all(&work).expect("rm payloads");
 }
 

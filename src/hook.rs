@@ -204,6 +204,29 @@ pub fn verdict(
     loaded: &Result<LoadedPolicy, PolicyLoadError>,
     push: &Push<'_>,
 ) -> Verdict {
+    judged(repo, loaded.as_ref(), push, Err(()))
+}
+
+/// The engine surveying a history rather than judging a push
+/// ([`CheckContext::survey`]): the same passes, nothing capped, every
+/// commit's decision recorded in the verdict. `reviewgate report` and
+/// `reviewgate policy test` come here.
+pub fn survey(
+    repo: &HookRepo,
+    policy: &LoadedPolicy,
+    push: &Push<'_>,
+    progress: Option<&dyn Fn(u64)>,
+) -> Verdict {
+    judged(repo, Ok(policy), push, Ok(progress))
+}
+
+fn judged(
+    repo: &HookRepo,
+    loaded: Result<&LoadedPolicy, &PolicyLoadError>,
+    push: &Push<'_>,
+    // Surveying (with its progress, if shown), or judging a push.
+    survey: Result<Option<&dyn Fn(u64)>, ()>,
+) -> Verdict {
     let policy = match loaded {
         Ok(p) => p,
         Err(e) => {
@@ -236,6 +259,8 @@ pub fn verdict(
         notes: &notes,
         approvals: &approvals,
         baseline: &baseline,
+        survey: survey.is_ok(),
+        progress: survey.ok().flatten(),
     };
     let mut verdict = check::check_push(&ctx, push.updates);
     verdict.extend(baseline_error);

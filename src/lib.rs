@@ -34,7 +34,9 @@
 //! 19. [`hook`]: the two hooks, orchestrated;
 //! 20. [`local_check`]: the same engine on a developer's machine;
 //! 21. [`install`]: the hooks into repositories or server-wide;
-//! 22. [`status`]: what is in effect on a server repository.
+//! 22. [`status`]: what is in effect on a server repository;
+//! 23. [`history`]: a branch's history surveyed with the same engine (the
+//!     report), and a new policy tried on the audit log's pushes.
 //!
 //! ```
 //! use reviewgate::policy::{LoadedPolicy, Policy};
@@ -66,6 +68,7 @@ pub mod changes;
 pub mod check;
 pub mod commit;
 pub mod detect;
+pub mod history;
 pub mod hook;
 pub mod hookfile;
 pub mod ident;

@@ -81,6 +81,57 @@ pub struct Verdict {
     /// that adds a review to several commits).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ref_fixes: Vec<RefFix>,
+    /// Whether nothing is capped (a history report keeps every violation
+    /// and every covered commit).
+    #[serde(skip)]
+    pub uncapped: bool,
+    /// Every commit judged, as a history report reads it (kept only when
+    /// the engine surveys a history, for `reviewgate report`).
+    #[serde(skip)]
+    pub records: Vec<CommitRecord>,
+}
+
+/// Where a commit's AI evidence was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceSource {
+    /// Its own message or identities.
+    Message,
+    /// Its git-ai note.
+    Note,
+    /// The pull request it was squashed or rebased from.
+    PullRequest,
+}
+
+/// One commit of a surveyed history: what the engine decided about it
+/// beyond its violations (which the verdict holds, and the covered list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRecord {
+    /// The commit.
+    pub id: git2::Oid,
+    /// Its parents, in order.
+    pub parents: Vec<git2::Oid>,
+    /// The committer time (seconds since the epoch).
+    pub time: i64,
+    /// The author's name and email, as git shows them.
+    pub author_name: String,
+    /// The author's email.
+    pub author_email: String,
+    /// The first line of the message as git shows it (raw: renderers
+    /// sanitize it).
+    pub subject: String,
+    /// Why it is AI-assisted, if it is, and where that was found.
+    pub ai: Option<(crate::detect::AiEvidence, EvidenceSource)>,
+    /// The model, when its markers name one.
+    pub model: Option<String>,
+    /// Its own valid reviewers (lowercase emails, distinct, in order).
+    pub reviewers: Vec<String>,
+    /// Whether its own reviews meet the branch's review requirement.
+    pub reviewed: bool,
+    /// Whether the branch's rules required it to be reviewed.
+    pub needs_review: bool,
+    /// Whether a baseline exempts it from review rules.
+    pub exempt: bool,
 }
 
 /// A fix for all the findings on one ref.
@@ -157,13 +208,15 @@ impl Verdict {
             covered_count: 0,
             ref_fixes: Vec::new(),
             baseline_exempt: 0,
+            uncapped: false,
+            records: Vec::new(),
         }
     }
 
     /// Record that `merge`'s review covered `commit` on `refname`.
     pub fn cover(&mut self, refname: &str, commit: git2::Oid, merge: git2::Oid) {
         self.covered_count += 1;
-        if self.covered.len() < MAX_KEPT_VIOLATIONS {
+        if self.uncapped || self.covered.len() < MAX_KEPT_VIOLATIONS {
             self.covered.push(Covered {
                 refname: refname.to_string(),
                 commit,
@@ -181,7 +234,7 @@ impl Verdict {
 
     /// Record a violation (counted but not kept beyond the cap).
     pub fn push(&mut self, v: Violation) {
-        if self.violations.len() < MAX_KEPT_VIOLATIONS {
+        if self.uncapped || self.violations.len() < MAX_KEPT_VIOLATIONS {
             self.violations.push(v);
         } else {
             self.violations_dropped += 1;

@@ -19,9 +19,11 @@ use super::server::{PushState, Span};
 use super::signed;
 use super::signoff;
 use crate::commit::CommitView;
+use crate::detect::AiEvidence;
 use crate::policy::{Effective, MergesCover, ReviewScope};
 use crate::push::{RefUpdate, UpdateKind};
 use crate::verdict::short_id;
+use crate::verdict::{CommitRecord, EvidenceSource};
 use crate::walk::{Visited, Walk};
 
 /// The checks on one protected ref.
@@ -143,6 +145,13 @@ impl<'a> CommitPass<'a> {
         let (judge, new) = (self.judge, self.span.new);
         self.paths.reached(self.judged(), c, found)?;
         found.commits_checked += 1;
+        if let Some(progress) = self
+            .ctx
+            .progress
+            .filter(|_| found.commits_checked.is_multiple_of(4096))
+        {
+            progress(found.commits_checked);
+        }
         found.brings_merges |= c.parent_count() > 1;
         let exempt = self.outside.as_ref().is_some_and(|o| !o.contains(&c.id()));
         if exempt {
@@ -179,6 +188,15 @@ impl<'a> CommitPass<'a> {
             // Baseline history: ref protections (above) still apply; review
             // rules and the policy gate (below) do not.
             self.outcome.tip_exempt |= c.id() == new;
+            if self.ctx.survey {
+                let evidence = facts
+                    .ai_evidence(judge.policy)
+                    .map(|e| (e, EvidenceSource::Message));
+                self.record(c, &facts, evidence, None, found);
+                if let Some(r) = found.records.last_mut() {
+                    r.exempt = true;
+                }
+            }
             return Ok(());
         }
         if self.span.gate && gate::touches_policy(self.ctx.repo, c, &mut self.tree_blobs)? {
@@ -206,10 +224,15 @@ impl<'a> CommitPass<'a> {
             // Its markers, reviews and sign-offs cannot be read as git
             // shows them: refused, whatever else applies.
             found.commit(review::undecodable(judge, encoding), c, new);
+            if ctx.survey {
+                self.record(c, facts, None, None, found);
+            }
             return Ok(());
         }
-        let asks_ai =
-            eff.review != ReviewScope::None || eff.ai_forbidden || self.signoffs.asks_ai();
+        let asks_ai = ctx.survey
+            || eff.review != ReviewScope::None
+            || eff.ai_forbidden
+            || self.signoffs.asks_ai();
         let in_message = asks_ai.then(|| facts.ai_evidence(judge.policy)).flatten();
         // The detector reads every sign-off line for AI names and
         // identities: a message it finds nothing in has no AI sign-off.
@@ -222,16 +245,17 @@ impl<'a> CommitPass<'a> {
         // shows none: the commit's git-ai note, and, for the squashed or
         // rebased copies of a pull request's commits (not its own commits,
         // not a merge, which its reviews judge), the pull request's.
-        let evidence = if asks_ai && in_message.is_none() {
-            ctx.notes.evidence(c.id()).or_else(|| {
-                self.pull_request
-                    .as_ref()
-                    .filter(|_| c.parent_count() < 2)
-                    .and_then(|pr| pr.inherited(c.id()))
-            })
+        let sourced = if asks_ai && in_message.is_none() {
+            match ctx.notes.evidence(c.id()) {
+                Some(e) => Some((e, EvidenceSource::Note)),
+                None => self
+                    .pull_request_evidence(c)?
+                    .map(|e| (e, EvidenceSource::PullRequest)),
+            }
         } else {
-            in_message
+            in_message.map(|e| (e, EvidenceSource::Message))
         };
+        let evidence = sourced.as_ref().map(|(e, _)| e.clone());
         if let (true, Some(e)) = (eff.ai_forbidden, &evidence) {
             found.commit(signoff::forbidden(judge, e), c, new);
         }
@@ -249,6 +273,9 @@ impl<'a> CommitPass<'a> {
             let kind = (evidence.is_some(), branch_review);
             signoff::candidates(judge.policy, &self.signoffs, facts, kind, ctx.pusher)
         };
+        if ctx.survey {
+            self.record(c, facts, sourced, need.as_ref(), found);
+        }
         if let Some(need) = need {
             self.review(c, need, found);
         }
@@ -258,6 +285,73 @@ impl<'a> CommitPass<'a> {
             self.paths.add(judged, c, at, candidates, evidence, found)?;
         }
         Ok(())
+    }
+
+    /// The evidence a single-parent commit inherits from a pull request:
+    /// the forge's merge being judged, or, surveying a history, the pull
+    /// request a squash names in its subject (`... (#N)`) when the forge
+    /// kept its head (`refs/pull/N/head`).
+    fn pull_request_evidence(&self, c: &CommitView<'_>) -> Result<Option<AiEvidence>> {
+        if c.parent_count() > 1 {
+            return Ok(None);
+        }
+        if let Some(pr) = &self.pull_request {
+            return Ok(pr.inherited(c.id()));
+        }
+        let ctx = self.ctx;
+        let Some(number) = ctx
+            .survey
+            .then(|| pull_request::named_in(&c.subject()))
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        if ctx
+            .repo
+            .ref_target(&format!("refs/pull/{number}/head"))?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let pr =
+            pull_request::pull_request_evidence(ctx, self.odb, c.first_parent(), c.id(), number)?;
+        Ok(pr.and_then(|pr| pr.inherited(c.id())))
+    }
+
+    /// What a history report reads about the commit: its AI evidence, its
+    /// own reviews against the branch's requirement, whether it needs one.
+    fn record(
+        &self,
+        c: &CommitView<'_>,
+        facts: &reviewers::CommitFacts<'_>,
+        ai: Option<(AiEvidence, EvidenceSource)>,
+        need: Option<&review::Need>,
+        found: &mut RefFindings,
+    ) {
+        let policy = self.judge.policy;
+        let req = reviewers::Requirement::review(policy);
+        let own = match need {
+            Some(n) => n.commit.clone(),
+            None => reviewers::Reviewed::of(policy, &req, facts),
+        };
+        let reviewed = reviewers::decide(policy, &req, &own, &[], self.ctx.pusher).is_ok();
+        let model = ai
+            .as_ref()
+            .and_then(|_| crate::detect::model::model_of(&facts.message));
+        found.records.push(CommitRecord {
+            id: c.id(),
+            parents: c.parents().collect(),
+            time: c.time(),
+            author_name: facts.author.name.to_string(),
+            author_email: facts.author.email.to_string(),
+            subject: crate::trailers::subject(&facts.message),
+            ai,
+            model,
+            reviewers: own.own.valid_emails,
+            reviewed,
+            needs_review: need.is_some(),
+            exempt: false,
+        });
     }
 
     /// The commit's review, when it needs one: decided now, or after the

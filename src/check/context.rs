@@ -34,4 +34,14 @@ pub struct CheckContext<'a> {
     /// The baseline commits (`reviewgate.baseline`): their history is
     /// exempt from review rules, never from ref protections.
     pub baseline: &'a [Oid],
+    /// Whether the engine surveys a history rather than judging a push
+    /// (`reviewgate report`): nothing is capped, every commit's decision
+    /// is recorded ([`crate::verdict::CommitRecord`]), a new ref hides no
+    /// other ref's commits, AI evidence is read on every ref, and a squash
+    /// naming a pull request (`(#N)`) is judged as that pull request's
+    /// forge merge.
+    pub survey: bool,
+    /// Told how many commits have been read, every few thousand (a long
+    /// survey's progress indicator).
+    pub progress: Option<&'a dyn Fn(u64)>,
 }

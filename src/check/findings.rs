@@ -46,6 +46,10 @@ pub(super) struct RefFindings {
     pub(super) covered: Vec<(git2::Oid, git2::Oid)>,
     /// Commits exempt from review rules as baseline history.
     pub(super) exempt: u64,
+    /// Whether every finding is kept (a surveyed history).
+    pub(super) uncapped: bool,
+    /// Every commit's decision, when surveying a history.
+    pub(super) records: Vec<crate::verdict::CommitRecord>,
 }
 
 /// A commit lacking its own reviews, waiting for the walk to end.
@@ -147,11 +151,17 @@ impl RefFindings {
                 self.oldest_base = Some((seq, from));
             }
         }
-        if self.commits.len() >= MAX_KEPT_VIOLATIONS {
+        if !self.uncapped && self.commits.len() >= MAX_KEPT_VIOLATIONS {
             self.dropped += 1;
             return;
         }
-        self.commits.insert(at.min(self.commits.len()), (f, cref));
+        if self.uncapped {
+            // A surveyed history reads its findings by commit, not in
+            // order: appending keeps a long history linear.
+            self.commits.push((f, cref));
+        } else {
+            self.commits.insert(at.min(self.commits.len()), (f, cref));
+        }
     }
 
     /// A commit lacking its own reviews, decided once the walk knows which
@@ -299,6 +309,7 @@ impl RefFindings {
             });
         }
         verdict.violations_dropped += self.dropped;
+        verdict.records.extend(self.records);
         for (commit, merge) in self.covered {
             verdict.cover(refname, commit, merge);
         }

@@ -114,6 +114,7 @@ pub fn policy_info(policy: &LoadedPolicy) -> PolicyInfo {
 /// Judge a whole push: each update's passes, then the setup warnings.
 pub fn check_push(ctx: &CheckContext<'_>, updates: &[RefUpdate]) -> Verdict {
     let mut verdict = Verdict::new(policy_info(ctx.policy));
+    verdict.uncapped = ctx.survey;
     let odb = match ctx.repo.repo.odb() {
         Ok(odb) => odb,
         Err(e) => {
@@ -185,7 +186,8 @@ fn check_update(
         verdict.push(ref_violation(refname, refs::replace(&judge)));
         return Ok(());
     }
-    let Some(eff) = eff else {
+    // A surveyed history is read on an unprotected branch too.
+    let Some(eff) = eff.or_else(|| ctx.survey.then(Effective::unprotected)) else {
         return Ok(());
     };
     let display = if written == refname {
@@ -201,7 +203,10 @@ fn check_update(
         mode: eff.mode,
         ..global
     };
-    let mut found = RefFindings::default();
+    let mut found = RefFindings {
+        uncapped: ctx.survey,
+        ..RefFindings::default()
+    };
     commits::check_ref(ctx, &judge, &eff, &written_update, state, &mut found)?;
     let forge_merge = ctx.forge.filter(|f| f.merge);
     found.emit(&display, policy.review.trailer(), forge_merge, verdict);

@@ -40,6 +40,14 @@ impl PullRequestEvidence {
     }
 }
 
+/// The pull request a squash merge's subject names, as Gitea, Forgejo and
+/// GitHub write it: `Subject (#N)`.
+pub(super) fn named_in(subject: &str) -> Option<u64> {
+    let inner = subject.trim_end().strip_suffix(')')?;
+    let (_, number) = inner.rsplit_once("(#")?;
+    number.parse().ok().filter(|n| *n > 0)
+}
+
 /// The most commits of a pull request, and of the pushed range, examined
 /// (beyond, the pushed commits inherit the whole pull request's evidence:
 /// the safe side).

@@ -102,6 +102,10 @@ impl<'o> PushState<'o> {
         ctx: &CheckContext<'_>,
         eff: &Effective<'_>,
     ) -> Result<Vec<Oid>> {
+        if ctx.survey {
+            // A surveyed history is judged from its first commit.
+            return Ok(Vec::new());
+        }
         let mut hide: Vec<Oid> = self
             .protected(ctx)?
             .iter()

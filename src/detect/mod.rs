@@ -13,6 +13,7 @@ use crate::ident::trim_git_space as trim;
 
 pub mod assisted;
 pub mod catalog;
+pub mod model;
 pub mod notes;
 
 use catalog::Signal::{GithubApp, Identity, Marker, NamesAi, Subject, TrailerKey, TrailerValue};

@@ -488,6 +488,23 @@ impl<'p> Effective<'p> {
         Self::for_names(policy, &[refname], default_branch)
     }
 
+    /// A ref no entry protects, as a surveyed history judges it: every
+    /// update allowed, no review required.
+    pub fn unprotected() -> Self {
+        Self {
+            entries: Vec::new(),
+            allow_deletion: true,
+            allow_force_push: true,
+            allow_update: true,
+            linear_history: false,
+            allow_replace: true,
+            review: ReviewScope::None,
+            ai_forbidden: false,
+            signoffs: Vec::new(),
+            mode: Mode::Warn,
+        }
+    }
+
     /// Combine the entries protecting any of `names` (a symbolic ref and the
     /// ref it writes); `None` when none is protected.
     pub fn for_names(

@@ -13,6 +13,7 @@ mod failures;
 mod forges;
 mod freeze;
 mod hints;
+mod history;
 mod identities;
 mod install;
 mod notes;

@@ -16,6 +16,7 @@ mod audit_cmd;
 mod client;
 mod install_cmd;
 mod policy_cmd;
+mod report_cmd;
 mod status_cmd;
 
 use audit_cmd::ShowFilter;
@@ -71,6 +72,10 @@ enum Command {
     /// Approve commits with your SSH signing key: a signed approval in each
     /// commit's note under refs/notes/reviewgate (then push that ref).
     Approve(approve_cmd::ApproveArgs),
+    /// How much of a branch is AI-assisted (by tool and model), how much
+    /// was reviewed (by whom), and what the policy would reject: text, JSON,
+    /// CSV or a self-contained HTML page.
+    Report(report_cmd::ReportArgs),
     /// Check what pushing would bring, with the policy of the remote's default branch.
     Check {
         /// The server ref the push would update (default: the remote's default branch).
@@ -111,6 +116,9 @@ enum PolicyCommand {
     },
     /// Print the built-in default policy as a commented TOML template.
     Template,
+    /// Re-judge the pushes the audit log recorded under a new policy and
+    /// under the ones that judged them: the decisions that would flip.
+    Test(report_cmd::PolicyTestArgs),
     /// Turn another tool's rules into a policy's (printed, to review and add).
     Import {
         #[command(subcommand)]
@@ -219,6 +227,10 @@ fn run(cli: Cli, out: Out<'_>) -> anyhow::Result<u8> {
                     what: ImportCommand::Codeowners { file, forge, map },
                 },
         } => policy_cmd::import_codeowners(out, file, forge.as_deref(), &map),
+        Command::Policy {
+            command: PolicyCommand::Test(args),
+        } => report_cmd::policy_test(out, &args),
+        Command::Report(args) => report_cmd::report(out, &args),
         Command::Explain { code } => policy_cmd::explain(out, code.as_deref()),
         Command::Audit {
             command: AuditCommand::Verify { log, expect_head },

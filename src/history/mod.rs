@@ -1,0 +1,816 @@
+//! A branch's history, surveyed with the hooks' own engine: how much of it
+//! is AI-assisted (by tool and model), how much carried a valid review (by
+//! whom), and what the policy would reject had it been pushed now
+//! (`reviewgate report`); and what a new policy would decide differently on
+//! the pushes the audit log recorded (`reviewgate policy test`, [`whatif`]).
+//!
+//! The survey is one engine run over one synthetic update, the commit
+//! before the window to the branch's tip: every commit is read once, by the
+//! same walk, detection, trailers, review rules, merge coverage, sign-off
+//! rules and signed approvals as a push; [`crate::check::CheckContext::survey`]
+//! keeps every decision. Each commit is counted in the period of the
+//! first-parent commit that brought it (a merged branch's commits count at
+//! the merge).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use git2::{Oid, Repository};
+
+use crate::hook;
+use crate::policy::{LoadedPolicy, PolicySource};
+use crate::push::RefUpdate;
+use crate::repo::HookRepo;
+use crate::rule::{Rule, Severity};
+use crate::verdict::{CommitRecord, EvidenceSource, Verdict};
+
+pub mod csv;
+pub mod html;
+pub mod text;
+pub mod whatif;
+
+/// The report's JSON schema version (`docs/report.md`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many unreviewed AI-assisted commits the report lists by name.
+pub const RECENT_UNREVIEWED: usize = 20;
+
+/// The periods a report is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Period {
+    /// Calendar months (`2026-01`).
+    #[default]
+    Month,
+    /// ISO weeks (`2026-W03`).
+    Week,
+    /// Days (`2026-01-15`).
+    Day,
+}
+
+impl Period {
+    /// As the command line and the JSON write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Week => "week",
+            Self::Day => "day",
+        }
+    }
+
+    /// The period holding time `t` (UTC).
+    pub fn key(self, t: i64) -> String {
+        let at = Utc.timestamp_opt(t, 0).single().unwrap_or_default();
+        match self {
+            Self::Month => at.format("%Y-%m").to_string(),
+            Self::Week => {
+                let w = at.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+            Self::Day => at.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// What to report on.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The branch (default: the default branch).
+    pub refname: Option<String>,
+    /// Commits brought to the branch from this time on.
+    pub since: Option<DateTime<Utc>>,
+    /// ... and until this time.
+    pub until: Option<DateTime<Utc>>,
+    /// A policy file instead of the branch tip's.
+    pub policy_file: Option<std::path::PathBuf>,
+    /// The periods.
+    pub by: Period,
+}
+
+/// A `--since`/`--until` value: a date (`2026-01-01`, midnight UTC), an
+/// RFC 3339 time, or a span back from `now` (`90d`, `12w`, `6m` as 30-day
+/// months, `1y` as 365 days).
+pub fn parse_when(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let v = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        if let Some(t) = day.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc());
+        }
+    }
+    let unit_days = match v.chars().last() {
+        Some('d') => Some(1),
+        Some('w') => Some(7),
+        Some('m') => Some(30),
+        Some('y') => Some(365),
+        _ => None,
+    };
+    if let (Some(days), Ok(n)) = (unit_days, v.get(..v.len() - 1).unwrap_or("").parse::<i64>()) {
+        if (0..=100_000).contains(&n) {
+            return Ok(now - chrono::Duration::days(n * days));
+        }
+    }
+    bail!("`{value}`: expected a date (2026-01-01), an RFC 3339 time, or a span back from now (90d, 12w, 6m, 1y)")
+}
+
+/// One commit of the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommitRow {
+    /// Its full id.
+    pub commit: String,
+    /// Committer date, RFC 3339 (UTC).
+    pub date: String,
+    /// The period it is counted in (its first-parent commit's).
+    pub period: String,
+    /// The first-parent commit that brought it to the branch (itself, or
+    /// the merge that merged it).
+    pub brought_by: String,
+    /// Author name (sanitized).
+    pub author: String,
+    /// Author email (sanitized).
+    pub author_email: String,
+    /// The first line of its message (sanitized).
+    pub subject: String,
+    /// AI-assisted.
+    pub ai: bool,
+    /// The tool, when AI-assisted.
+    pub tool: Option<String>,
+    /// The model, when its markers name one.
+    pub model: Option<String>,
+    /// Where the AI evidence was: `message`, `note`, `pull-request`.
+    pub evidence: Option<EvidenceSource>,
+    /// A valid review by the policy's rules (its own, or a reviewed merge's).
+    pub reviewed: bool,
+    /// Who reviewed it (lowercase emails).
+    pub reviewers: Vec<String>,
+    /// The reviewed merge that covered it, if its review came from one.
+    pub covered_by: Option<String>,
+    /// The rule codes the policy raises for it (errors and warnings).
+    pub rules: Vec<String>,
+    /// Those of them that reject (errors).
+    pub rejected_by: Vec<String>,
+    /// Whether one of them rejects.
+    pub rejected: bool,
+    /// Exempt from review rules as baseline history.
+    pub baseline: bool,
+}
+
+/// Counts over a set of commits.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    /// Commits.
+    pub commits: u64,
+    /// AI-assisted commits.
+    pub ai: u64,
+    /// AI-assisted commits with a valid review.
+    pub ai_reviewed: u64,
+    /// AI-assisted commits without one.
+    pub ai_unreviewed: u64,
+    /// `ai / commits` (0 when there are none).
+    pub ai_share: f64,
+    /// `ai_reviewed / ai` (1 when none is AI-assisted).
+    pub review_coverage: f64,
+    /// Commits with a valid review (AI-assisted or not).
+    pub reviewed: u64,
+    /// Commits the policy would reject.
+    pub rejected: u64,
+    /// Squashed or rebased commits whose AI evidence came only from their
+    /// pull request.
+    pub ai_from_pull_request: u64,
+}
+
+impl Counts {
+    fn add(&mut self, row: &CommitRow) {
+        self.commits += 1;
+        self.reviewed += u64::from(row.reviewed);
+        self.rejected += u64::from(row.rejected);
+        if row.ai {
+            self.ai += 1;
+            if row.reviewed {
+                self.ai_reviewed += 1;
+            } else {
+                self.ai_unreviewed += 1;
+            }
+            self.ai_from_pull_request +=
+                u64::from(row.evidence == Some(EvidenceSource::PullRequest));
+        }
+    }
+
+    fn finish(&mut self) {
+        self.ai_share = ratio(self.ai, self.commits, 0.0);
+        self.review_coverage = ratio(self.ai_reviewed, self.ai, 1.0);
+    }
+}
+
+fn ratio(n: u64, d: u64, none: f64) -> f64 {
+    if d == 0 {
+        none
+    } else {
+        // Four decimals: stable in JSON and snapshots.
+        ((n as f64 / d as f64) * 10_000.0).round() / 10_000.0
+    }
+}
+
+/// A reviewer and how many AI-assisted commits their review made valid.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewerCount {
+    /// Their email (lowercase).
+    pub email: String,
+    /// AI-assisted commits.
+    pub ai_commits: u64,
+}
+
+/// How many of a period's AI-assisted commits a sign-off rule's reviewers
+/// reviewed (reviewer load).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SignoffLoad {
+    /// The rule's name.
+    pub rule: String,
+    /// AI-assisted commits with a valid review by someone on its list.
+    pub ai_reviewed: u64,
+    /// Their share of the period's AI-assisted commits.
+    pub share: f64,
+}
+
+/// One period.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PeriodRow {
+    /// `2026-01`, `2026-W03` or `2026-01-15`.
+    pub period: String,
+    /// Its counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Who reviewed its AI-assisted commits, most first.
+    pub reviewers: Vec<ReviewerCount>,
+    /// Each sign-off rule's reviewers' share.
+    pub signoff: Vec<SignoffLoad>,
+}
+
+/// A tool (and model) and its commits.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ToolRow {
+    /// The tool.
+    pub tool: String,
+    /// The model, when the markers name one.
+    pub model: Option<String>,
+    /// Its AI-assisted commits.
+    pub commits: u64,
+    /// How many of them carry a valid review.
+    pub reviewed: u64,
+}
+
+/// A rule code and how many commits the policy raises it for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RuleCount {
+    /// The code.
+    pub rule: String,
+    /// `error` (rejects) or `warning`.
+    pub severity: Severity,
+    /// Commits.
+    pub commits: u64,
+}
+
+/// The policy the history was judged by.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyUsed {
+    /// Where it was read.
+    pub source: String,
+    /// SHA-256 of its text.
+    pub sha256: String,
+    /// What the report could not judge as a push would (the pusher).
+    pub notes: Vec<String>,
+}
+
+/// The report: one document (`--format json` prints it as is).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// `reviewgate-report`.
+    pub schema: &'static str,
+    /// [`SCHEMA_VERSION`].
+    pub version: u32,
+    /// The repository's path.
+    pub repository: String,
+    /// The branch.
+    #[serde(rename = "ref")]
+    pub refname: String,
+    /// Its tip (within the window).
+    pub tip: String,
+    /// The first-parent commit before the window, if any.
+    pub base: Option<String>,
+    /// The window.
+    pub since: Option<String>,
+    /// The window's end.
+    pub until: Option<String>,
+    /// When the report was made.
+    pub generated: String,
+    /// `month`, `week` or `day`.
+    pub by: &'static str,
+    /// The policy.
+    pub policy: PolicyUsed,
+    /// The whole window.
+    pub totals: Counts,
+    /// Per period, oldest first.
+    pub periods: Vec<PeriodRow>,
+    /// By tool and model, most commits first.
+    pub tools: Vec<ToolRow>,
+    /// By reviewer, most first.
+    pub reviewers: Vec<ReviewerCount>,
+    /// The impact preview: rule codes the policy raises, by commits.
+    pub rules: Vec<RuleCount>,
+    /// The most recent AI-assisted commits without a valid review (ids).
+    pub recent_unreviewed: Vec<String>,
+    /// Every commit, newest first.
+    pub commits: Vec<CommitRow>,
+}
+
+/// The repository and the branch a report reads.
+struct Target {
+    hr: HookRepo,
+    /// The branch as the server names it (`refs/heads/main`).
+    refname: String,
+    tip: Oid,
+}
+
+/// Open the repository (bare, or a clone: then the branch is the
+/// remote-tracking one, as last fetched) and find the branch.
+fn target(repo_dir: &Path, refname: Option<&str>) -> Result<Target> {
+    let repo = Repository::discover(repo_dir)
+        .map_err(|_| anyhow::anyhow!("{} is not inside a git repository", repo_dir.display()))?;
+    let origin_head = (!repo.is_bare())
+        .then(|| repo.find_reference("refs/remotes/origin/HEAD").ok())
+        .flatten()
+        .and_then(|r| r.symbolic_target().map(String::from));
+    let hr = match &origin_head {
+        Some(t) => {
+            let default = t
+                .strip_prefix("refs/remotes/origin/")
+                .map(|b| format!("refs/heads/{b}"));
+            HookRepo::client_view(Repository::open(repo.path())?, "origin", default)
+        }
+        None => HookRepo::from_repository(Repository::open(repo.path())?),
+    };
+    let refname = match refname {
+        Some(r) if r.starts_with("refs/") => r.to_string(),
+        Some(r) => format!("refs/heads/{r}"),
+        None => hr
+            .default_branch()
+            .context("cannot tell the default branch (HEAD names none): pass --ref")?,
+    };
+    let found = hr.ref_target(&refname)?.or_else(|| {
+        // In a clone, a local branch the remote may not have.
+        hr.repo.refname_to_id(&refname).ok()
+    });
+    let Some(tip) = found.map(|t| hr.peel_to_commit(t)).transpose()?.flatten() else {
+        bail!("{refname} does not exist here (or names no commit)");
+    };
+    Ok(Target { hr, refname, tip })
+}
+
+/// The policy to judge with: `--policy`, else the branch tip's, else the
+/// built-in default.
+fn policy_for(t: &Target, file: Option<&Path>) -> Result<LoadedPolicy> {
+    if let Some(path) = file {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok(LoadedPolicy::from_bytes(
+            &bytes,
+            PolicySource::File(path.display().to_string()),
+        )?);
+    }
+    match crate::policy::load::blob_at(&t.hr, t.tip)? {
+        Some(found) => Ok(LoadedPolicy::from_bytes(
+            &found.bytes,
+            PolicySource::Repository {
+                refname: t.refname.clone(),
+                commit: found.commit,
+                blob: found.blob,
+            },
+        )?),
+        None => Ok(LoadedPolicy::builtin()?),
+    }
+}
+
+/// The window on the first-parent chain: the newest commit at or before
+/// `until` (the tip judged) and the newest one before `since` (the base,
+/// hidden). Reads only first-parent commits, only when a window is asked.
+fn window(odb: &git2::Odb<'_>, tip: Oid, opts: &Options) -> Result<(Option<Oid>, Option<Oid>)> {
+    if opts.since.is_none() && opts.until.is_none() {
+        return Ok((Some(tip), None));
+    }
+    let (since, until) = (
+        opts.since.map(|t| t.timestamp()),
+        opts.until.map(|t| t.timestamp()),
+    );
+    let mut top = None;
+    let mut at = Some(tip);
+    while let Some(id) = at {
+        let object = odb
+            .read(id)
+            .with_context(|| format!("reading commit {id}"))?;
+        let c = crate::commit::CommitView::parse(id, object.data());
+        let time = c.time();
+        if top.is_none() {
+            if until.is_some_and(|u| time > u) {
+                at = c.first_parent();
+                continue;
+            }
+            top = Some(id);
+        }
+        if since.is_some_and(|s| time < s) {
+            return Ok((top.filter(|t| *t != id), Some(id)));
+        }
+        at = c.first_parent();
+    }
+    Ok((top, None))
+}
+
+/// Survey the branch: the engine's records and violations, and the period
+/// each commit is counted in.
+pub fn report(
+    repo_dir: &Path,
+    opts: &Options,
+    now: DateTime<Utc>,
+    progress: Option<&dyn Fn(u64)>,
+) -> Result<Report> {
+    let t = target(repo_dir, opts.refname.as_deref())?;
+    let mut loaded = policy_for(&t, opts.policy_file.as_deref())?;
+    let notes = surveyable(&mut loaded);
+    let odb = t.hr.repo.odb()?;
+    let (top, base) = window(&odb, t.tip, opts)?;
+    let mut verdict = match top {
+        Some(top) => survey(&t.hr, &loaded, &t.refname, base, top, now, progress)?,
+        None => Verdict::new(crate::check::policy_info(&loaded)),
+    };
+    let records = std::mem::take(&mut verdict.records);
+    let brought = brought_by(&records, top);
+    let mut rows = rows(&records, &verdict, &brought, opts.by);
+    rows.sort_by(|a, b| b.date.cmp(&a.date).then(b.commit.cmp(&a.commit)));
+    Ok(assemble(
+        Header {
+            repository: t.hr.repo.path().display().to_string(),
+            refname: t.refname,
+            tip: top.unwrap_or(t.tip),
+            base,
+            opts,
+            now,
+            policy: PolicyUsed {
+                source: loaded.source.to_string(),
+                sha256: loaded.sha256.clone(),
+                notes,
+            },
+        },
+        &loaded,
+        rows,
+    ))
+}
+
+/// What the survey cannot judge as a push would, set aside in `loaded`:
+/// with `require-pusher`, who pushed each commit is unknown afterwards, so
+/// reviews are judged without the pusher binding (said in the report).
+fn surveyable(loaded: &mut LoadedPolicy) -> Vec<String> {
+    let mut notes = Vec::new();
+    if loaded.policy.review.require_pusher {
+        loaded.policy.review.require_pusher = false;
+        notes.push("require-pusher is not judged: who pushed each commit is not in the history (the audit log has it: `reviewgate policy test`)".into());
+    }
+    notes
+}
+
+/// Run the engine over `base..top` on `refname`, every decision kept;
+/// an internal error is an error here (a report never guesses).
+fn survey(
+    hr: &HookRepo,
+    policy: &LoadedPolicy,
+    refname: &str,
+    base: Option<Oid>,
+    top: Oid,
+    now: DateTime<Utc>,
+    progress: Option<&dyn Fn(u64)>,
+) -> Result<Verdict> {
+    let update = RefUpdate {
+        name: refname.to_string(),
+        old: base,
+        new: Some(top),
+    };
+    let updates = std::slice::from_ref(&update);
+    let verdict = hook::survey(hr, policy, &hook::Push::local(updates, now), progress);
+    if let Some(v) = verdict
+        .violations
+        .iter()
+        .find(|v| v.rule == Rule::InternalError)
+    {
+        bail!("{}", v.message);
+    }
+    Ok(verdict)
+}
+
+/// For each commit, the first-parent commit that brought it: first-parent
+/// commits bring themselves; a merge brings what its other parents reach
+/// that no older first-parent commit brought.
+fn brought_by(records: &[CommitRecord], top: Option<Oid>) -> HashMap<Oid, Oid> {
+    let index: HashMap<Oid, &CommitRecord> = records.iter().map(|r| (r.id, r)).collect();
+    let mut mainline = Vec::new();
+    let mut at = top;
+    while let Some(r) = at.and_then(|id| index.get(&id)) {
+        mainline.push(r.id);
+        at = r.parents.first().copied();
+    }
+    let mut by: HashMap<Oid, Oid> = mainline.iter().map(|m| (*m, *m)).collect();
+    // Oldest first: an older merge claims what it merged first.
+    for m in mainline.iter().rev() {
+        let Some(r) = index.get(m) else { continue };
+        let mut stack: Vec<Oid> = r.parents.iter().skip(1).copied().collect();
+        while let Some(id) = stack.pop() {
+            let Some(c) = index.get(&id) else { continue };
+            if by.contains_key(&id) {
+                continue;
+            }
+            by.insert(id, *m);
+            stack.extend(c.parents.iter().copied());
+        }
+    }
+    by
+}
+
+/// One row per surveyed commit.
+fn rows(
+    records: &[CommitRecord],
+    verdict: &Verdict,
+    brought: &HashMap<Oid, Oid>,
+    by: Period,
+) -> Vec<CommitRow> {
+    let time: HashMap<Oid, i64> = records.iter().map(|r| (r.id, r.time)).collect();
+    let mut rules: HashMap<Oid, Vec<(String, Severity)>> = HashMap::new();
+    for v in &verdict.violations {
+        if let Some(c) = &v.commit {
+            let list = rules.entry(c.id).or_default();
+            let code = v.rule.code().to_string();
+            match list.iter_mut().find(|(r, _)| *r == code) {
+                Some(entry) if v.severity == Severity::Error => entry.1 = Severity::Error,
+                Some(_) => {}
+                None => list.push((code, v.severity)),
+            }
+        }
+    }
+    let reviewers_of: HashMap<Oid, &[String]> = records
+        .iter()
+        .map(|r| (r.id, r.reviewers.as_slice()))
+        .collect();
+    let covered: HashMap<Oid, Oid> = verdict
+        .covered
+        .iter()
+        .map(|c| (c.commit, c.merge))
+        .collect();
+    let s = crate::report::sanitize;
+    records
+        .iter()
+        .map(|r| {
+            let brought_by = brought.get(&r.id).copied().unwrap_or(r.id);
+            let at = time.get(&brought_by).copied().unwrap_or(r.time);
+            let found = rules.remove(&r.id).unwrap_or_default();
+            let covered_by = covered.get(&r.id).copied();
+            let mut reviewers = r.reviewers.clone();
+            if let Some(m) = covered_by {
+                let (author, _) = (r.author_email.to_lowercase(), ());
+                for e in reviewers_of.get(&m).copied().unwrap_or_default() {
+                    if *e != author && !reviewers.contains(e) {
+                        reviewers.push(e.clone());
+                    }
+                }
+            }
+            let (tool, evidence) = match &r.ai {
+                Some((e, src)) => (Some(s(&e.tool)), Some(*src)),
+                None => (None, None),
+            };
+            let reviewed = !r.exempt
+                && (r.reviewed || covered_by.is_some())
+                && !found.iter().any(|(code, _)| review_rule(code));
+            CommitRow {
+                commit: r.id.to_string(),
+                date: rfc3339(r.time),
+                period: by.key(at),
+                brought_by: brought_by.to_string(),
+                author: s(&r.author_name),
+                author_email: s(&r.author_email),
+                subject: s(&r.subject),
+                ai: r.ai.is_some(),
+                tool,
+                model: r.model.as_deref().map(s),
+                evidence,
+                reviewed,
+                reviewers: reviewers.iter().map(|e| s(e)).collect(),
+                covered_by: covered_by.map(|m| m.to_string()),
+                rejected: found.iter().any(|(_, sev)| *sev == Severity::Error),
+                rejected_by: found
+                    .iter()
+                    .filter(|(_, sev)| *sev == Severity::Error)
+                    .map(|(code, _)| code.clone())
+                    .collect(),
+                rules: found.into_iter().map(|(code, _)| code).collect(),
+                baseline: r.exempt,
+            }
+        })
+        .collect()
+}
+
+/// Whether a rule code says the commit's review falls short.
+fn review_rule(code: &str) -> bool {
+    [
+        Rule::AiUnreviewed,
+        Rule::Unreviewed,
+        Rule::SelfReview,
+        Rule::ReviewNotSigned,
+        Rule::BadReviewSignature,
+    ]
+    .iter()
+    .any(|r| r.code() == code)
+}
+
+/// A committer time as RFC 3339, UTC.
+pub fn rfc3339(t: i64) -> String {
+    Utc.timestamp_opt(t, 0)
+        .single()
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The report's header fields.
+struct Header<'a> {
+    repository: String,
+    refname: String,
+    tip: Oid,
+    base: Option<Oid>,
+    opts: &'a Options,
+    now: DateTime<Utc>,
+    policy: PolicyUsed,
+}
+
+/// One period's tallies while counting: its counts, its reviewers, and
+/// each sign-off rule's reviewers' AI-assisted commits.
+#[derive(Default)]
+struct PeriodTally {
+    counts: Counts,
+    reviewers: BTreeMap<String, u64>,
+    signoff: Vec<u64>,
+}
+
+/// Everything counted over the rows.
+#[derive(Default)]
+struct Tally {
+    totals: Counts,
+    periods: BTreeMap<String, PeriodTally>,
+    tools: BTreeMap<(String, Option<String>), (u64, u64)>,
+    reviewers: BTreeMap<String, u64>,
+    rules: BTreeMap<(String, bool), u64>,
+}
+
+impl Tally {
+    fn add(&mut self, row: &CommitRow, signoffs: &[crate::policy::Signoff]) {
+        self.totals.add(row);
+        let p = self.periods.entry(row.period.clone()).or_default();
+        p.signoff.resize(signoffs.len(), 0);
+        p.counts.add(row);
+        for code in &row.rules {
+            let error = row.rejected_by.contains(code);
+            *self.rules.entry((code.clone(), error)).or_default() += 1;
+        }
+        if !row.ai {
+            return;
+        }
+        let t = self
+            .tools
+            .entry((row.tool.clone().unwrap_or_default(), row.model.clone()))
+            .or_default();
+        t.0 += 1;
+        t.1 += u64::from(row.reviewed);
+        if !row.reviewed {
+            return;
+        }
+        for e in &row.reviewers {
+            *self.reviewers.entry(e.clone()).or_default() += 1;
+            *p.reviewers.entry(e.clone()).or_default() += 1;
+        }
+        for (rule, n) in signoffs.iter().zip(p.signoff.iter_mut()) {
+            let by_rule = !rule.reviewers.is_empty()
+                && row
+                    .reviewers
+                    .iter()
+                    .any(|e| rule.reviewers.iter().any(|m| m.matches(e)));
+            *n += u64::from(by_rule);
+        }
+    }
+}
+
+/// Reviewers, most AI-assisted commits first.
+fn most_first(m: BTreeMap<String, u64>) -> Vec<ReviewerCount> {
+    let mut v: Vec<ReviewerCount> = m
+        .into_iter()
+        .map(|(email, ai_commits)| ReviewerCount { email, ai_commits })
+        .collect();
+    v.sort_by(|a, b| b.ai_commits.cmp(&a.ai_commits).then(a.email.cmp(&b.email)));
+    v
+}
+
+fn period_rows(
+    periods: BTreeMap<String, PeriodTally>,
+    signoffs: &[crate::policy::Signoff],
+) -> Vec<PeriodRow> {
+    periods
+        .into_iter()
+        .map(|(period, mut p)| {
+            p.counts.finish();
+            let signoff = signoffs
+                .iter()
+                .zip(p.signoff)
+                .map(|(rule, n)| SignoffLoad {
+                    rule: rule.name.clone(),
+                    ai_reviewed: n,
+                    share: ratio(n, p.counts.ai, 0.0),
+                })
+                .collect();
+            PeriodRow {
+                period,
+                counts: p.counts,
+                reviewers: most_first(p.reviewers),
+                signoff,
+            }
+        })
+        .collect()
+}
+
+fn tool_rows(tools: BTreeMap<(String, Option<String>), (u64, u64)>) -> Vec<ToolRow> {
+    let mut tools: Vec<ToolRow> = tools
+        .into_iter()
+        .map(|((tool, model), (commits, reviewed))| ToolRow {
+            tool,
+            model,
+            commits,
+            reviewed,
+        })
+        .collect();
+    tools.sort_by(|a, b| b.commits.cmp(&a.commits).then(a.tool.cmp(&b.tool)));
+    tools
+}
+
+/// The impact preview: rejecting rules first, most commits first.
+fn rule_rows(rules: BTreeMap<(String, bool), u64>) -> Vec<RuleCount> {
+    let mut rules: Vec<RuleCount> = rules
+        .into_iter()
+        .map(|((rule, error), commits)| RuleCount {
+            rule,
+            severity: if error {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            commits,
+        })
+        .collect();
+    rules.sort_by(|a, b| {
+        (b.severity == Severity::Error)
+            .cmp(&(a.severity == Severity::Error))
+            .then(b.commits.cmp(&a.commits))
+            .then(a.rule.cmp(&b.rule))
+    });
+    rules
+}
+
+/// Count the rows into the report.
+fn assemble(h: Header<'_>, loaded: &LoadedPolicy, rows: Vec<CommitRow>) -> Report {
+    let signoffs = &loaded.policy.signoffs;
+    let mut tally = Tally::default();
+    for row in &rows {
+        tally.add(row, signoffs);
+    }
+    tally.totals.finish();
+    let recent_unreviewed = rows
+        .iter()
+        .filter(|r| r.ai && !r.reviewed && !r.baseline)
+        .take(RECENT_UNREVIEWED)
+        .map(|r| r.commit.clone())
+        .collect();
+    let time =
+        |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    Report {
+        schema: "reviewgate-report",
+        version: SCHEMA_VERSION,
+        repository: crate::report::sanitize(&h.repository),
+        refname: h.refname,
+        tip: h.tip.to_string(),
+        base: h.base.map(|b| b.to_string()),
+        since: time(h.opts.since),
+        until: time(h.opts.until),
+        generated: h.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        by: h.opts.by.as_str(),
+        policy: h.policy,
+        totals: tally.totals,
+        periods: period_rows(tally.periods, signoffs),
+        tools: tool_rows(tally.tools),
+        reviewers: most_first(tally.reviewers),
+        rules: rule_rows(tally.rules),
+        recent_unreviewed,
+        commits: rows,
+    }
+}

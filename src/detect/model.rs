@@ -74,6 +74,8 @@ fn model_in_line(line: &str) -> Option<String> {
     if let Some(inner) = bracketed(value) {
         return Some(inner.to_string());
     }
+    // `Claude Opus 4.5 via Crush`: the model, then the tool.
+    let value = value.split(" via ").next().unwrap_or(value).trim();
     names_a_model(value).then(|| value.to_string())
 }
 
@@ -156,6 +158,10 @@ mod tests {
                 Some("claude-sonnet-4"),
             ),
             ("Model: gpt-5", Some("gpt-5")),
+            (
+                "Assisted-by: Claude Sonnet 4.5 via Crush",
+                Some("Claude Sonnet 4.5"),
+            ),
             ("Co-Authored-By: Claude <noreply@anthropic.com>", None),
             ("Co-authored-by: Claude Code <noreply@anthropic.com>", None),
             ("Co-authored-by: Jane 2nd <jane@example.com>", None),

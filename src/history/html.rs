@@ -126,6 +126,8 @@ fn tools_chart(report: &Report) -> String {
     let (w, row_h, label_w) = (900.0, 24.0, 300.0);
     let h = row_h * rows.len().max(1) as f64 + 10.0;
     let max = rows.iter().map(|t| t.commits).max().unwrap_or(1).max(1) as f64;
+    // Room after the longest bar for its label.
+    let span = w - label_w - 150.0;
     let mut s = String::new();
     let _ = write!(
         s,
@@ -137,8 +139,8 @@ fn tools_chart(report: &Report) -> String {
             Some(m) => format!("{} ({m})", t.tool),
             None => t.tool.clone(),
         };
-        let full = (w - label_w - 60.0) * t.commits as f64 / max;
-        let reviewed = (w - label_w - 60.0) * t.reviewed as f64 / max;
+        let full = span * t.commits as f64 / max;
+        let reviewed = span * t.reviewed as f64 / max;
         let _ = write!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"bar-tool\" x=\"{label_w}\" y=\"{y:.1}\" width=\"{full:.1}\" height=\"{:.1}\" fill=\"{TOOL}\" opacity=\"0.35\"><title>{}: {} commits</title></rect><rect class=\"bar-tool-reviewed\" x=\"{label_w}\" y=\"{y:.1}\" width=\"{reviewed:.1}\" height=\"{:.1}\" fill=\"{TOOL}\"><title>{}: {} reviewed</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{} ({} reviewed)</text>",
@@ -172,7 +174,7 @@ pub fn render(report: &Report) -> String {
         o,
         "<p class=\"meta\">Generated {} by reviewgate {}; every commit: <code>--format csv</code> or <code>--format json</code>.</p></body></html>",
         esc(&report.generated),
-        crate::status::VERSION
+        env!("CARGO_PKG_VERSION")
     );
     o
 }

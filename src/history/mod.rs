@@ -435,6 +435,8 @@ pub fn report(
     progress: Option<&dyn Fn(u64)>,
 ) -> Result<Report> {
     let t = target(repo_dir, opts.refname.as_deref())?;
+    // A pinned clock (`reviewgate.now`) dates the report, as it does a push.
+    let now = t.hr.settings.now.unwrap_or(now);
     let mut loaded = policy_for(&t, opts.policy_file.as_deref())?;
     let notes = surveyable(&mut loaded);
     let odb = t.hr.repo.odb()?;
@@ -449,7 +451,14 @@ pub fn report(
     rows.sort_by(|a, b| b.date.cmp(&a.date).then(b.commit.cmp(&a.commit)));
     Ok(assemble(
         Header {
-            repository: t.hr.repo.path().display().to_string(),
+            repository: t
+                .hr
+                .repo
+                .path()
+                .display()
+                .to_string()
+                .trim_end_matches('/')
+                .to_string(),
             refname: t.refname,
             tip: top.unwrap_or(t.tip),
             base,

@@ -26,7 +26,7 @@ pub fn impact(report: &Report) -> String {
         "Impact: enforced now, the policy would reject none of these commits".to_string()
     } else {
         format!(
-            "Impact: enforced now, the policy would reject {} commit(s): {errors}",
+            "Impact: enforced now, the policy would reject {} commit(s); by rule: {errors}",
             report.totals.rejected
         )
     };
@@ -154,17 +154,14 @@ fn signoff(o: &mut String, report: &Report) {
         );
         let _ = write!(o, "  {:<10}", "period");
         for r in &rules {
-            let _ = write!(o, " {r:>12}");
+            let _ = write!(o, " {r:>w$}", w = r.len().max(14));
         }
         let _ = writeln!(o);
         for p in &report.periods {
             let _ = write!(o, "  {:<10}", p.period);
             for s in &p.signoff {
-                let _ = write!(
-                    o,
-                    " {:>12}",
-                    format!("{} {}", s.ai_reviewed, percent(s.share))
-                );
+                let cell = format!("{} ({})", s.ai_reviewed, percent(s.share));
+                let _ = write!(o, " {cell:>w$}", w = s.rule.len().max(14));
             }
             let _ = writeln!(o);
         }

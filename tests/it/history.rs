@@ -3,6 +3,7 @@
 //! reviewed merge covering a branch, a squash whose AI evidence is only in
 //! its pull request, and a policy that changes mid-window.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -20,29 +21,38 @@ const POLICY_V2: &str = "[[protect]]\nrefs = [\"@default\"]\nreview = \"ai\"\n\n
 
 const BOB: &str = "Reviewed-by: Bob Stone <bob@example.com>";
 
-/// One commit of the generated history.
-struct C {
-    mark: &'static str,
-    date: &'static str,
-    parents: &'static [&'static str],
-    author: (&'static str, &'static str),
-    message: String,
-    policy: Option<&'static str>,
+/// One commit of a generated history (`import` writes it).
+pub struct C {
+    pub mark: String,
+    /// Committer and author time (seconds).
+    pub time: i64,
+    pub parents: Vec<String>,
+    pub author: (String, String),
+    pub message: String,
+    pub policy: Option<String>,
+    /// The ref fast-import writes it on.
+    pub branch: String,
 }
 
-fn c(
-    mark: &'static str,
-    date: &'static str,
-    parents: &'static [&'static str],
-    message: String,
-) -> C {
+/// Noon UTC on `date` (`2026-01-05`).
+pub fn noon(date: &str) -> i64 {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .expect("date")
+        .and_hms_opt(12, 0, 0)
+        .expect("time")
+        .and_utc()
+        .timestamp()
+}
+
+pub fn c(mark: &str, date: &str, parents: &[&str], message: String) -> C {
     C {
-        mark,
-        date,
-        parents,
-        author: ("Dev Eloper", "dev@example.com"),
+        mark: mark.to_string(),
+        time: noon(date),
+        parents: parents.iter().map(|p| p.to_string()).collect(),
+        author: ("Dev Eloper".into(), "dev@example.com".into()),
         message,
         policy: None,
+        branch: "refs/heads/main".into(),
     }
 }
 
@@ -60,7 +70,7 @@ fn ai(subject: &str, trailers: &[&str]) -> String {
 fn history() -> Vec<C> {
     vec![
         C {
-            policy: Some(POLICY_V1),
+            policy: Some(POLICY_V1.into()),
             ..c(
                 "J1",
                 "2026-01-05",
@@ -83,10 +93,16 @@ fn history() -> Vec<C> {
             ),
         ),
         // A branch from January, merged in February by a reviewed merge.
-        c("S1", "2026-01-25", &["J4"], ai("Side one", &[CLAUDE])),
-        c("S2", "2026-01-28", &["S1"], ai("Side two", &[CLAUDE])),
         C {
-            policy: Some(POLICY_V2),
+            branch: "refs/heads/side".into(),
+            ..c("S1", "2026-01-25", &["J4"], ai("Side one", &[CLAUDE]))
+        },
+        C {
+            branch: "refs/heads/side".into(),
+            ..c("S2", "2026-01-28", &["S1"], ai("Side two", &[CLAUDE]))
+        },
+        C {
+            policy: Some(POLICY_V2.into()),
             ..c(
                 "F1",
                 "2026-02-02",
@@ -107,7 +123,7 @@ fn history() -> Vec<C> {
             ),
         ),
         C {
-            author: ("Dana Diaz", "dana@example.com"),
+            author: ("Dana Diaz".into(), "dana@example.com".into()),
             ..c(
                 "F3",
                 "2026-02-10",
@@ -136,75 +152,72 @@ fn history() -> Vec<C> {
             ai("Add alerts", &[CLAUDE, BOB]),
         ),
         // Pull request #7's own commit, and its squash on main.
-        c("P1", "2026-03-06", &["M3"], ai("WIP cache", &[CLAUDE])),
+        C {
+            branch: "refs/pull/7/head".into(),
+            ..c("P1", "2026-03-06", &["M3"], ai("WIP cache", &[CLAUDE]))
+        },
         c("M4", "2026-03-07", &["M3"], "Add cache layer (#7)\n".into()),
     ]
 }
 
 /// A bare repository holding the history: main at M4, the pull request's
 /// head at refs/pull/7/head. Returns the repository and each mark's id.
-fn build(root: &Path) -> (PathBuf, std::collections::HashMap<String, String>) {
+fn build(root: &Path) -> (PathBuf, HashMap<String, String>) {
+    import(root, &history())
+}
+
+/// Write `commits` into a new bare repository with `git fast-import`; the
+/// repository and each mark's commit id.
+pub fn import(root: &Path, commits: &[C]) -> (PathBuf, HashMap<String, String>) {
     let repo = root.join("srv.git");
     ok({
         let mut g = git_cmd(root);
         g.args(["init", "-q", "--bare", "-b", "main"]).arg(&repo);
         g
     });
+    let index: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(n, k)| (k.mark.as_str(), n + 1))
+        .collect();
     let mut stream = String::new();
-    let commits = history();
     for (n, k) in commits.iter().enumerate() {
-        let when = chrono::NaiveDate::parse_from_str(k.date, "%Y-%m-%d")
-            .expect("date")
-            .and_hms_opt(12, 0, 0)
-            .expect("time")
-            .and_utc()
-            .timestamp();
-        let branch = if k.mark == "P1" {
-            "refs/pull/7/head"
-        } else if k.mark.starts_with('S') {
-            "refs/heads/side"
-        } else {
-            "refs/heads/main"
-        };
-        stream.push_str(&format!("commit {branch}\nmark :{}\n", n + 1));
+        let (name, email) = &k.author;
+        let when = k.time;
+        stream.push_str(&format!("commit {}\nmark :{}\n", k.branch, n + 1));
         stream.push_str(&format!(
-            "author {} <{}> {when} +0000\ncommitter {} <{}> {when} +0000\n",
-            k.author.0, k.author.1, k.author.0, k.author.1
+            "author {name} <{email}> {when} +0000\ncommitter {name} <{email}> {when} +0000\n"
         ));
         stream.push_str(&format!("data {}\n{}\n", k.message.len(), k.message));
-        let mark = |m: &str| commits.iter().position(|x| x.mark == m).expect("mark") + 1;
-        if let Some(first) = k.parents.first() {
-            stream.push_str(&format!("from :{}\n", mark(first)));
-        }
-        for p in k.parents.iter().skip(1) {
-            stream.push_str(&format!("merge :{}\n", mark(p)));
+        for (i, p) in k.parents.iter().enumerate() {
+            let verb = if i == 0 { "from" } else { "merge" };
+            stream.push_str(&format!("{verb} :{}\n", index[p.as_str()]));
         }
         let body = format!("{}\n", k.mark);
+        let path = format!("src/{}.txt", k.mark);
         stream.push_str(&format!(
-            "M 644 inline {}.txt\ndata {}\n{body}\n",
-            k.mark,
+            "M 644 inline {path}\ndata {}\n{body}\n",
             body.len()
         ));
-        if let Some(p) = k.policy {
+        if let Some(p) = &k.policy {
             stream.push_str(&format!(
                 "M 644 inline .reviewgate.toml\ndata {}\n{p}\n",
                 p.len()
             ));
         }
     }
-    let mut marks_file = root.join("marks");
+    let marks_file = root.join("marks");
     let mut g = git_cmd(&repo);
     g.args(["fast-import", "--quiet"])
         .arg(format!("--export-marks={}", marks_file.display()));
     util::feed_ok(g, stream.as_bytes());
     let marks = std::fs::read_to_string(&marks_file).expect("marks");
-    marks_file.pop();
     let ids = marks
         .lines()
         .filter_map(|l| l.split_once(' '))
         .map(|(m, id)| {
             let n: usize = m.trim_start_matches(':').parse().expect("mark");
-            (commits[n - 1].mark.to_string(), id.to_string())
+            (commits[n - 1].mark.clone(), id.to_string())
         })
         .collect();
     (repo, ids)
@@ -490,7 +503,7 @@ fn csv_and_text_say_the_same() {
     for want in [
         "14 commits, 9 AI-assisted (64.3%): 5 with a valid review (55.6%), 4 without",
         "2026-02           6      4   66.7%         3           1        0",
-        "Impact: enforced now, the policy would reject 4 commit(s): ai-unreviewed 3, self-review 1",
+        "Impact: enforced now, the policy would reject 4 commit(s); by rule: ai-unreviewed 3, self-review 1",
         "ann@example.com",
         "seniors",
         &format!(
@@ -628,4 +641,40 @@ fn policy_test_names_the_flips() {
         code != 0 && out.contains("the audit log lives on the server"),
         "in a clone: {out}"
     );
+}
+
+/// docs/report.md names every key of the JSON document and every CSV
+/// column.
+#[test]
+fn the_docs_name_every_key_and_column() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.md"))
+            .expect("docs/report.md");
+    let shape = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots/report-schema.txt"),
+    )
+    .expect("snapshot");
+    let mut checked = 0;
+    for line in shape.lines() {
+        let path = line.split(':').next().expect("path");
+        let key = path.rsplit('.').next().expect("key").trim_end_matches("[]");
+        assert!(
+            docs.contains(&format!("`{key}`")),
+            "docs/report.md does not name `{key}`"
+        );
+        checked += 1;
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    let (repo, _) = build(root.path());
+    let csv = report(&repo, &["--format", "csv"]);
+    let header = csv.lines().next().expect("header");
+    let columns = docs.split("### CSV").nth(1).expect("a CSV section");
+    for col in header.split(',') {
+        assert!(
+            columns.contains(&format!("`{col}`")),
+            "docs/report.md's CSV section lacks `{col}`"
+        );
+        checked += 1;
+    }
+    assert!(checked > 80, "{checked}");
 }

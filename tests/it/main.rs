@@ -20,6 +20,7 @@ mod notes;
 mod policy_gate;
 mod policy_source;
 mod push;
+mod report_example;
 mod servers;
 mod setup_warnings;
 mod signed;

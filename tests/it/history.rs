@@ -67,6 +67,7 @@ fn ai(subject: &str, trailers: &[&str]) -> String {
 
 /// The history, in the order fast-import writes it. Marks are the names
 /// the tests use.
+#[expect(clippy::too_many_lines, reason = "the history, one commit per entry")]
 fn history() -> Vec<C> {
     vec![
         C {

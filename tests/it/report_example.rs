@@ -61,6 +61,28 @@ const SUBJECTS: [&str; 12] = [
     "Refactor fraud score client",
 ];
 
+/// Who reviews a change by `email`, if anyone: mostly a senior (never
+/// oneself), sometimes a peer.
+fn pick_reviewer(
+    rng: &mut Rng,
+    email: &str,
+    percent: usize,
+) -> Option<(&'static str, &'static str)> {
+    if rng.below(100) >= percent {
+        return None;
+    }
+    let senior = if email == PEOPLE[0].1 {
+        1
+    } else {
+        rng.below(3) % 2
+    };
+    Some(if rng.below(100) < 15 {
+        PEOPLE[2]
+    } else {
+        PEOPLE[senior]
+    })
+}
+
 /// Six months, June to November 2026; AI-assisted work grows and reviews
 /// catch up. Every third change arrives as a reviewed pull-request merge.
 fn example() -> Vec<C> {
@@ -93,21 +115,7 @@ fn example() -> Vec<C> {
                 trailers.push(TOOLS[rng.below(TOOLS.len())].to_string());
             }
             let date = format!("2026-{month}-{day:02}");
-            let reviewer = if rng.below(100) < reviewed_percent {
-                let senior = if email == PEOPLE[0].1 {
-                    1
-                } else {
-                    rng.below(3) % 2
-                };
-                let r = if rng.below(100) < 15 {
-                    PEOPLE[2]
-                } else {
-                    PEOPLE[senior]
-                };
-                Some(r)
-            } else {
-                None
-            };
+            let reviewer = pick_reviewer(&mut rng, email, reviewed_percent);
             let mark = format!("c{n}");
             let by_merge = n % 3 == 0;
             if let (Some((rn, re)), false) = (reviewer, by_merge) {

@@ -22,6 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const HOOK: &str = env!("CARGO_BIN_EXE_reviewgate-pre-receive");
+const CLI: &str = env!("CARGO_BIN_EXE_reviewgate");
 const ZERO: &str = "0000000000000000000000000000000000000000";
 const REPO_FORMAT: u32 = 4; // bump when the generator changes
 
@@ -1263,6 +1264,7 @@ fn timing(args: &[String]) {
 
     rows.extend(signoff_rows(&base, heavy_runs));
     rows.push(signed_row(&base, heavy_runs));
+    rows.extend(report_rows(&big, big_shape, heavy_runs));
 
     let mut table = render(&rows, smoke, big_shape);
     // Another build of the hook (an earlier commit's), run alternately with
@@ -1291,6 +1293,74 @@ fn timing(args: &[String]) {
         std::fs::write(&path, &table).expect("write markdown");
         eprintln!("wrote {path}");
     }
+}
+
+/// Scenario 12: `reviewgate report` over the first 100,000 commits of the
+/// big repository (all 20,000 of the medium one) under a policy that
+/// protects the branch, every commit judged and a CSV row written for each,
+/// vs `git log` printing the same fields over the same commits; and over a
+/// window (`--since`) holding the newer half, vs `git log BASE..TIP`.
+fn report_rows(big: &Path, shape: Shape, heavy_runs: usize) -> Vec<Row> {
+    let n = shape.commits.min(100_000);
+    let tip = check(git(big).args([
+        "rev-parse",
+        &format!("refs/heads/incoming~{}", shape.commits - n),
+    ]));
+    check(git(big).args(["update-ref", "refs/heads/report", &tip]));
+    let policy = big.join("bench-report.toml");
+    std::fs::write(
+        &policy,
+        "[[protect]]\nrefs = [\"refs/heads/report\"]\nreview = \"ai\"\n",
+    )
+    .expect("policy");
+    let report = |extra: &[&str]| {
+        let mut c = Command::new(CLI);
+        c.current_dir(big)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", big)
+            .args(["report", "--ref", "report", "--format", "csv", "--policy"])
+            .arg(&policy)
+            .args(extra);
+        (c, String::new())
+    };
+    let log = |range: &str| {
+        let mut c = git(big);
+        c.args(["log", "--format=%H%x00%an%x00%ae%x00%B", range]);
+        (c, String::new())
+    };
+    let mut rows = Vec::new();
+    let (t_ours, t_git) = paired(heavy_runs, || report(&[]), || log("refs/heads/report"));
+    let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();
+    rows.push(Row {
+        scenario: format!("12. report over {n} commits (CSV) vs git log"),
+        ours: ms(t_ours),
+        baseline: ms(t_git),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.2".into(),
+        pass: Some(ratio <= 1.2),
+    });
+    // The generator dates commit i at 1,700,000,000 + 60 i.
+    let half = n / 2;
+    let since = chrono::DateTime::from_timestamp(1_700_000_000 + half as i64 * 60, 0)
+        .expect("a time")
+        .to_rfc3339();
+    let base = check(git(big).args(["rev-parse", &format!("refs/heads/report~{}", n - half + 1)]));
+    let range = format!("{base}..refs/heads/report");
+    let (t_ours, t_git) = paired(heavy_runs, || report(&["--since", &since]), || log(&range));
+    let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();
+    rows.push(Row {
+        scenario: format!(
+            "12b. report over a window of {} commits (--since) vs git log BASE..TIP",
+            n - half + 1
+        ),
+        ours: ms(t_ours),
+        baseline: ms(t_git),
+        ratio: format!("{ratio:.2}"),
+        target: "<= 1.2".into(),
+        pass: Some(ratio <= 1.2),
+    });
+    rows
 }
 
 /// Scenarios 9 and 10: sign-off rules that diff every commit.

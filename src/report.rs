@@ -16,6 +16,10 @@ const SUBJECT_WIDTH: usize = 60;
 
 /// Escape control characters (C0, DEL, C1) as `\xNN` / `\u{NN}`.
 pub fn sanitize(text: &str) -> String {
+    // Printable ASCII, the common case, is kept as is.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         let c = ch as u32;

@@ -299,8 +299,9 @@ impl<'a> CommitPass<'a> {
             return Ok(pr.inherited(c.id()));
         }
         let ctx = self.ctx;
-        let Some(number) = ctx
-            .survey
+        // A subject naming a pull request holds `(#`.
+        let names_one = memchr::memmem::find(c.raw_message(), b"(#").is_some();
+        let Some(number) = (ctx.survey && names_one)
             .then(|| pull_request::named_in(&c.subject()))
             .flatten()
         else {
@@ -332,6 +333,15 @@ impl<'a> CommitPass<'a> {
         let req = reviewers::Requirement::review(policy);
         let own = match need {
             Some(n) => n.commit.clone(),
+            // A message naming none of the review keys has no reviews (with
+            // signed reviews, the approvals are read).
+            None if !policy.review.signed && !names_a_review_key(policy, &facts.message) => {
+                reviewers::Reviewed {
+                    own: reviewers::ReviewAssessment::default(),
+                    author: String::new(),
+                    committer: String::new(),
+                }
+            }
             None => reviewers::Reviewed::of(policy, &req, facts),
         };
         let reviewed = reviewers::decide(policy, &req, &own, &[], self.ctx.pusher).is_ok();
@@ -367,6 +377,19 @@ impl<'a> CommitPass<'a> {
             }
         }
     }
+}
+
+/// Whether `message` holds one of the policy's review keys followed by a
+/// colon, in any case (a cheap test before parsing its trailers).
+fn names_a_review_key(policy: &crate::policy::Policy, message: &[u8]) -> bool {
+    memchr::memchr_iter(b':', message).any(|colon| {
+        policy.review.trailers.iter().any(|k| {
+            colon >= k.len()
+                && message
+                    .get(colon - k.len()..colon)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+        })
+    })
 }
 
 /// Walk the commits the update brings and check each. Whether the update is

@@ -25,51 +25,69 @@ pub const COLUMNS: &[&str] = &[
     "subject",
 ];
 
-/// One field, quoted when it must be.
-fn field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
+/// One field, quoted when it must be, appended to `out`.
+fn push_field(out: &mut String, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quoted = value.contains([',', '"', '\n', '\r']);
+    if quoted {
+        out.push('"');
     }
+    if formula {
+        out.push('\'');
+    }
+    if quoted {
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// One field as it is written (for tests).
+#[cfg(test)]
+fn field(value: &str) -> String {
+    let mut out = String::new();
+    push_field(&mut out, value);
+    out
 }
 
 /// Render the report.
 pub fn render(report: &Report) -> String {
-    let mut out = COLUMNS.join(",");
+    let mut out = String::with_capacity(64 + report.commits.len() * 256);
+    out.push_str(&COLUMNS.join(","));
     out.push('\n');
+    let bool_text = |b: bool| if b { "true" } else { "false" };
     for r in &report.commits {
-        let evidence = r.evidence.map(|e| match e {
+        let evidence = r.evidence.map_or("", |e| match e {
             crate::verdict::EvidenceSource::Message => "message",
             crate::verdict::EvidenceSource::Note => "note",
             crate::verdict::EvidenceSource::PullRequest => "pull-request",
         });
-        let fields = [
-            r.commit.clone(),
-            r.date.clone(),
-            r.author.clone(),
-            r.author_email.clone(),
-            r.ai.to_string(),
-            r.tool.clone().unwrap_or_default(),
-            r.model.clone().unwrap_or_default(),
-            evidence.unwrap_or_default().to_string(),
-            r.reviewed.to_string(),
-            r.reviewers.join(" "),
-            r.rules.join(" "),
-            r.rejected.to_string(),
-            r.period.clone(),
-            r.brought_by.clone(),
-            r.covered_by.clone().unwrap_or_default(),
-            r.baseline.to_string(),
-            r.subject.clone(),
+        let fields: [&str; 17] = [
+            &r.commit,
+            &r.date,
+            &r.author,
+            &r.author_email,
+            bool_text(r.ai),
+            r.tool.as_deref().unwrap_or_default(),
+            r.model.as_deref().unwrap_or_default(),
+            evidence,
+            bool_text(r.reviewed),
+            &r.reviewers.join(" "),
+            &r.rules.join(" "),
+            bool_text(r.rejected),
+            &r.period,
+            &r.brought_by,
+            r.covered_by.as_deref().unwrap_or_default(),
+            bool_text(r.baseline),
+            &r.subject,
         ];
-        let line: Vec<String> = fields.iter().map(|f| field(f)).collect();
-        out.push_str(&line.join(","));
+        for (n, f) in fields.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            push_field(&mut out, f);
+        }
         out.push('\n');
     }
     out

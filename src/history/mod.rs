@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
 use git2::{Oid, Repository};
 
 use crate::hook;
@@ -63,12 +63,12 @@ impl Period {
     pub fn key(self, t: i64) -> String {
         let at = Utc.timestamp_opt(t, 0).single().unwrap_or_default();
         match self {
-            Self::Month => at.format("%Y-%m").to_string(),
+            Self::Month => format!("{:04}-{:02}", at.year(), at.month()),
             Self::Week => {
                 let w = at.iso_week();
                 format!("{}-W{:02}", w.year(), w.week())
             }
-            Self::Day => at.format("%Y-%m-%d").to_string(),
+            Self::Day => format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day()),
         }
     }
 }
@@ -446,9 +446,8 @@ pub fn report(
         None => Verdict::new(crate::check::policy_info(&loaded)),
     };
     let records = std::mem::take(&mut verdict.records);
-    let brought = brought_by(&records, top);
-    let mut rows = rows(&records, &verdict, &brought, opts.by);
-    rows.sort_by(|a, b| b.date.cmp(&a.date).then(b.commit.cmp(&a.commit)));
+    let rows = rows(&records, &verdict, top, opts.by);
+    drop(records);
     Ok(assemble(
         Header {
             repository: t
@@ -515,75 +514,106 @@ fn survey(
     Ok(verdict)
 }
 
-/// For each commit, the first-parent commit that brought it: first-parent
-/// commits bring themselves; a merge brings what its other parents reach
-/// that no older first-parent commit brought.
-fn brought_by(records: &[CommitRecord], top: Option<Oid>) -> HashMap<Oid, Oid> {
-    let index: HashMap<Oid, &CommitRecord> = records.iter().map(|r| (r.id, r)).collect();
+/// For each record (by index), the index of the first-parent commit that
+/// brought it: first-parent commits bring themselves; a merge brings what
+/// its other parents reach that no older first-parent commit brought.
+fn brought_by(
+    records: &[CommitRecord],
+    index: &HashMap<Oid, usize>,
+    top: Option<Oid>,
+) -> Vec<usize> {
+    let mut by: Vec<Option<usize>> = vec![None; records.len()];
     let mut mainline = Vec::new();
-    let mut at = top;
-    while let Some(r) = at.and_then(|id| index.get(&id)) {
-        mainline.push(r.id);
-        at = r.parents.first().copied();
+    let mut at = top.and_then(|t| index.get(&t).copied());
+    while let Some(i) = at {
+        if by.get(i).is_some_and(Option::is_some) {
+            break;
+        }
+        if let Some(slot) = by.get_mut(i) {
+            *slot = Some(i);
+        }
+        mainline.push(i);
+        at = records
+            .get(i)
+            .and_then(|r| r.parents.first())
+            .and_then(|p| index.get(p).copied());
     }
-    let mut by: HashMap<Oid, Oid> = mainline.iter().map(|m| (*m, *m)).collect();
     // Oldest first: an older merge claims what it merged first.
-    for m in mainline.iter().rev() {
-        let Some(r) = index.get(m) else { continue };
-        let mut stack: Vec<Oid> = r.parents.iter().skip(1).copied().collect();
-        while let Some(id) = stack.pop() {
-            let Some(c) = index.get(&id) else { continue };
-            if by.contains_key(&id) {
-                continue;
+    let mut stack = Vec::new();
+    for &m in mainline.iter().rev() {
+        let Some(r) = records.get(m) else { continue };
+        stack.extend(
+            r.parents
+                .iter()
+                .skip(1)
+                .filter_map(|p| index.get(p).copied()),
+        );
+        while let Some(i) = stack.pop() {
+            match by.get_mut(i) {
+                Some(slot @ None) => *slot = Some(m),
+                _ => continue,
             }
-            by.insert(id, *m);
-            stack.extend(c.parents.iter().copied());
+            if let Some(c) = records.get(i) {
+                stack.extend(c.parents.iter().filter_map(|p| index.get(p).copied()));
+            }
         }
     }
-    by
+    by.iter().enumerate().map(|(i, b)| b.unwrap_or(i)).collect()
 }
 
-/// One row per surveyed commit.
+/// The rule codes each commit's violations raise, with the strongest
+/// severity of each.
+fn rules_by_commit(verdict: &Verdict) -> HashMap<Oid, Vec<(String, Severity)>> {
+    let mut rules: HashMap<Oid, Vec<(String, Severity)>> = HashMap::new();
+    for v in &verdict.violations {
+        let Some(c) = &v.commit else { continue };
+        let list = rules.entry(c.id).or_default();
+        let code = v.rule.code();
+        match list.iter_mut().find(|(r, _)| r == code) {
+            Some(entry) if v.severity == Severity::Error => entry.1 = Severity::Error,
+            Some(_) => {}
+            None => list.push((code.to_string(), v.severity)),
+        }
+    }
+    rules
+}
+
+/// One row per surveyed commit, newest first.
 fn rows(
     records: &[CommitRecord],
     verdict: &Verdict,
-    brought: &HashMap<Oid, Oid>,
+    top: Option<Oid>,
     by: Period,
 ) -> Vec<CommitRow> {
-    let time: HashMap<Oid, i64> = records.iter().map(|r| (r.id, r.time)).collect();
-    let mut rules: HashMap<Oid, Vec<(String, Severity)>> = HashMap::new();
-    for v in &verdict.violations {
-        if let Some(c) = &v.commit {
-            let list = rules.entry(c.id).or_default();
-            let code = v.rule.code().to_string();
-            match list.iter_mut().find(|(r, _)| *r == code) {
-                Some(entry) if v.severity == Severity::Error => entry.1 = Severity::Error,
-                Some(_) => {}
-                None => list.push((code, v.severity)),
-            }
-        }
-    }
-    let reviewers_of: HashMap<Oid, &[String]> = records
-        .iter()
-        .map(|r| (r.id, r.reviewers.as_slice()))
-        .collect();
+    let index: HashMap<Oid, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let brought = brought_by(records, &index, top);
+    let mut rules = rules_by_commit(verdict);
     let covered: HashMap<Oid, Oid> = verdict
         .covered
         .iter()
         .map(|c| (c.commit, c.merge))
         .collect();
     let s = crate::report::sanitize;
-    records
-        .iter()
-        .map(|r| {
-            let brought_by = brought.get(&r.id).copied().unwrap_or(r.id);
-            let at = time.get(&brought_by).copied().unwrap_or(r.time);
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_by_key(|&i| {
+        records
+            .get(i)
+            .map(|r| (std::cmp::Reverse(r.time), std::cmp::Reverse(r.id)))
+    });
+    order
+        .into_iter()
+        .filter_map(|i| records.get(i).map(|r| (i, r)))
+        .map(|(i, r)| {
+            let bringer = brought.get(i).and_then(|&b| records.get(b)).unwrap_or(r);
             let found = rules.remove(&r.id).unwrap_or_default();
             let covered_by = covered.get(&r.id).copied();
             let mut reviewers = r.reviewers.clone();
-            if let Some(m) = covered_by {
-                let (author, _) = (r.author_email.to_lowercase(), ());
-                for e in reviewers_of.get(&m).copied().unwrap_or_default() {
+            if let Some(m) = covered_by
+                .and_then(|m| index.get(&m))
+                .and_then(|&m| records.get(m))
+            {
+                let author = r.author_email.to_lowercase();
+                for e in &m.reviewers {
                     if *e != author && !reviewers.contains(e) {
                         reviewers.push(e.clone());
                     }
@@ -596,11 +626,16 @@ fn rows(
             let reviewed = !r.exempt
                 && (r.reviewed || covered_by.is_some())
                 && !found.iter().any(|(code, _)| review_rule(code));
+            let rejected_by: Vec<String> = found
+                .iter()
+                .filter(|(_, sev)| *sev == Severity::Error)
+                .map(|(code, _)| code.clone())
+                .collect();
             CommitRow {
                 commit: r.id.to_string(),
                 date: rfc3339(r.time),
-                period: by.key(at),
-                brought_by: brought_by.to_string(),
+                period: by.key(bringer.time),
+                brought_by: bringer.id.to_string(),
                 author: s(&r.author_name),
                 author_email: s(&r.author_email),
                 subject: s(&r.subject),
@@ -611,12 +646,8 @@ fn rows(
                 reviewed,
                 reviewers: reviewers.iter().map(|e| s(e)).collect(),
                 covered_by: covered_by.map(|m| m.to_string()),
-                rejected: found.iter().any(|(_, sev)| *sev == Severity::Error),
-                rejected_by: found
-                    .iter()
-                    .filter(|(_, sev)| *sev == Severity::Error)
-                    .map(|(code, _)| code.clone())
-                    .collect(),
+                rejected: !rejected_by.is_empty(),
+                rejected_by,
                 rules: found.into_iter().map(|(code, _)| code).collect(),
                 baseline: r.exempt,
             }
@@ -637,12 +668,18 @@ fn review_rule(code: &str) -> bool {
     .any(|r| r.code() == code)
 }
 
-/// A committer time as RFC 3339, UTC.
+/// A committer time as RFC 3339, UTC (`2026-01-05T12:00:00Z`).
 pub fn rfc3339(t: i64) -> String {
-    Utc.timestamp_opt(t, 0)
-        .single()
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    let at = Utc.timestamp_opt(t, 0).single().unwrap_or_default();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// The report's header fields.

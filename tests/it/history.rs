@@ -195,7 +195,8 @@ pub fn import(root: &Path, commits: &[C]) -> (PathBuf, HashMap<String, String>) 
             stream.push_str(&format!("{verb} :{}\n", index[p.as_str()]));
         }
         let body = format!("{}\n", k.mark);
-        let path = format!("src/{}.txt", k.mark);
+        // A bounded tree: fast-import rewrites the folder for each commit.
+        let path = format!("src/{}.txt", n % 64);
         stream.push_str(&format!(
             "M 644 inline {path}\ndata {}\n{body}\n",
             body.len()
@@ -678,4 +679,50 @@ fn the_docs_name_every_key_and_column() {
         checked += 1;
     }
     assert!(checked > 80, "{checked}");
+}
+
+/// A long history shows its progress on a terminal's stderr, and nothing
+/// when stderr is not a terminal (`script` gives the command a terminal).
+#[test]
+fn progress_only_on_a_terminal() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let mut commits = vec![c("c0", "2026-01-01", &[], "First\n".into())];
+    for n in 1..5000 {
+        let (mark, parent) = (format!("c{n}"), format!("c{}", n - 1));
+        commits.push(C {
+            time: noon("2026-01-01") + n * 60,
+            ..c(&mark, "2026-01-01", &[&parent], format!("Change {n}\n"))
+        });
+    }
+    let (repo, _) = import(root.path(), &commits);
+    let repo_arg = repo.to_str().expect("utf-8");
+    let out = util::run({
+        let mut c = std::process::Command::new(util::CLI);
+        util::hermetic(&mut c, root.path());
+        c.args(["report", "--repo", repo_arg, "--format", "csv"]);
+        c
+    });
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "not a terminal: no progress"
+    );
+    let line = format!(
+        "{} report --repo {repo_arg} --format csv > /dev/null",
+        util::CLI
+    );
+    let out = util::run({
+        let mut c = std::process::Command::new("script");
+        util::hermetic(&mut c, root.path());
+        c.args(["-qec", &line, "/dev/null"]);
+        c
+    });
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("reading history: 4096 commits"), "{shown:?}");
+    assert!(
+        shown.contains("\x1b[K"),
+        "the line is cleared at the end: {shown:?}"
+    );
 }

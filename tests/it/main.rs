@@ -17,6 +17,7 @@ mod history;
 mod identities;
 mod install;
 mod notes;
+mod packages;
 mod policy_gate;
 mod policy_source;
 mod push;

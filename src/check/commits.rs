@@ -299,12 +299,11 @@ impl<'a> CommitPass<'a> {
             return Ok(pr.inherited(c.id()));
         }
         let ctx = self.ctx;
-        // A subject naming a pull request holds `(#`.
-        let names_one = memchr::memmem::find(c.raw_message(), b"(#").is_some();
-        let Some(number) = (ctx.survey && names_one)
-            .then(|| pull_request::named_in(&c.subject()))
-            .flatten()
-        else {
+        // Only a survey looks; a subject naming a pull request holds `(#`.
+        if !ctx.survey || memchr::memmem::find(c.raw_message(), b"(#").is_none() {
+            return Ok(None);
+        }
+        let Some(number) = pull_request::named_in(&c.subject()) else {
             return Ok(None);
         };
         if ctx

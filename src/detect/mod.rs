@@ -41,7 +41,8 @@ const IDENTITY_TRAILER_KEYS: [&str; 3] = ["co-authored-by", "signed-off-by", "as
 /// compiles a regex.
 #[derive(Debug, Clone)]
 struct LabelledSet {
-    globs: Vec<Glob>,
+    /// The patterns, lowercased: compiled into the set on its first use.
+    globs: Vec<String>,
     labels: Vec<String>,
     /// The literal each pattern requires; `None` if some pattern has none.
     literals: Option<Vec<String>>,
@@ -77,7 +78,7 @@ const UNCOMPILABLE: &str = "detection patterns that failed to compile (treated a
 
 impl LabelledSet {
     /// `items` are (glob, label, the literal the glob requires).
-    fn build(items: Vec<(Glob, String, Option<String>)>) -> Self {
+    fn build(items: Vec<Item>) -> Self {
         let mut globs = Vec::with_capacity(items.len());
         let mut labels = Vec::with_capacity(items.len());
         let mut literals = Some(Vec::with_capacity(items.len()));
@@ -145,7 +146,7 @@ impl LabelledSet {
         let set = self.set.get_or_init(|| {
             let mut b = GlobSetBuilder::new();
             for g in &self.globs {
-                b.add(g.clone());
+                b.add(lowered_glob(g).ok()?);
             }
             b.build().ok()
         });
@@ -179,7 +180,12 @@ pub fn text_glob(pattern: &str) -> Result<Glob, globset::Error> {
 /// (`* <noreply@anthropic.com>` becomes a suffix test), which compile and
 /// match far faster than one big case-insensitive regex.
 fn lower_glob(pattern: &str) -> Result<Glob, globset::Error> {
-    GlobBuilder::new(&pattern.to_lowercase())
+    lowered_glob(&pattern.to_lowercase())
+}
+
+/// [`lower_glob`] of a pattern already lowercased.
+fn lowered_glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern)
         .literal_separator(false)
         .backslash_escape(true)
         .build()
@@ -294,8 +300,8 @@ fn required_literal(pattern: &str, boundaries: &[char]) -> Option<String> {
     (best.len() >= 3 && best.is_ascii()).then(|| best.to_ascii_lowercase())
 }
 
-/// A glob, its label, and the literal it requires.
-type Item = (Glob, String, Option<String>);
+/// A pattern (lowercased), its label, and the literal it requires.
+type Item = (String, String, Option<String>);
 
 /// The detector's pattern lists, as they are gathered.
 #[derive(Default)]
@@ -323,21 +329,26 @@ const VALUE: &[char] = &[':', ' '];
 const IDENTITY: &[char] = &[' ', '<', '>'];
 const TEXT: &[char] = &[];
 
-fn item(p: &str, label: String, bounds: &[char]) -> Result<Item, globset::Error> {
-    Ok((lower_glob(p)?, label, required_literal(p, bounds)))
+/// A catalog pattern: compiled only when its set is first searched
+/// (`every_row_compiles` holds the catalog to compiling).
+fn item(p: &str, label: String, bounds: &[char]) -> Item {
+    (p.to_lowercase(), label, required_literal(p, bounds))
+}
+
+/// A policy's pattern: compiled now, so a bad one is a located error when
+/// the policy is read, then again with its set.
+fn checked_item(p: &str, label: String, bounds: &[char]) -> Result<Item, globset::Error> {
+    lower_glob(p)?;
+    Ok(item(p, label, bounds))
 }
 
 impl Builder {
     /// The catalog's rows.
-    fn catalog(
-        &mut self,
-        rows: &[CatalogEntry],
-        assisted_by: AssistedBy,
-    ) -> Result<(), globset::Error> {
+    fn catalog(&mut self, rows: &[CatalogEntry], assisted_by: AssistedBy) {
         for e in rows {
             let label = e.tool.to_string();
             match e.signal {
-                Identity(p) => self.identities.push(item(p, label, IDENTITY)?),
+                Identity(p) => self.identities.push(item(p, label, IDENTITY)),
                 GithubApp(slug) => {
                     self.github_apps
                         .entry(slug.to_ascii_lowercase())
@@ -353,12 +364,11 @@ impl Builder {
                     };
                     self.keys.push((k.to_ascii_lowercase(), label, rule));
                 }
-                TrailerValue(p) => self.values.push(item(p, label, VALUE)?),
-                Marker(p) => self.markers.push(item(p, label, TEXT)?),
-                Subject(p) => self.subjects.push(item(p, label, TEXT)?),
+                TrailerValue(p) => self.values.push(item(p, label, VALUE)),
+                Marker(p) => self.markers.push(item(p, label, TEXT)),
+                Subject(p) => self.subjects.push(item(p, label, TEXT)),
             }
         }
-        Ok(())
     }
 
     /// A policy's `[detect]` additions.
@@ -366,7 +376,7 @@ impl Builder {
         let policy = |kind: &str, p: &str| format!("policy detect.{kind} \"{p}\"");
         for p in &cfg.identities {
             self.identities
-                .push(item(p, policy("identities", p), IDENTITY)?);
+                .push(checked_item(p, policy("identities", p), IDENTITY)?);
         }
         for k in &cfg.trailer_keys {
             self.keys.push((
@@ -377,10 +387,11 @@ impl Builder {
         }
         for p in &cfg.trailer_values {
             self.values
-                .push(item(p, policy("trailer-values", p), VALUE)?);
+                .push(checked_item(p, policy("trailer-values", p), VALUE)?);
         }
         for p in &cfg.markers {
-            self.markers.push(item(p, policy("markers", p), TEXT)?);
+            self.markers
+                .push(checked_item(p, policy("markers", p), TEXT)?);
         }
         Ok(())
     }
@@ -438,7 +449,7 @@ impl Detector {
     /// detector from one row to show that each row matches on its own.
     pub fn with_rows(rows: &[CatalogEntry], cfg: &DetectConfig) -> Result<Self, globset::Error> {
         let mut b = Builder::default();
-        b.catalog(rows, cfg.assisted_by)?;
+        b.catalog(rows, cfg.assisted_by);
         b.additions(cfg)?;
         for e in rows {
             if let TrailerValue(p) = e.signal {

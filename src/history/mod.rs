@@ -399,6 +399,10 @@ fn window(odb: &git2::Odb<'_>, tip: Oid, opts: &Options) -> Result<(Option<Oid>,
     if opts.since.is_none() && opts.until.is_none() {
         return Ok((Some(tip), None));
     }
+    // The window's first-parent commits are read here and again by the
+    // survey: libgit2's object cache (off for the hooks) keeps them inflated
+    // in between (commits up to 4 KiB, the cache at most 256 MiB).
+    git2::opts::enable_caching(true);
     let (since, until) = (
         opts.since.map(|t| t.timestamp()),
         opts.until.map(|t| t.timestamp()),

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use git2::{Oid, Repository};
 
 use crate::hook;
@@ -61,15 +61,28 @@ impl Period {
 
     /// The period holding time `t` (UTC).
     pub fn key(self, t: i64) -> String {
-        let at = Utc.timestamp_opt(t, 0).single().unwrap_or_default();
+        let mut out = String::with_capacity(10);
         match self {
-            Self::Month => format!("{:04}-{:02}", at.year(), at.month()),
-            Self::Week => {
-                let w = at.iso_week();
-                format!("{}-W{:02}", w.year(), w.week())
+            Self::Month => {
+                let (y, m, _, _) = civil(t);
+                push_date(&mut out, y, &[m]);
             }
-            Self::Day => format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day()),
+            Self::Week => {
+                let w = Utc
+                    .timestamp_opt(t, 0)
+                    .single()
+                    .unwrap_or_default()
+                    .iso_week();
+                push_date(&mut out, i64::from(w.year()), &[]);
+                out.push_str("-W");
+                push2(&mut out, w.week());
+            }
+            Self::Day => {
+                let (y, m, d, _) = civil(t);
+                push_date(&mut out, y, &[m, d]);
+            }
         }
+        out
     }
 }
 
@@ -636,10 +649,10 @@ fn rows(
                 .map(|(code, _)| code.clone())
                 .collect();
             CommitRow {
-                commit: r.id.to_string(),
+                commit: hex(r.id),
                 date: rfc3339(r.time),
                 period: by.key(bringer.time),
-                brought_by: bringer.id.to_string(),
+                brought_by: hex(bringer.id),
                 author: s(&r.author_name),
                 author_email: s(&r.author_email),
                 subject: s(&r.subject),
@@ -674,16 +687,71 @@ fn review_rule(code: &str) -> bool {
 
 /// A committer time as RFC 3339, UTC (`2026-01-05T12:00:00Z`).
 pub fn rfc3339(t: i64) -> String {
-    let at = Utc.timestamp_opt(t, 0).single().unwrap_or_default();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    let (y, m, d, secs) = civil(t);
+    let mut out = String::with_capacity(20);
+    push_date(&mut out, y, &[m, d]);
+    out.push('T');
+    push2(&mut out, secs / 3600);
+    out.push(':');
+    push2(&mut out, secs / 60 % 60);
+    out.push(':');
+    push2(&mut out, secs % 60);
+    out.push('Z');
+    out
+}
+
+/// The UTC date of `t` and the seconds into its day (the days-to-civil
+/// algorithm of Howard Hinnant's date library: no time-zone data, no
+/// allocation; a history report formats a date per commit).
+fn civil(t: i64) -> (i64, u32, u32, u32) {
+    let days = t.div_euclid(86_400);
+    let secs = u32::try_from(t.rem_euclid(86_400)).unwrap_or(0);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, secs)
+}
+
+/// `YYYY` then `-NN` for each of `parts`.
+fn push_date(out: &mut String, year: i64, parts: &[u32]) {
+    use std::fmt::Write as _;
+    if (0..10_000).contains(&year) {
+        for div in [1000, 100, 10, 1] {
+            out.push(digit(u32::try_from(year / div % 10).unwrap_or(0)));
+        }
+    } else {
+        let _ = write!(out, "{year}");
+    }
+    for p in parts {
+        out.push('-');
+        push2(out, *p);
+    }
+}
+
+fn push2(out: &mut String, n: u32) {
+    out.push(digit(n / 10 % 10));
+    out.push(digit(n % 10));
+}
+
+fn digit(n: u32) -> char {
+    char::from_digit(n, 10).unwrap_or('0')
+}
+
+/// An object id in hex, without the formatting machinery.
+fn hex(id: Oid) -> String {
+    let mut out = String::with_capacity(40);
+    for b in id.as_bytes() {
+        for n in [b >> 4, b & 15] {
+            out.push(char::from_digit(u32::from(n), 16).unwrap_or('0'));
+        }
+    }
+    out
 }
 
 /// The report's header fields.
@@ -719,7 +787,13 @@ struct Tally {
 impl Tally {
     fn add(&mut self, row: &CommitRow, signoffs: &[crate::policy::Signoff]) {
         self.totals.add(row);
-        let p = self.periods.entry(row.period.clone()).or_default();
+        if !self.periods.contains_key(&row.period) {
+            self.periods
+                .insert(row.period.clone(), PeriodTally::default());
+        }
+        let Some(p) = self.periods.get_mut(&row.period) else {
+            return;
+        };
         p.signoff.resize(signoffs.len(), 0);
         p.counts.add(row);
         for code in &row.rules {
@@ -862,5 +936,33 @@ fn assemble(h: Header<'_>, loaded: &LoadedPolicy, rows: Vec<CommitRow>) -> Repor
         rules: rule_rows(tally.rules),
         recent_unreviewed,
         commits: rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_chrono_formats_them() {
+        let mut t: i64 = -2_000_000_000;
+        while t < 40_000_000_000 {
+            let at = Utc.timestamp_opt(t, 0).single().expect("time");
+            assert_eq!(
+                rfc3339(t),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "{t}"
+            );
+            assert_eq!(Period::Month.key(t), at.format("%Y-%m").to_string());
+            assert_eq!(Period::Day.key(t), at.format("%Y-%m-%d").to_string());
+            assert_eq!(Period::Week.key(t), at.format("%G-W%V").to_string());
+            t += 7_654_321;
+        }
+    }
+
+    #[test]
+    fn hex_is_the_display() {
+        let id = Oid::from_str("0123456789abcdef0123456789abcdef01234567").expect("oid");
+        assert_eq!(hex(id), id.to_string());
     }
 }

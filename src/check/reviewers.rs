@@ -60,8 +60,15 @@ impl<'a> From<crate::commit::Shown<'a>> for CommitFacts<'a> {
 impl CommitFacts<'_> {
     /// Why the commit counts as AI-assisted, if it does.
     pub fn ai_evidence(&self, policy: &Policy) -> Option<AiEvidence> {
-        let author = self.author.display();
-        let committer = self.committer.display();
+        // `Name <email>` is built only when it may be an AI identity.
+        let display = |who: &ShownIdent<'_>| {
+            if policy.detector.may_be_ai_identity(&who.name, &who.email) {
+                who.display()
+            } else {
+                String::new()
+            }
+        };
+        let (author, committer) = (display(&self.author), display(&self.committer));
         policy.detector.detect(&CommitText {
             author: &author,
             committer: &committer,

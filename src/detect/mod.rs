@@ -491,6 +491,18 @@ impl Detector {
         assisted::names_ai_person(value).map(|n| n.tool.to_string())
     }
 
+    /// Whether a `Name <email>` made of `name` and `email` may be an AI
+    /// identity: false only when it cannot be (no GitHub App marker and no
+    /// identity pattern's literal in either part; the literals stop at
+    /// spaces and brackets, so each lies within the name or the email). Lets
+    /// a caller skip building the `Name <email>` text for most commits.
+    pub fn may_be_ai_identity(&self, name: &str, email: &str) -> bool {
+        let app = !self.github_apps.is_empty()
+            && (may_name_an_app(name.as_bytes()) || may_name_an_app(email.as_bytes()));
+        app || self.identities.may_match(name.as_bytes())
+            || self.identities.may_match(email.as_bytes())
+    }
+
     /// Whether `identity` (`Name <email>`) is a known AI identity; returns the tool.
     pub fn ai_identity(&self, identity: &str) -> Option<&str> {
         self.github_app(identity)

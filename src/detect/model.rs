@@ -32,8 +32,27 @@ const MODEL_WORDS: &[&str] = &["opus", "sonnet", "haiku", "gpt", "o3", "o4", "ge
 /// The model the message's disclosure lines name, if any (the first line
 /// that names one).
 pub fn model_of(message: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(message);
-    text.lines().find_map(model_in_line)
+    message
+        .split(|&b| b == b'\n')
+        .filter(|line| may_name_a_model(line))
+        .find_map(|line| model_in_line(&String::from_utf8_lossy(line)))
+}
+
+/// Whether a raw line starts (after blanks and list markers) with one of
+/// the [`KEYS`] and a colon: only those lines are decoded.
+fn may_name_a_model(line: &[u8]) -> bool {
+    let start = line
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'*' | b'-' | b'+' | b'>'))
+        .unwrap_or(line.len());
+    let rest = line.get(start..).unwrap_or_default();
+    KEYS.iter().any(|k| {
+        rest.get(..k.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+            && rest
+                .get(k.len()..)
+                .is_some_and(|r| r.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b':'))
+    })
 }
 
 fn model_in_line(line: &str) -> Option<String> {

@@ -220,55 +220,25 @@ fn dist(no_build: bool) -> Result<()> {
     // The tarball: binaries beside install.sh, which finds them there.
     let name = format!("reviewgate-{version}-x86_64-linux");
     let top = stage.join(&name);
-    for b in BINARIES {
-        copy(&bins.join(b), &top.join(b), 0o755)?;
-    }
+    payload(&root, &bins, &top, &top)?;
     copy(&root.join("install.sh"), &top.join("install.sh"), 0o755)?;
-    for d in DOCS {
-        copy(&root.join(d), &top.join(d), 0o644)?;
-    }
-    copy(
-        &root.join("examples/reviewgate.toml"),
-        &top.join("examples/reviewgate.toml"),
-        0o644,
-    )?;
-    copy(
-        &root.join("src/policy/default-policy.toml"),
-        &top.join("examples/default-policy.toml"),
-        0o644,
-    )?;
-    copy_docs(&root, &top.join("docs"))?;
     let tarball = format!("{name}.tar.gz");
     tar(&dist.join(&tarball), &stage, &[&name], &epoch)?;
 
     // The .deb: binaries in /usr/lib/reviewgate, the command on the PATH,
     // the docs in /usr/share/doc/reviewgate.
     let deb_root = stage.join("deb");
-    let lib = deb_root.join("usr/lib/reviewgate");
-    for b in BINARIES {
-        copy(&bins.join(b), &lib.join(b), 0o755)?;
-    }
+    let (lib, doc) = (
+        deb_root.join("usr/lib/reviewgate"),
+        deb_root.join("usr/share/doc/reviewgate"),
+    );
+    payload(&root, &bins, &lib, &doc)?;
     std::fs::create_dir_all(deb_root.join("usr/bin")).map_err(|e| e.to_string())?;
     std::os::unix::fs::symlink(
         "../lib/reviewgate/reviewgate",
         deb_root.join("usr/bin/reviewgate"),
     )
     .map_err(|e| e.to_string())?;
-    let doc = deb_root.join("usr/share/doc/reviewgate");
-    for d in DOCS {
-        copy(&root.join(d), &doc.join(d), 0o644)?;
-    }
-    copy(
-        &root.join("examples/reviewgate.toml"),
-        &doc.join("examples/reviewgate.toml"),
-        0o644,
-    )?;
-    copy(
-        &root.join("src/policy/default-policy.toml"),
-        &doc.join("examples/default-policy.toml"),
-        0o644,
-    )?;
-    copy_docs(&root, &doc.join("docs"))?;
     std::fs::write(doc.join("copyright"), copyright()).map_err(|e| e.to_string())?;
     let installed_kib = du_kib(&deb_root)?;
     let control_dir = stage.join("control");
@@ -306,6 +276,29 @@ fn dist(no_build: bool) -> Result<()> {
     std::fs::write(dist.join("SHA256SUMS"), &sums).map_err(|e| e.to_string())?;
     eprintln!("xtask: wrote dist/{tarball}, dist/{deb_name}, dist/SHA256SUMS (reviewgate {version}, commit {commit})");
     Ok(())
+}
+
+/// What both packages carry: the binaries into `bin`; the README,
+/// changelog, licenses, the example and default policies and the docs into
+/// `doc`.
+fn payload(root: &Path, bins: &Path, bin: &Path, doc: &Path) -> Result<()> {
+    for b in BINARIES {
+        copy(&bins.join(b), &bin.join(b), 0o755)?;
+    }
+    for d in DOCS {
+        copy(&root.join(d), &doc.join(d), 0o644)?;
+    }
+    let examples = [
+        ("examples/reviewgate.toml", "examples/reviewgate.toml"),
+        (
+            "src/policy/default-policy.toml",
+            "examples/default-policy.toml",
+        ),
+    ];
+    for (from, to) in examples {
+        copy(&root.join(from), &doc.join(to), 0o644)?;
+    }
+    copy_docs(root, &doc.join("docs"))
 }
 
 /// docs/*.md (the reference), and the rule pages.

@@ -934,6 +934,7 @@ fn budget_pushes(base: &Path) -> Vec<budgets::Push> {
                 dir: dir.clone(),
                 stdin,
                 pinned_policy: policy.clone(),
+                refused: key == "80k-reviewers",
             }
         })
         .collect()

@@ -41,6 +41,9 @@ pub struct Push {
     pub dir: PathBuf,
     pub stdin: String,
     pub pinned_policy: Option<PathBuf>,
+    /// Whether the hook must refuse it (else accept): a count of a hook
+    /// that failed early would be a budget met for nothing.
+    pub refused: bool,
 }
 
 /// The instructions `hook` takes on `push`, under cachegrind.
@@ -74,6 +77,15 @@ pub fn count(hook: &str, push: &Push) -> u64 {
     }
     let out = child.wait_with_output().expect("valgrind");
     let text = String::from_utf8_lossy(&out.stderr);
+    // valgrind exits with the hook's own status.
+    let want = i32::from(push.refused);
+    assert_eq!(
+        out.status.code(),
+        Some(want),
+        "{}: the hook should {} this push; it said:\n{text}",
+        push.key,
+        if push.refused { "refuse" } else { "accept" }
+    );
     text.lines()
         .find_map(|l| {
             let rest = l.split_once("I")?.1.trim_start();

@@ -16,12 +16,14 @@
 //! from `new` and not from `hide` is never skipped.
 
 use std::collections::hash_map::RandomState;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 
 use git2::{Odb, OdbObject, Oid};
 
-use crate::commit::{time_of, CommitView};
+use crate::commit::{time_of, CommitView, ParentsRead};
 
 /// Why a walk could not read a commit.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,12 @@ pub enum Error {
     /// The object is not a commit.
     #[error("object {0} is a {1}, not a commit")]
     NotACommit(Oid, &'static str),
+    /// A walk that read ahead and was stopped early was asked to go on.
+    #[error("internal error: a walk stopped early cannot be continued")]
+    Spent,
+    /// The thread reading ahead panicked.
+    #[error("internal error: the walk's reading thread failed")]
+    ReaderPanicked,
 }
 
 /// A walk's result; `E` is the error of the caller's `visit`, which a
@@ -111,17 +119,6 @@ impl IdTable {
         shard.slots[shard.find(id, h)].1
     }
 
-    /// Set flags (SEEN is added) on `id`, inserting it if needed.
-    fn set(&mut self, id: &[u8; 20], flags: u8) {
-        self.upsert(id, flags, true);
-    }
-
-    /// Insert `id` with `flags` if absent (one probe sequence); an existing
-    /// entry is left untouched. Returns whether it was inserted.
-    fn insert_new(&mut self, id: &[u8; 20], flags: u8) -> bool {
-        self.upsert(id, flags, false) == 0
-    }
-
     /// Returns the flags `id` had (0: absent).
     #[expect(
         clippy::indexing_slicing,
@@ -197,9 +194,197 @@ impl Ord for Entry<'_> {
     }
 }
 
-struct Walker<'o> {
-    odb: &'o Odb<'o>,
+/// The object database, shared with the thread that reads ahead.
+#[derive(Clone, Copy)]
+struct SharedOdb<'o>(&'o Odb<'o>);
+
+// SAFETY: libgit2's object database locks internally and is documented as
+// safe to use from several threads at once (docs/threading.md: "The git_odb
+// object uses locking internally, and is thread-safe to use from multiple
+// threads simultaneously"); libgit2-sys builds libgit2 with GIT_THREADS.
+// `git2::Odb` holds nothing but the pointer, and `read` keeps no state on
+// the Rust side.
+unsafe impl Send for SharedOdb<'_> {}
+// SAFETY: as above: every use is a call into the thread-safe `git_odb`.
+unsafe impl Sync for SharedOdb<'_> {}
+
+/// A commit object read from the database, handed from the reading thread
+/// to the visiting one.
+struct Object<'o>(OdbObject<'o>, ParentsRead);
+
+// SAFETY: an odb object is immutable once read (its data is never written
+// again) and libgit2 counts its references atomically (`git_cached_obj_decref`
+// with GIT_THREADS), so it may be freed on another thread than the one that
+// read it; it is owned by one thread at a time.
+unsafe impl Send for Object<'_> {}
+
+/// A table change made after the visitor's position: the flags it replaced
+/// and wrote.
+struct Change {
+    tag: u64,
+    key: [u8; 20],
+    new: u8,
+}
+
+/// The walk's table, behind a lock when a reading thread runs ahead of the
+/// visits, with what a visit needs to see the table as it was when its
+/// commit was yielded (exactly what the sequential walk shows it).
+struct State {
     table: IdTable,
+    /// Commits yielded so far; a change made now is tagged `yielded + 1`
+    /// (the first visit that may see it).
+    yielded: u64,
+    /// While reading ahead: the changes no visit has seen yet, in order...
+    log: VecDeque<Change>,
+    /// ...and, per key with changes there, their number and the flags the
+    /// earliest replaced (what the visitor must see).
+    pending: HashMap<[u8; 20], (u32, u8), IdHash>,
+    logging: bool,
+}
+
+/// Hashes an object id by its first 8 bytes (ids are hashes already). Only
+/// the few keys changed while reading ahead go through it (at most the
+/// changes of the commits in flight).
+#[derive(Default, Clone, Copy)]
+struct IdHash;
+
+impl BuildHasher for IdHash {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut b = [0u8; 8];
+        for (d, s) in b.iter_mut().zip(bytes) {
+            *d = *s;
+        }
+        self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+    }
+}
+
+impl State {
+    fn get(&self, k: &[u8; 20]) -> u8 {
+        self.table.get(k)
+    }
+
+    fn set(&mut self, k: &[u8; 20], flags: u8) {
+        self.upsert(k, flags, true);
+    }
+
+    fn insert_new(&mut self, k: &[u8; 20], flags: u8) -> bool {
+        self.upsert(k, flags, false) == 0
+    }
+
+    fn upsert(&mut self, k: &[u8; 20], flags: u8, overwrite: bool) -> u8 {
+        let before = self.table.upsert(k, flags, overwrite);
+        if self.logging && (before == 0 || overwrite) {
+            let tag = self.yielded + 1;
+            self.log.push_back(Change {
+                tag,
+                key: *k,
+                new: flags | SEEN,
+            });
+            self.pending
+                .entry(*k)
+                .and_modify(|(n, _)| *n += 1)
+                .or_insert((1, before));
+        }
+        before
+    }
+
+    /// Forget the changes every visit up to `visited` has seen.
+    fn trim(&mut self, visited: u64) {
+        while let Some(c) = self.log.front().filter(|c| c.tag <= visited) {
+            let (key, new) = (c.key, c.new);
+            self.log.pop_front();
+            if let Some((n, old)) = self.pending.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.pending.remove(&key);
+                } else {
+                    // The next change replaced what this one wrote.
+                    *old = new;
+                }
+            }
+        }
+    }
+
+    /// `k`'s flags as visit number `as_of` sees them.
+    fn flags_at(&mut self, k: &[u8; 20], as_of: u64) -> u8 {
+        self.trim(as_of);
+        match self.pending.get(k) {
+            Some(&(_, old)) => old,
+            None => self.table.get(k),
+        }
+    }
+
+    fn stop_logging(&mut self) {
+        self.logging = false;
+        self.log = VecDeque::new();
+        self.pending = HashMap::default();
+    }
+}
+
+/// The table, shared between the reading and the visiting thread.
+struct Shared {
+    state: Mutex<State>,
+    /// The visit in progress (changes up to it can be forgotten).
+    visiting: AtomicU64,
+}
+
+impl Shared {
+    /// The state, without locking, while no other thread can reach it.
+    fn get_mut(&mut self) -> &mut State {
+        self.state.get_mut().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock; were it poisoned, the
+        // table is still whole (each change is one store).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How the walker reaches its table: directly while it runs on the
+/// visiting thread, through the lock while it reads ahead on its own.
+trait Access {
+    fn with<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R;
+    /// The visit in progress, when a visitor runs beside the walker.
+    fn visiting(&self) -> u64;
+}
+
+impl Access for &mut State {
+    fn with<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(self)
+    }
+    fn visiting(&self) -> u64 {
+        self.yielded
+    }
+}
+
+impl Access for &Shared {
+    fn with<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.lock())
+    }
+    fn visiting(&self) -> u64 {
+        self.visiting.load(Ordering::Acquire)
+    }
+}
+
+/// A commit the walk yields: its id, raw object, and what the walk read of it.
+type Yielded<'o> = (Oid, OdbObject<'o>, ParentsRead);
+
+struct Walker<'o> {
+    odb: SharedOdb<'o>,
     heap: BinaryHeap<Entry<'o>>,
     seq: u64,
     interesting_queued: usize,
@@ -207,17 +392,17 @@ struct Walker<'o> {
 
 impl<'o> Walker<'o> {
     fn read(&self, id: Oid) -> Result<OdbObject<'o>> {
-        let obj = self.odb.read(id).map_err(|e| Error::Missing(id, e))?;
+        let obj = self.odb.0.read(id).map_err(|e| Error::Missing(id, e))?;
         if obj.kind() != git2::ObjectType::Commit {
             return Err(Error::NotACommit(id, obj.kind().str()));
         }
         Ok(obj)
     }
 
-    fn enqueue(&mut self, id: Oid, flags: u8) -> Result<()> {
+    fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, flags: u8) -> Result<()> {
         let object = self.read(id)?;
         let time = time_of(object.data());
-        self.table.set(&key(id), flags | QUEUED);
+        sh.with(|st| st.set(&key(id), flags | QUEUED));
         self.push(id, flags, object, time);
         Ok(())
     }
@@ -238,19 +423,19 @@ impl<'o> Walker<'o> {
 
     /// Mark `id` uninteresting; if it was already visited (clock skew), carry
     /// the mark on to its ancestors that are still queued or unseen.
-    fn mark_uninteresting(&mut self, id: Oid) -> Result<()> {
+    fn mark_uninteresting<A: Access>(&mut self, sh: &mut A, id: Oid) -> Result<()> {
         let mut stack = vec![id];
         while let Some(id) = stack.pop() {
             let k = key(id);
-            let flags = self.table.get(&k);
+            let flags = sh.with(|st| st.get(&k));
             if flags & UNINTERESTING != 0 {
                 continue;
             }
             if flags == 0 {
-                self.enqueue(id, UNINTERESTING)?;
+                self.enqueue(sh, id, UNINTERESTING)?;
                 continue;
             }
-            self.table.set(&k, flags | UNINTERESTING);
+            sh.with(|st| st.set(&k, flags | UNINTERESTING));
             if flags & QUEUED != 0 {
                 self.interesting_queued -= 1;
             } else {
@@ -261,7 +446,89 @@ impl<'o> Walker<'o> {
         }
         Ok(())
     }
+
+    /// The next commit to visit, its parents queued; `None` when no
+    /// interesting commit is left.
+    fn next(&mut self, mut sh: impl Access) -> Result<Option<Yielded<'o>>> {
+        while self.interesting_queued > 0 {
+            let Some(entry) = self.heap.pop() else { break };
+            let k = key(entry.id);
+            let (view, read) = CommitView::parse_parents(entry.id, entry.object.data());
+            let visiting = sh.visiting();
+            // One lock: the commit's flags, its parents queued, the yield.
+            let (flags, new, more) = sh.with(|st| {
+                let flags = st.get(&k) & !QUEUED;
+                st.set(&k, flags);
+                let (mut new, mut more) = ([None; 2], Vec::new());
+                if flags & UNINTERESTING != 0 {
+                    return (flags, new, more);
+                }
+                // Insert-if-absent in one probe; the objects are read after
+                // the lock (reads take the longest).
+                for p in view.parents() {
+                    if st.insert_new(&key(p), QUEUED) {
+                        match new.iter_mut().find(|n| n.is_none()) {
+                            Some(slot) => *slot = Some(p),
+                            None => more.push(p),
+                        }
+                    }
+                }
+                st.yielded += 1;
+                if st.logging {
+                    st.trim(visiting);
+                }
+                (flags, new, more)
+            });
+            if flags & UNINTERESTING != 0 {
+                for p in view.parents() {
+                    self.mark_uninteresting(&mut sh, p)?;
+                }
+                continue;
+            }
+            self.interesting_queued -= 1;
+            for p in new.into_iter().flatten().chain(more) {
+                let object = self.read(p)?;
+                let time = time_of(object.data());
+                self.push(p, 0, object, time);
+            }
+            return Ok(Some((entry.id, entry.object, read)));
+        }
+        Ok(None)
+    }
+
+    /// Read ahead on its own thread: yield commits in walk order into `tx`,
+    /// in batches (one wake-up of the visitor per batch, not per commit),
+    /// until none is left, the visitor hangs up, or a read fails (sent too,
+    /// in its place in the order).
+    fn read_ahead(&mut self, sh: &Shared, tx: &mpsc::SyncSender<Vec<Result<Object<'o>>>>) {
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let (msg, last) = match self.next(sh) {
+                Ok(Some((_, object, read))) => (Some(Ok(Object(object, read))), false),
+                Ok(None) => (None, true),
+                Err(e) => (Some(Err(e)), true),
+            };
+            batch.extend(msg);
+            if (last || batch.len() == BATCH)
+                && (batch.is_empty()
+                    || tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err())
+            {
+                return;
+            }
+            if last {
+                return;
+            }
+        }
+    }
 }
+
+// SAFETY: the walker is moved to the reading thread only while the visiting
+// thread does not touch it (a scoped thread, joined before the walk is used
+// again); what it holds is the thread-safe object database and odb objects
+// (see `SharedOdb` and `Object`).
+unsafe impl Send for Walker<'_> {}
 
 /// Call `visit` for every commit reachable from `new` and not from any of
 /// `hide`, newest first. Stops early when `visit` returns `Ok(false)`.
@@ -274,97 +541,206 @@ pub fn walk<E: From<Error>>(
     Walk::new(odb, hide)?.from(new, visit)
 }
 
+/// Commits a walk visits on one thread before it starts reading ahead on a
+/// second: a push of a few commits never starts a thread.
+const READ_AHEAD_AFTER: u64 = 64;
+
+/// Commits handed to the visitor at a time, and batches read ahead of the
+/// visits at most (bounded memory: each commit holds its raw object).
+const BATCH: usize = 64;
+const READ_AHEAD: usize = 4;
+
+/// Whether walks may read ahead on a second thread: `REVIEWGATE_THREADS=1`
+/// keeps them on one (the sequential path, which gives the same visits and
+/// answers); otherwise when the machine has more than one core.
+fn read_ahead_allowed() -> bool {
+    static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ALLOWED.get_or_init(|| match std::env::var("REVIEWGATE_THREADS") {
+        Ok(v) if v.trim().parse::<usize>().is_ok_and(|n| n >= 1) => v.trim() != "1",
+        _ => std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
+    })
+}
+
 /// A walk that can be continued from several tips: each [`Walk::from`] visits
 /// the commits reachable from its tip that neither the hidden tips nor an
 /// earlier tip of the same walk reach. A push creating many refs walks once
 /// in all, not once per ref.
 pub struct Walk<'o> {
     w: Walker<'o>,
+    shared: Shared,
+    read_ahead: bool,
+    /// A walk that read ahead and stopped early holds commits marked
+    /// visited that were never visited: it is not continued.
+    spent: bool,
 }
 
 impl<'o> Walk<'o> {
     /// A walk with `hide` (and everything they reach) excluded.
     pub fn new(odb: &'o Odb<'o>, hide: &[Oid]) -> Result<Self> {
-        let mut w = Walker {
-            odb,
-            table: IdTable::new(),
-            heap: BinaryHeap::new(),
-            seq: 0,
-            interesting_queued: 0,
+        let mut me = Self {
+            w: Walker {
+                odb: SharedOdb(odb),
+                heap: BinaryHeap::new(),
+                seq: 0,
+                interesting_queued: 0,
+            },
+            shared: Shared {
+                state: Mutex::new(State {
+                    table: IdTable::new(),
+                    yielded: 0,
+                    log: VecDeque::new(),
+                    pending: HashMap::default(),
+                    logging: false,
+                }),
+                visiting: AtomicU64::new(0),
+            },
+            read_ahead: read_ahead_allowed(),
+            spent: false,
         };
         for &h in hide {
-            w.mark_uninteresting(h)?;
+            me.w.mark_uninteresting(&mut me.shared.get_mut(), h)?;
         }
-        Ok(Self { w })
+        Ok(me)
+    }
+
+    /// Whether [`Walk::from_with`] may read ahead on a second thread (the
+    /// default comes from `REVIEWGATE_THREADS` and the machine).
+    #[must_use]
+    pub fn read_ahead(mut self, allowed: bool) -> Self {
+        self.read_ahead = allowed;
+        self
     }
 
     /// Visit, newest first, the commits `new` brings that this walk has not
-    /// visited or hidden yet. Stops early when `visit` returns `Ok(false)`.
+    /// visited or hidden yet, on this thread. Stops early when `visit`
+    /// returns `Ok(false)`.
     pub fn from<E: From<Error>>(
         &mut self,
         new: Oid,
         mut visit: impl FnMut(&CommitView<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
-        self.from_with(new, |c, _| visit(c))
-    }
-
-    /// [`Walk::from`], where `visit` can also ask which commits the walk has
-    /// visited so far (to carry information to ancestors visited early,
-    /// under clock skew).
-    pub fn from_with<E: From<Error>>(
-        &mut self,
-        new: Oid,
-        mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool, E>,
-    ) -> Result<(), E> {
-        let w = &mut self.w;
-        if w.table.get(&key(new)) == 0 {
-            w.enqueue(new, 0)?;
-        }
-        while w.interesting_queued > 0 {
-            let Some(entry) = w.heap.pop() else { break };
-            let k = key(entry.id);
-            let flags = w.table.get(&k) & !QUEUED;
-            w.table.set(&k, flags);
-            let data = entry.object.data();
-            let view = CommitView::parse(entry.id, data);
-            if flags & UNINTERESTING != 0 {
-                for p in view.parents() {
-                    w.mark_uninteresting(p)?;
-                }
-                continue;
-            }
-            w.interesting_queued -= 1;
-            for p in view.parents() {
-                // Insert-if-absent in one probe; read the object only when new.
-                if w.table.insert_new(&key(p), QUEUED) {
-                    let object = w.read(p)?;
-                    let time = time_of(object.data());
-                    w.push(p, 0, object, time);
-                }
-            }
-            if !visit(&view, &Visited { table: &w.table })? {
+        self.start(new)?;
+        while let Some((id, object, read)) = self.w.next(self.shared.get_mut())? {
+            if !visit(&CommitView::parse_rest(id, object.data(), read))? {
                 break;
             }
         }
         Ok(())
     }
+
+    fn start(&mut self, new: Oid) -> Result<()> {
+        if self.spent {
+            return Err(Error::Spent);
+        }
+        let mut state = self.shared.get_mut();
+        if state.get(&key(new)) == 0 {
+            self.w.enqueue(&mut state, new, 0)?;
+        }
+        Ok(())
+    }
+
+    /// [`Walk::from`], where `visit` can also ask which commits the walk has
+    /// visited so far (to carry information to ancestors visited early,
+    /// under clock skew). Past the first few commits, the walk reads ahead
+    /// on a second thread (inflating objects and finding parents, the part
+    /// of a walk that cannot be split) while `visit` runs here, in the same
+    /// order, each seeing the walk as it was when its commit was yielded.
+    pub fn from_with<E: From<Error>>(
+        &mut self,
+        new: Oid,
+        mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        self.start(new)?;
+        loop {
+            let state = self.shared.get_mut();
+            if self.read_ahead && state.yielded >= READ_AHEAD_AFTER {
+                return self.visit_reading_ahead(visit);
+            }
+            let Some((id, object, read)) = self.w.next(&mut *state)? else {
+                return Ok(());
+            };
+            let as_of = state.yielded;
+            let visited = Visited {
+                shared: &self.shared,
+                as_of,
+            };
+            if !visit(&CommitView::parse_rest(id, object.data(), read), &visited)? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn visit_reading_ahead<E: From<Error>>(
+        &mut self,
+        mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        let (w, shared) = (&mut self.w, &self.shared);
+        let mut as_of = {
+            let mut st = shared.lock();
+            st.logging = true;
+            st.yielded
+        };
+        let (tx, rx) = mpsc::sync_channel(READ_AHEAD);
+        let result = std::thread::scope(|s| {
+            let reader = s.spawn(move || w.read_ahead(shared, &tx));
+            let mut result = Ok(());
+            for msg in rx.iter().flatten() {
+                as_of += 1;
+                shared.visiting.store(as_of, Ordering::Release);
+                let visited = Visited { shared, as_of };
+                let keep_on = match msg {
+                    Ok(Object(object, read)) => {
+                        let id = object.id();
+                        visit(&CommitView::parse_rest(id, object.data(), read), &visited)
+                    }
+                    Err(e) => Err(E::from(e)),
+                };
+                match keep_on {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            // Hang up: the reader stops at its next send.
+            drop(rx);
+            if reader.join().is_err() {
+                return Err(E::from(Error::ReaderPanicked));
+            }
+            result
+        });
+        let mut st = self.shared.lock();
+        st.stop_logging();
+        // Commits read ahead and never visited are marked visited: stopped
+        // early, the walk cannot be continued.
+        self.spent = as_of != st.yielded;
+        result
+    }
 }
 
 /// Which commits a walk has visited so far.
 pub struct Visited<'t> {
-    table: &'t IdTable,
+    shared: &'t Shared,
+    /// The visit being made (the walk is seen as it was then).
+    as_of: u64,
 }
 
 impl Visited<'_> {
+    fn flags(&self, id: Oid) -> u8 {
+        self.shared.lock().flags_at(&key(id), self.as_of)
+    }
+
     /// Whether `id` was visited (brought, and already passed to `visit`).
     pub fn contains(&self, id: Oid) -> bool {
-        let f = self.table.get(&key(id));
+        let f = self.flags(id);
         f & SEEN != 0 && f & (QUEUED | UNINTERESTING) == 0
     }
 
     /// Whether `id` is known to be reachable from a hidden tip (so not brought).
     pub fn is_hidden(&self, id: Oid) -> bool {
-        self.table.get(&key(id)) & UNINTERESTING != 0
+        self.flags(id) & UNINTERESTING != 0
     }
 }
 
@@ -378,7 +754,7 @@ mod tests {
         for i in 0u32..10_000 {
             let mut k = [0u8; 20];
             k[..4].copy_from_slice(&i.to_le_bytes());
-            t.set(&k, if i % 2 == 0 { UNINTERESTING } else { 0 });
+            t.upsert(&k, if i % 2 == 0 { UNINTERESTING } else { 0 }, true);
         }
         assert_eq!(t.len, 10_000);
         for i in 0u32..10_000 {
@@ -389,12 +765,12 @@ mod tests {
             assert_eq!(f & UNINTERESTING != 0, i % 2 == 0);
         }
         assert_eq!(t.get(&[9; 20]), 0);
-        // insert_new leaves an existing entry alone.
+        // Without overwriting, an existing entry is left alone.
         let mut k = [0u8; 20];
         k[..4].copy_from_slice(&4u32.to_le_bytes());
-        assert!(!t.insert_new(&k, QUEUED));
+        assert_eq!(t.upsert(&k, QUEUED, false), SEEN | UNINTERESTING);
         assert_eq!(t.get(&k), SEEN | UNINTERESTING);
-        assert!(t.insert_new(&[7; 20], QUEUED));
+        assert_eq!(t.upsert(&[7; 20], QUEUED, false), 0);
         assert_eq!(t.get(&[7; 20]), SEEN | QUEUED);
     }
 

@@ -9,11 +9,12 @@ use git2::Oid;
 
 use crate::util::*;
 
-/// A random history of `n` commits; returns the repository and the commit ids.
+/// A random history of `n` commits, each a child of one of the `reach`
+/// commits before it; returns the repository and the commit ids.
 fn random_history(
     root: &std::path::Path,
     n: usize,
-    seed: u64,
+    (seed, reach): (u64, usize),
     skew: bool,
 ) -> (std::path::PathBuf, Vec<String>) {
     let dir = root.join(format!("h{seed}.git"));
@@ -36,7 +37,7 @@ fn random_history(
             msg.len()
         ));
         if i > 1 {
-            let back = 1 + rng.below(20.min(i - 1));
+            let back = 1 + rng.below(reach.min(i - 1));
             stream.push_str(&format!("from :{}\n", i - back));
             if i > 3 && rng.below(5) == 0 {
                 let other = 1 + rng.below(i - 1);
@@ -88,7 +89,7 @@ fn git_set(dir: &std::path::Path, args: &[String]) -> BTreeSet<String> {
 
 fn check_history(seed: u64, skew: bool) {
     let root = tempfile::tempdir().expect("tmp");
-    let (dir, ids) = random_history(root.path(), 300, seed, skew);
+    let (dir, ids) = random_history(root.path(), 300, (seed, 20), skew);
     let repo = git2::Repository::open_bare(&dir).expect("open");
     let mut rng = Rng(seed ^ 0xdead_beef);
     let mut nonempty = 0;
@@ -151,5 +152,183 @@ fn walk_matches_git_rev_list_on_random_histories() {
 fn walk_never_skips_a_commit_under_clock_skew() {
     for seed in [21, 22, 23] {
         check_history(seed, true);
+    }
+}
+
+/// What one walk shows: the commits in visit order, and at each visit what
+/// `Visited` says of every commit of the history.
+fn transcript(
+    repo: &git2::Repository,
+    new: &str,
+    hide: &[String],
+    all: &[Oid],
+    read_ahead: bool,
+) -> Vec<(Oid, Vec<(bool, bool)>)> {
+    let odb = repo.odb().expect("odb");
+    let hide: Vec<Oid> = hide
+        .iter()
+        .map(|h| Oid::from_str(h).expect("oid"))
+        .collect();
+    let mut out = Vec::new();
+    let mut walk = reviewgate::walk::Walk::new(&odb, &hide)
+        .expect("walk")
+        .read_ahead(read_ahead);
+    walk.from_with(Oid::from_str(new).expect("oid"), |c, visited| {
+        let seen = all
+            .iter()
+            .map(|&id| (visited.contains(id), visited.is_hidden(id)))
+            .collect();
+        out.push((c.id(), seen));
+        Ok::<_, reviewgate::walk::Error>(true)
+    })
+    .expect("walk");
+    out
+}
+
+/// Reading ahead on a second thread (the default past the first commits)
+/// visits the same commits in the same order as the sequential walk, and at
+/// each visit the walk's table answers exactly as it did sequentially, on
+/// random merge histories with and without clock skew (where commits are
+/// marked hidden after being queued, and visited ones later found hidden).
+#[test]
+fn reading_ahead_shows_exactly_what_the_sequential_walk_shows() {
+    let root = tempfile::tempdir().expect("tmp");
+    let mut compared = 0;
+    for (seed, skew) in [(31, false), (32, true), (33, true)] {
+        let (dir, ids) = random_history(root.path(), 400, (seed, 3), skew);
+        let repo = git2::Repository::open_bare(&dir).expect("open");
+        let all: Vec<Oid> = ids.iter().map(|i| Oid::from_str(i).expect("oid")).collect();
+        let mut rng = Rng(seed);
+        for round in 0..8 {
+            let new = ids[ids.len() - 1 - rng.below(20)].clone();
+            let hide: Vec<String> = (0..round % 4)
+                .map(|_| ids[rng.below(ids.len() / 2)].clone())
+                .collect();
+            let one = transcript(&repo, &new, &hide, &all, false);
+            let two = transcript(&repo, &new, &hide, &all, true);
+            assert_eq!(one.len(), two.len(), "seed {seed} round {round}");
+            for (i, (a, b)) in one.iter().zip(&two).enumerate() {
+                assert_eq!(a.0, b.0, "seed {seed} round {round}: visit {i}");
+                assert!(
+                    a.1 == b.1,
+                    "seed {seed} round {round}: table at visit {i} ({})",
+                    a.0
+                );
+            }
+            if one.len() > 100 {
+                compared += 1;
+            }
+        }
+    }
+    // The second thread starts after 64 visits: most walks went past it.
+    assert!(
+        compared >= 12,
+        "walks long enough to read ahead: {compared}"
+    );
+}
+
+/// A history for the hooks on top of `main`: `n` commits on skewed dates,
+/// merges, AI-assisted commits reviewed or not, reviewed merges covering
+/// what they bring (as `merges-cover` counts them), self-reviews.
+fn judged_history(client: &Client, n: usize, seed: u64, all_reviewed: bool) -> String {
+    let mut rng = Rng(seed);
+    let mut stream = String::new();
+    for i in 1..=n {
+        let when = 1_700_000_000 + rng.below(n) as u64 * 60;
+        let (author, mut msg) = match rng.below(6) {
+            0 | 1 => ("Dev <dev@example.com>", format!("human change {i}\n")),
+            2 => (
+                "Dev <dev@example.com>",
+                ai_message(&format!("ai change {i}"), &[REVIEW_ANN]),
+            ),
+            3 if !all_reviewed => (
+                "Ann Lee <ann@example.com>",
+                ai_message(&format!("self-reviewed {i}"), &[REVIEW_ANN]),
+            ),
+            _ => (
+                "Dev <dev@example.com>",
+                ai_message(&format!("ai change {i}"), &[]),
+            ),
+        };
+        if all_reviewed && !msg.contains(REVIEW_ANN) {
+            msg.push_str("Reviewed-by: Bo Chen <bo@example.com>\n");
+        }
+        let from = if i == 1 {
+            "refs/heads/main^0".to_string()
+        } else {
+            format!(":{}", i - 1 - rng.below(3.min(i - 1)))
+        };
+        stream.push_str(&format!(
+            "commit refs/heads/side{}\nmark :{i}\nauthor {author} {when} +0000\ncommitter {author} {when} +0000\ndata {}\n{msg}from {from}\n",
+            i % 5,
+            msg.len()
+        ));
+        if i > 3 && rng.below(4) == 0 {
+            stream.push_str(&format!("merge :{}\n", 1 + rng.below(i - 1)));
+        }
+        stream.push('\n');
+    }
+    stream.push_str(&format!("reset refs/heads/main\nfrom :{n}\n\n"));
+    let mut c = client.git();
+    c.args(["fast-import", "--quiet", "--force"]);
+    feed_ok(c, stream.as_bytes());
+    client.head()
+}
+
+/// The hooks give exactly the same verdict and output whether the walk
+/// reads ahead on a second thread or not (`REVIEWGATE_THREADS=1`): real
+/// pushes of long merge histories on skewed dates, refused (unreviewed and
+/// self-reviewed AI-assisted commits, some covered by reviewed merges) and
+/// accepted, to two servers with the same trusted policy.
+#[test]
+fn hooks_decide_the_same_with_and_without_a_second_thread() {
+    let root = tempfile::tempdir().expect("tmp");
+    let policy = "[[protect]]\nrefs = [\"refs/heads/main\"]\n\n[review]\nmerges-cover = true\n";
+    for (seed, all_reviewed) in [(41, false), (42, false), (43, true)] {
+        let dir = root.path().join(format!("s{seed}"));
+        std::fs::create_dir(&dir).expect("mkdir");
+        let one = Server::new(&dir, "one.git", Hooks::None);
+        let two = Server::new(&dir, "two.git", Hooks::None);
+        let client = Client::new(&dir, "work", &one.url());
+        client.write_file(".reviewgate.toml", policy);
+        client.commit("Add policy\n");
+        for s in [&one, &two] {
+            client.git_ok(&["push", "-q", &s.url(), "main"]);
+            s.install(Hooks::Both);
+        }
+        let tip = judged_history(&client, 400, seed, all_reviewed);
+        let pushes: Vec<(bool, String)> = [(&one, "1"), (&two, "2")]
+            .into_iter()
+            .map(|(s, threads)| {
+                let mut c = client.git();
+                c.env("REVIEWGATE_THREADS", threads)
+                    .args(["push", &s.url(), "main"]);
+                let out = run(c);
+                let text = remote_lines(&clean(&String::from_utf8_lossy(&out.stderr)));
+                (out.status.success(), text)
+            })
+            .collect();
+        assert_eq!(pushes[0], pushes[1], "seed {seed}");
+        let (accepted, text) = &pushes[0];
+        assert_eq!(*accepted, all_reviewed, "seed {seed}:\n{text}");
+        // Past the first 64 commits the walk reads ahead (by default).
+        let checked: usize = text
+            .split(" commit(s) checked")
+            .next()
+            .and_then(|t| t.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(checked > 150, "seed {seed}: {checked} checked:\n{text}");
+        if !all_reviewed {
+            assert!(
+                text.contains("error[ai-unreviewed]"),
+                "seed {seed}:\n{text}"
+            );
+            assert!(text.contains("self"), "seed {seed}:\n{text}");
+        }
+        for s in [&one, &two] {
+            let moved = s.rev("refs/heads/main").as_deref() == Some(tip.as_str());
+            assert_eq!(moved, all_reviewed, "seed {seed}");
+        }
     }
 }

@@ -568,7 +568,10 @@ fn read_ahead_allowed() -> bool {
 pub struct Walk<'o> {
     w: Walker<'o>,
     shared: Shared,
-    read_ahead: bool,
+    /// Whether to read ahead; `None`: as `REVIEWGATE_THREADS` and the
+    /// machine say, asked only when a walk gets long (the question reads
+    /// cgroup files: a small push never pays for it).
+    read_ahead: Option<bool>,
     /// A walk that read ahead and stopped early holds commits marked
     /// visited that were never visited: it is not continued.
     spent: bool,
@@ -594,7 +597,7 @@ impl<'o> Walk<'o> {
                 }),
                 visiting: AtomicU64::new(0),
             },
-            read_ahead: read_ahead_allowed(),
+            read_ahead: None,
             spent: false,
         };
         for &h in hide {
@@ -607,7 +610,7 @@ impl<'o> Walk<'o> {
     /// default comes from `REVIEWGATE_THREADS` and the machine).
     #[must_use]
     pub fn read_ahead(mut self, allowed: bool) -> Self {
-        self.read_ahead = allowed;
+        self.read_ahead = Some(allowed);
         self
     }
 
@@ -653,7 +656,9 @@ impl<'o> Walk<'o> {
         self.start(new)?;
         loop {
             let state = self.shared.get_mut();
-            if self.read_ahead && state.yielded >= READ_AHEAD_AFTER {
+            if state.yielded >= READ_AHEAD_AFTER
+                && *self.read_ahead.get_or_insert_with(read_ahead_allowed)
+            {
                 return self.visit_reading_ahead(visit);
             }
             let Some((id, object, read)) = self.w.next(&mut *state)? else {

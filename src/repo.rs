@@ -388,9 +388,9 @@ impl HookRepo {
         let several = globs.len() > 1;
         let mut names = Vec::new();
         for glob in globs {
-            for r in self.repo.references_glob(&glob).context("listing refs")? {
-                let r = r.context("reading a ref")?;
-                if let Some(name) = r.name().and_then(|n| self.logical(n)) {
+            let physical_prefix = glob.trim_end_matches('*');
+            for name in refs_with_prefix(self.repo.commondir(), physical_prefix)? {
+                if let Some(name) = self.logical(&name) {
                     if name.starts_with(prefix) {
                         names.push(name);
                     }
@@ -590,6 +590,95 @@ fn namespace_prefix(ns: &str) -> String {
         .filter(|c| !c.is_empty())
         .map(|c| format!("refs/namespaces/{c}/"))
         .collect()
+}
+
+/// The full names of the refs starting with `prefix` in the repository whose
+/// common directory is `common`, loose and packed, sorted: what
+/// `git for-each-ref` lists there. libgit2's ref iterator loads and sorts all
+/// of `packed-refs` first (0.15 s for 100,000 refs, for the 1,000 a protected
+/// tag pattern wants); here the file is scanned once, and only the loose
+/// refs under the prefix's folder are listed.
+fn refs_with_prefix(common: &Path, prefix: &str) -> Result<Vec<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    let packed = common.join("packed-refs");
+    match std::fs::read(&packed) {
+        Ok(data) => {
+            for line in data.split(|&b| b == b'\n') {
+                // `<id> <name>`; `^<id>` peels the line before; `#` a header.
+                let Some(name) = line.get(41..).filter(|_| line.get(40) == Some(&b' ')) else {
+                    continue;
+                };
+                if name.starts_with(prefix.as_bytes()) {
+                    let name = std::str::from_utf8(name).with_context(|| {
+                        format!("{}: a ref name is not UTF-8", packed.display())
+                    })?;
+                    if git2::Reference::is_valid_name(name) {
+                        names.insert(name.to_string());
+                    }
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", packed.display())),
+    }
+    // Loose refs: the folder holding the prefix, then only names under it.
+    let dir = prefix.rfind('/').map_or("", |i| &prefix[..i]);
+    let mut stack = vec![dir.to_string()];
+    while let Some(rel) = stack.pop() {
+        let entries = match std::fs::read_dir(common.join(&rel)) {
+            Ok(e) => e,
+            // Gone or never there (a prefix naming no folder): nothing loose.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                continue
+            }
+            Err(e) => return Err(e).with_context(|| format!("listing {rel}")),
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("listing {rel}"))?;
+            let Some(file) = entry.file_name().to_str().map(String::from) else {
+                continue; // not UTF-8: not a ref name git2 accepts either
+            };
+            let name = if rel.is_empty() {
+                file
+            } else {
+                format!("{rel}/{file}")
+            };
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                // Only folders that can hold a name with the prefix.
+                if prefix.starts_with(&format!("{name}/")) || name.starts_with(prefix) {
+                    stack.push(name);
+                }
+            } else if name.starts_with(prefix)
+                && git2::Reference::is_valid_name(&name)
+                && loose_ref_reads(&common.join(&name))
+            {
+                names.insert(name);
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
+}
+
+/// Whether a loose ref file holds what git reads as a ref (`ref: <name>`, or
+/// an object id ending there or at whitespace); git skips any other file
+/// ("ignoring broken ref"), and so does this listing. A file gone since the
+/// folder was listed (a concurrent update) is skipped as well.
+fn loose_ref_reads(path: &Path) -> bool {
+    let Ok(data) = std::fs::read(path) else {
+        return false;
+    };
+    if data.starts_with(b"ref:") {
+        return true;
+    }
+    data.get(..40)
+        .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+        && data.get(40).is_none_or(u8::is_ascii_whitespace)
 }
 
 #[cfg(test)]

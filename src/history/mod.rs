@@ -531,6 +531,21 @@ fn survey(
     Ok(verdict)
 }
 
+/// Where commit `id` is among `records`: the walk records a commit's parent
+/// right after it more often than not (a linear stretch), so `near` is
+/// tried before the index.
+fn locate(
+    records: &[CommitRecord],
+    index: &HashMap<Oid, usize>,
+    id: &Oid,
+    near: usize,
+) -> Option<usize> {
+    match records.get(near) {
+        Some(r) if r.id == *id => Some(near),
+        _ => index.get(id).copied(),
+    }
+}
+
 /// For each record (by index), the index of the first-parent commit that
 /// brought it: first-parent commits bring themselves; a merge brings what
 /// its other parents reach that no older first-parent commit brought.
@@ -553,7 +568,7 @@ fn brought_by(
         at = records
             .get(i)
             .and_then(|r| r.parents.first())
-            .and_then(|p| index.get(p).copied());
+            .and_then(|p| locate(records, index, p, i + 1));
     }
     // Oldest first: an older merge claims what it merged first.
     let mut stack = Vec::new();
@@ -571,7 +586,11 @@ fn brought_by(
                 _ => continue,
             }
             if let Some(c) = records.get(i) {
-                stack.extend(c.parents.iter().filter_map(|p| index.get(p).copied()));
+                stack.extend(
+                    c.parents
+                        .iter()
+                        .filter_map(|p| locate(records, index, p, i + 1)),
+                );
             }
         }
     }

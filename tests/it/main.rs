@@ -21,6 +21,7 @@ mod packages;
 mod policy_gate;
 mod policy_source;
 mod push;
+mod refs_oracle;
 mod report_example;
 mod servers;
 mod setup_warnings;

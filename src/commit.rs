@@ -56,6 +56,22 @@ pub struct ParentsRead {
     anomaly: Option<Anomaly>,
 }
 
+impl ParentsRead {
+    /// The committer time, as [`CommitView::time`] reads it.
+    pub fn time(&self) -> i64 {
+        self.time
+    }
+
+    /// The parents in `data` (the object this was read from), as
+    /// [`CommitView::parents`] reads them.
+    pub fn parents<'a>(&self, data: &'a [u8]) -> impl Iterator<Item = Oid> + 'a {
+        data.get(self.parents.0..self.parents.1)
+            .unwrap_or_default()
+            .chunks(PARENT_LINE)
+            .filter_map(|line| line.get(7..7 + HEX).and_then(oid_from_hex))
+    }
+}
+
 /// Why git's reading of a commit is not certain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anomaly {

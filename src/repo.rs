@@ -562,8 +562,9 @@ fn tune_libgit2() {
         // a big pack stay bounded (the default maps 1 GiB windows, and every
         // page a long walk touches stays resident).
         // SAFETY: git2 marks these unsafe because they write libgit2's global
-        // settings unsynchronised. The hooks and the CLI use libgit2 from one
-        // thread, and `ONCE` makes this the only write, so no read races it.
+        // settings unsynchronised. `ONCE` makes this the only write, and it
+        // runs when the first repository is opened, before any walk starts
+        // its reading thread (`crate::walk`), so no read races it.
         // Packs are mapped lazily, so a repository the CLI opened just before
         // maps its packs with these sizes too.
         unsafe {

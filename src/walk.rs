@@ -23,7 +23,7 @@ use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 
 use git2::{Odb, OdbObject, Oid};
 
-use crate::commit::{time_of, CommitView, ParentsRead};
+use crate::commit::{CommitView, ParentsRead};
 
 /// Why a walk could not read a commit.
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +172,8 @@ struct Entry<'o> {
     seq: u64,
     id: Oid,
     object: OdbObject<'o>,
+    /// Its tree and parents, read when it was queued.
+    read: ParentsRead,
 }
 
 impl PartialEq for Entry<'_> {
@@ -401,23 +403,25 @@ impl<'o> Walker<'o> {
 
     fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, flags: u8) -> Result<()> {
         let object = self.read(id)?;
-        let time = time_of(object.data());
         sh.with(|st| st.set(&key(id), flags | QUEUED));
-        self.push(id, flags, object, time);
+        self.push(id, flags, object);
         Ok(())
     }
 
-    /// Queue a commit whose table entry is already set.
-    fn push(&mut self, id: Oid, flags: u8, object: OdbObject<'o>, time: i64) {
+    /// Queue a commit whose table entry is already set: its tree, parents
+    /// and committer time read now (once; the time orders the queue).
+    fn push(&mut self, id: Oid, flags: u8, object: OdbObject<'o>) {
         if flags & UNINTERESTING == 0 {
             self.interesting_queued += 1;
         }
         self.seq += 1;
+        let (_, read) = CommitView::parse_parents(id, object.data());
         self.heap.push(Entry {
-            time,
+            time: read.time(),
             seq: self.seq,
             id,
             object,
+            read,
         });
     }
 
@@ -453,7 +457,7 @@ impl<'o> Walker<'o> {
         while self.interesting_queued > 0 {
             let Some(entry) = self.heap.pop() else { break };
             let k = key(entry.id);
-            let (view, read) = CommitView::parse_parents(entry.id, entry.object.data());
+            let (data, read) = (entry.object.data(), entry.read);
             let visiting = sh.visiting();
             // One lock: the commit's flags, its parents queued, the yield.
             let (flags, new, more) = sh.with(|st| {
@@ -465,7 +469,7 @@ impl<'o> Walker<'o> {
                 }
                 // Insert-if-absent in one probe; the objects are read after
                 // the lock (reads take the longest).
-                for p in view.parents() {
+                for p in read.parents(data) {
                     if st.insert_new(&key(p), QUEUED) {
                         match new.iter_mut().find(|n| n.is_none()) {
                             Some(slot) => *slot = Some(p),
@@ -480,7 +484,7 @@ impl<'o> Walker<'o> {
                 (flags, new, more)
             });
             if flags & UNINTERESTING != 0 {
-                for p in view.parents() {
+                for p in read.parents(data) {
                     self.mark_uninteresting(&mut sh, p)?;
                 }
                 continue;
@@ -488,8 +492,7 @@ impl<'o> Walker<'o> {
             self.interesting_queued -= 1;
             for p in new.into_iter().flatten().chain(more) {
                 let object = self.read(p)?;
-                let time = time_of(object.data());
-                self.push(p, 0, object, time);
+                self.push(p, 0, object);
             }
             return Ok(Some((entry.id, entry.object, read)));
         }
@@ -782,8 +785,21 @@ mod tests {
     #[test]
     fn commit_time_and_parents() {
         let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 5 +0000\ncommitter C <c@x> 1700000000 +0200\n\nmsg\nparent 3333333333333333333333333333333333333333\n";
-        assert_eq!(time_of(raw), 1_700_000_000);
-        assert_eq!(CommitView::parse(Oid::zero(), raw).parents().count(), 2);
-        assert_eq!(time_of(b"tree t\n\n"), 0);
+        let (_, read) = CommitView::parse_parents(Oid::zero(), raw);
+        assert_eq!(read.time(), 1_700_000_000);
+        let parents: Vec<Oid> = read.parents(raw).collect();
+        assert_eq!(
+            parents,
+            CommitView::parse(Oid::zero(), raw)
+                .parents()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(parents.len(), 2);
+        assert_eq!(
+            CommitView::parse_parents(Oid::zero(), b"tree t\n\n")
+                .1
+                .time(),
+            0
+        );
     }
 }

@@ -268,6 +268,8 @@ pub struct OdbTrees<'r> {
     odb: &'r git2::Odb<'r>,
     cache: IdMap<Rc<[u8]>>,
     bytes: usize,
+    /// Objects read from the database so far.
+    reads: std::cell::Cell<u64>,
 }
 
 impl<'r> OdbTrees<'r> {
@@ -277,11 +279,18 @@ impl<'r> OdbTrees<'r> {
             odb,
             cache: IdMap::default(),
             bytes: 0,
+            reads: std::cell::Cell::new(0),
         }
+    }
+
+    /// How many objects were read from the database so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.get()
     }
 
     /// The tree of commit `id`, as git reads its headers.
     pub fn tree_of(&self, id: Oid) -> Result<Oid, Error> {
+        self.reads.set(self.reads.get() + 1);
         let object = self.odb.read(id).map_err(|_| Error::Missing(id))?;
         crate::commit::CommitView::parse(id, object.data())
             .tree()
@@ -294,6 +303,7 @@ impl Trees for OdbTrees<'_> {
         if let Some(t) = self.cache.get(&id) {
             return Ok(Rc::clone(t));
         }
+        self.reads.set(self.reads.get() + 1);
         let object = self.odb.read(id).map_err(|_| Error::Missing(id))?;
         if object.kind() != git2::ObjectType::Tree {
             return Err(Error::Missing(id));

@@ -18,7 +18,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 
 use git2::{Odb, OdbObject, Oid};
@@ -341,6 +341,9 @@ struct Shared {
     state: Mutex<State>,
     /// The visit in progress (changes up to it can be forgotten).
     visiting: AtomicU64,
+    /// Set by a visit that reads objects of its own: the walk goes on on
+    /// one thread.
+    one_thread: AtomicBool,
 }
 
 impl Shared {
@@ -499,6 +502,14 @@ impl<'o> Walker<'o> {
         Ok(None)
     }
 
+    /// [`Walker::next`], or `None` when `stop` (the rest is left queued).
+    fn next_unless(&mut self, sh: &Shared, stop: bool) -> Result<Option<Yielded<'o>>> {
+        if stop {
+            return Ok(None);
+        }
+        self.next(sh)
+    }
+
     /// Read ahead on its own thread: yield commits in walk order into `tx`,
     /// in batches (one wake-up of the visitor per batch, not per commit),
     /// until none is left, the visitor hangs up, or a read fails (sent
@@ -515,7 +526,8 @@ impl<'o> Walker<'o> {
     ) {
         let mut objects = Vec::with_capacity(BATCH);
         loop {
-            let (error, last) = match self.next(sh) {
+            let handed_back = sh.one_thread.load(Ordering::Acquire);
+            let (error, last) = match self.next_unless(sh, handed_back) {
                 Ok(Some((_, object, read))) => {
                     objects.push(Object(object, read));
                     (None, false)
@@ -625,6 +637,7 @@ impl<'o> Walk<'o> {
                     logging: false,
                 }),
                 visiting: AtomicU64::new(0),
+                one_thread: AtomicBool::new(false),
             },
             read_ahead: None,
             spent: false,
@@ -641,11 +654,6 @@ impl<'o> Walk<'o> {
     pub fn read_ahead(mut self, allowed: bool) -> Self {
         self.read_ahead = Some(allowed);
         self
-    }
-
-    /// [`Walk::read_ahead`] for the walk's next tips; `None`: the default.
-    pub fn set_read_ahead(&mut self, allowed: Option<bool>) {
-        self.read_ahead = allowed;
     }
 
     /// Visit, newest first, the commits `new` brings that this walk has not
@@ -688,13 +696,23 @@ impl<'o> Walk<'o> {
         mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
         self.start(new)?;
+        self.shared.one_thread.store(false, Ordering::Release);
+        let mut read_ahead_once = false;
         loop {
             let state = self.shared.get_mut();
-            if state.yielded >= READ_AHEAD_AFTER
+            if !read_ahead_once
+                && state.yielded >= READ_AHEAD_AFTER
+                && !self.shared.one_thread.load(Ordering::Acquire)
                 && *self.read_ahead.get_or_insert_with(read_ahead_allowed)
             {
-                return self.visit_reading_ahead(visit);
+                read_ahead_once = true;
+                if self.visit_reading_ahead(&mut visit)? {
+                    return Ok(());
+                }
+                // A visit read objects of its own: go on here.
+                continue;
             }
+            let state = self.shared.get_mut();
             let Some((id, object, read)) = self.w.next(&mut *state)? else {
                 return Ok(());
             };
@@ -709,10 +727,14 @@ impl<'o> Walk<'o> {
         }
     }
 
+    /// Visit while a second thread reads ahead, until the walk ends
+    /// (`Ok(true)`, also when `visit` stops it) or a visit asks for one
+    /// thread (`Ok(false)`: every commit read so far visited, the rest
+    /// still queued).
     fn visit_reading_ahead<E: From<Error>>(
         &mut self,
         mut visit: impl FnMut(&CommitView<'_>, &Visited<'_>) -> Result<bool, E>,
-    ) -> Result<(), E> {
+    ) -> Result<bool, E> {
         let (w, shared) = (&mut self.w, &self.shared);
         let mut as_of = {
             let mut st = shared.lock();
@@ -731,7 +753,7 @@ impl<'o> Walk<'o> {
                         let visited = Visited { shared, as_of };
                         let view = CommitView::parse_rest(object.id(), object.data(), *read);
                         if !visit(&view, &visited)? {
-                            return Ok(());
+                            return Ok(true);
                         }
                     }
                     if let Some(e) = batch.error {
@@ -741,7 +763,7 @@ impl<'o> Walk<'o> {
                     // Freed by the reader (it may have finished: then here).
                     let _ = back_tx.send(batch.objects);
                 }
-                Ok(())
+                Ok(!shared.one_thread.load(Ordering::Acquire))
             })();
             // Hang up: the reader stops at its next send.
             drop(rx);
@@ -759,7 +781,8 @@ impl<'o> Walk<'o> {
     }
 }
 
-/// Which commits a walk has visited so far.
+/// Which commits a walk has visited so far; and a visit's word that it
+/// reads objects itself.
 pub struct Visited<'t> {
     shared: &'t Shared,
     /// The visit being made (the walk is seen as it was then).
@@ -775,6 +798,14 @@ impl Visited<'_> {
     pub fn contains(&self, id: Oid) -> bool {
         let f = self.flags(id);
         f & SEEN != 0 && f & (QUEUED | UNINTERESTING) == 0
+    }
+
+    /// Say that visits read objects of their own (trees, for sign-off
+    /// rules): a second thread reading ahead would only queue with them on
+    /// libgit2's pack locks, so the walk stays on (or returns to) one thread
+    /// for the rest of this tip.
+    pub fn reads_objects(&self) {
+        self.shared.one_thread.store(true, Ordering::Release);
     }
 
     /// Whether `id` is known to be reachable from a hidden tip (so not brought).

@@ -52,6 +52,11 @@ impl<'r> SignoffPaths<'r> {
         }
     }
 
+    /// How many objects the diffs read so far (commits' and trees').
+    pub(super) fn objects_read(&self) -> u64 {
+        self.trees.reads()
+    }
+
     /// Commit `c` has `candidates` (rules that apply if it changes what
     /// they ask about); `at` is where its findings go.
     pub(super) fn add(

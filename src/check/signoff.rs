@@ -26,7 +26,6 @@ const MAX_NAMED_PATHS: usize = 3;
 pub struct RulesHere {
     rules: Vec<usize>,
     asks_ai: bool,
-    reads_trees: bool,
 }
 
 impl RulesHere {
@@ -38,21 +37,10 @@ impl RulesHere {
                 .get(i)
                 .is_some_and(|s| s.commits == SignoffCommits::Ai)
         });
-        let reads_trees = eff
-            .signoffs
-            .iter()
-            .any(|&i| policy.signoffs.get(i).is_some_and(|s| !s.files.is_empty()));
         Self {
             rules: eff.signoffs.clone(),
             asks_ai,
-            reads_trees,
         }
-    }
-
-    /// Whether a rule here names files (so commits are diffed against
-    /// their parents: trees read while the walk goes on).
-    pub fn reads_trees(&self) -> bool {
-        self.reads_trees
     }
 
     /// Whether no rule covers the ref.

@@ -162,7 +162,7 @@ fn transcript(
     new: &str,
     hide: &[String],
     all: &[Oid],
-    read_ahead: bool,
+    (read_ahead, hand_back_at): (bool, Option<usize>),
 ) -> Vec<(Oid, Vec<(bool, bool)>)> {
     let odb = repo.odb().expect("odb");
     let hide: Vec<Oid> = hide
@@ -179,6 +179,10 @@ fn transcript(
             .map(|&id| (visited.contains(id), visited.is_hidden(id)))
             .collect();
         out.push((c.id(), seen));
+        if hand_back_at == Some(out.len()) {
+            // As a visit diffing trees says: the rest on one thread.
+            visited.reads_objects();
+        }
         Ok::<_, reviewgate::walk::Error>(true)
     })
     .expect("walk");
@@ -204,16 +208,20 @@ fn reading_ahead_shows_exactly_what_the_sequential_walk_shows() {
             let hide: Vec<String> = (0..round % 4)
                 .map(|_| ids[rng.below(ids.len() / 2)].clone())
                 .collect();
-            let one = transcript(&repo, &new, &hide, &all, false);
-            let two = transcript(&repo, &new, &hide, &all, true);
-            assert_eq!(one.len(), two.len(), "seed {seed} round {round}");
-            for (i, (a, b)) in one.iter().zip(&two).enumerate() {
-                assert_eq!(a.0, b.0, "seed {seed} round {round}: visit {i}");
-                assert!(
-                    a.1 == b.1,
-                    "seed {seed} round {round}: table at visit {i} ({})",
-                    a.0
-                );
+            let one = transcript(&repo, &new, &hide, &all, (false, None));
+            // Reading ahead throughout, and handing back to one thread at
+            // visit 100 (the batches in flight visited first).
+            for hand_back_at in [None, Some(100)] {
+                let two = transcript(&repo, &new, &hide, &all, (true, hand_back_at));
+                assert_eq!(one.len(), two.len(), "seed {seed} round {round}");
+                for (i, (a, b)) in one.iter().zip(&two).enumerate() {
+                    assert_eq!(a.0, b.0, "seed {seed} round {round}: visit {i}");
+                    assert!(
+                        a.1 == b.1,
+                        "seed {seed} round {round}: table at visit {i} ({})",
+                        a.0
+                    );
+                }
             }
             if one.len() > 100 {
                 compared += 1;

@@ -46,8 +46,9 @@ pub fn short_id(id: impl std::fmt::Display) -> String {
     s
 }
 
-/// What [`CommitView::parse_parents`] read of a commit, for
-/// [`CommitView::parse_rest`] to go on from.
+/// A commit's tree, parents and time, read exactly as [`CommitView::parse`]
+/// reads them, without the other headers or the message: what a walk needs
+/// to go on; [`CommitView::parse_rest`] finishes the parse later.
 #[derive(Debug, Clone, Copy)]
 pub struct ParentsRead {
     parents: (usize, usize),
@@ -57,6 +58,19 @@ pub struct ParentsRead {
 }
 
 impl ParentsRead {
+    /// Read the tree, parents and time of the commit object `data`.
+    pub fn of(data: &[u8]) -> Self {
+        let mut view = CommitView::unread(Oid::zero(), data);
+        let headers_at = view.parse_tree_and_parents();
+        let start = if headers_at == 0 { 0 } else { 5 + HEX + 1 };
+        Self {
+            parents: (start, start + view.parent_lines.len()),
+            headers_at,
+            time: view.time,
+            anomaly: view.anomaly,
+        }
+    }
+
     /// The committer time, as [`CommitView::time`] reads it.
     pub fn time(&self) -> i64 {
         self.time
@@ -228,17 +242,7 @@ impl<'a> CommitView<'a> {
     /// Parse a raw commit object (never fails: what git could not read is an
     /// [`Anomaly`], missing parts read as empty).
     pub fn parse(id: Oid, data: &'a [u8]) -> Self {
-        let mut me = Self {
-            id,
-            data,
-            message_start: data.len(),
-            parent_lines: &[],
-            author: &[],
-            committer: &[],
-            encoding: None,
-            time: 0,
-            anomaly: None,
-        };
+        let mut me = Self::unread(id, data);
         if memchr::memchr(0, data).is_some() {
             me.flag(Anomaly::Nul);
         }
@@ -247,11 +251,9 @@ impl<'a> CommitView<'a> {
         me
     }
 
-    /// The parents and time only, read exactly as [`CommitView::parse`]
-    /// reads them, without the other headers or the message: what a walk
-    /// needs to go on. [`CommitView::parse_rest`] finishes the parse later.
-    pub fn parse_parents(id: Oid, data: &'a [u8]) -> (Self, ParentsRead) {
-        let mut me = Self {
+    /// Nothing read yet.
+    fn unread(id: Oid, data: &'a [u8]) -> Self {
+        Self {
             id,
             data,
             message_start: data.len(),
@@ -261,31 +263,16 @@ impl<'a> CommitView<'a> {
             encoding: None,
             time: 0,
             anomaly: None,
-        };
-        let headers_at = me.parse_tree_and_parents();
-        let start = if headers_at == 0 { 0 } else { 5 + HEX + 1 };
-        let read = ParentsRead {
-            parents: (start, start + me.parent_lines.len()),
-            headers_at,
-            time: me.time,
-            anomaly: me.anomaly,
-        };
-        (me, read)
+        }
     }
 
     /// The whole commit, as [`CommitView::parse`] reads it, from what
-    /// [`CommitView::parse_parents`] read of the same `data`.
+    /// [`ParentsRead::of`] read of the same `data`.
     pub fn parse_rest(id: Oid, data: &'a [u8], read: ParentsRead) -> Self {
         let mut me = Self {
-            id,
-            data,
-            message_start: data.len(),
             parent_lines: data.get(read.parents.0..read.parents.1).unwrap_or(&[]),
-            author: &[],
-            committer: &[],
-            encoding: None,
             time: read.time,
-            anomaly: None,
+            ..Self::unread(id, data)
         };
         // The same anomaly first as `parse`: a NUL, then the parents'.
         if memchr::memchr(0, data).is_some() {
@@ -767,7 +754,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).expect("corpus") {
             let data = std::fs::read(entry.expect("entry").path()).expect("read");
             let id = Oid::zero();
-            let (_, read) = CommitView::parse_parents(id, &data);
+            let read = ParentsRead::of(&data);
             assert_eq!(
                 CommitView::parse_rest(id, &data, read),
                 CommitView::parse(id, &data)

@@ -418,7 +418,7 @@ impl<'o> Walker<'o> {
             self.interesting_queued += 1;
         }
         self.seq += 1;
-        let (_, read) = CommitView::parse_parents(id, object.data());
+        let read = ParentsRead::of(object.data());
         self.heap.push(Entry {
             time: read.time(),
             seq: self.seq,
@@ -847,7 +847,7 @@ mod tests {
     #[test]
     fn commit_time_and_parents() {
         let raw = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 5 +0000\ncommitter C <c@x> 1700000000 +0200\n\nmsg\nparent 3333333333333333333333333333333333333333\n";
-        let (_, read) = CommitView::parse_parents(Oid::zero(), raw);
+        let read = ParentsRead::of(raw);
         assert_eq!(read.time(), 1_700_000_000);
         let parents: Vec<Oid> = read.parents(raw).collect();
         assert_eq!(
@@ -857,11 +857,6 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         assert_eq!(parents.len(), 2);
-        assert_eq!(
-            CommitView::parse_parents(Oid::zero(), b"tree t\n\n")
-                .1
-                .time(),
-            0
-        );
+        assert_eq!(ParentsRead::of(b"tree t\n\n").time(), 0);
     }
 }

@@ -8,7 +8,7 @@ use reviewgate::commit::CommitView;
 fuzz_target!(|data: &[u8]| {
     let c = CommitView::parse(git2::Oid::zero(), data);
     // In two steps, as a walk reads it: the same.
-    let (_, read) = CommitView::parse_parents(git2::Oid::zero(), data);
+    let read = reviewgate::commit::ParentsRead::of(data);
     assert_eq!(CommitView::parse_rest(git2::Oid::zero(), data, read), c);
     assert_eq!(c.parents().count(), c.parent_count());
     if c.parent_count() > 0 {

@@ -16,26 +16,28 @@
 //! 6. [`push`]: what a push asks for: ref updates, push options, the pusher;
 //! 7. [`commit`]: the commit object as git reads it (parents, idents,
 //!    encodings, anomalies);
-//! 8. [`walk`]: the commits an update brings;
-//! 9. [`changes`]: the paths a commit changes (a tree diff that reads only
-//!    what a rule asks about);
-//! 10. [`signers`]: SSH signatures, verified against an allowed_signers file;
-//! 11. [`approval`]: signed approvals, as notes hold them;
-//! 12. [`hookfile`]: our hook files, defined once (written, recognised);
-//! 13. [`repo`]: git access (quarantine and namespace aware) and the server's
+//! 8. [`graph`]: the commit-graph file as git reads it (first parents and
+//!    dates without inflating commits);
+//! 9. [`walk`]: the commits an update brings;
+//! 10. [`changes`]: the paths a commit changes (a tree diff that reads only
+//!     what a rule asks about);
+//! 11. [`signers`]: SSH signatures, verified against an allowed_signers file;
+//! 12. [`approval`]: signed approvals, as notes hold them;
+//! 13. [`hookfile`]: our hook files, defined once (written, recognised);
+//! 14. [`repo`]: git access (quarantine and namespace aware) and the server's
 //!     settings;
-//! 14. [`policy`]: the policy file, its patterns, and where the trusted one
+//! 15. [`policy`]: the policy file, its patterns, and where the trusted one
 //!     comes from (never the pushed commits);
-//! 15. [`verdict`]: violations and the exit status;
-//! 16. [`check`]: the engine: for each update, named passes over it, the
+//! 16. [`verdict`]: violations and the exit status;
+//! 17. [`check`]: the engine: for each update, named passes over it, the
 //!     checks (pure) and the facts they read;
-//! 17. [`report`]: every word a pusher reads;
-//! 18. [`audit`]: the hash-chained log of decisions;
-//! 19. [`hook`]: the two hooks, orchestrated;
-//! 20. [`local_check`]: the same engine on a developer's machine;
-//! 21. [`install`]: the hooks into repositories or server-wide;
-//! 22. [`status`]: what is in effect on a server repository;
-//! 23. [`history`]: a branch's history surveyed with the same engine (the
+//! 18. [`report`]: every word a pusher reads;
+//! 19. [`audit`]: the hash-chained log of decisions;
+//! 20. [`hook`]: the two hooks, orchestrated;
+//! 21. [`local_check`]: the same engine on a developer's machine;
+//! 22. [`install`]: the hooks into repositories or server-wide;
+//! 23. [`status`]: what is in effect on a server repository;
+//! 24. [`history`]: a branch's history surveyed with the same engine (the
 //!     report), and a new policy tried on the audit log's pushes.
 //!
 //! ```
@@ -68,6 +70,7 @@ pub mod changes;
 pub mod check;
 pub mod commit;
 pub mod detect;
+pub mod graph;
 pub mod history;
 pub mod hook;
 pub mod hookfile;

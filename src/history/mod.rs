@@ -407,30 +407,33 @@ fn policy_for(t: &Target, file: Option<&Path>) -> Result<LoadedPolicy> {
 
 /// The window on the first-parent chain: the newest commit at or before
 /// `until` (the tip judged) and the newest one before `since` (the base,
-/// hidden). Reads only first-parent commits, only when a window is asked.
-fn window(odb: &git2::Odb<'_>, tip: Oid, opts: &Options) -> Result<(Option<Oid>, Option<Oid>)> {
+/// hidden). Follows only first-parent commits, only when a window is asked:
+/// through the commit-graph where the repository has one (nothing
+/// inflated), else by reading them.
+fn window(repo: &Repository, tip: Oid, opts: &Options) -> Result<(Option<Oid>, Option<Oid>)> {
     if opts.since.is_none() && opts.until.is_none() {
         return Ok((Some(tip), None));
     }
-    // The window's first-parent commits are read here and again by the
-    // survey: libgit2's object cache (off for the hooks) keeps them inflated
-    // in between (commits up to 4 KiB, the cache at most 256 MiB).
-    git2::opts::enable_caching(true);
+    let graph = repo
+        .config()
+        .ok()
+        .and_then(|c| crate::graph::CommitGraph::open(repo.commondir(), &c));
+    let mut chain = FirstParents {
+        odb: repo.odb()?,
+        graph: graph.as_ref(),
+        reads: 0,
+    };
     let (since, until) = (
         opts.since.map(|t| t.timestamp()),
         opts.until.map(|t| t.timestamp()),
     );
     let mut top = None;
-    let mut at = Some(tip);
-    while let Some(id) = at {
-        let object = odb
-            .read(id)
-            .with_context(|| format!("reading commit {id}"))?;
-        let c = crate::commit::CommitView::parse(id, object.data());
-        let time = c.time();
+    let mut at = Some(Step::Id(tip));
+    while let Some(step) = at {
+        let (id, time, parent) = chain.step(step)?;
         if top.is_none() {
             if until.is_some_and(|u| time > u) {
-                at = c.first_parent();
+                at = parent;
                 continue;
             }
             top = Some(id);
@@ -438,9 +441,66 @@ fn window(odb: &git2::Odb<'_>, tip: Oid, opts: &Options) -> Result<(Option<Oid>,
         if since.is_some_and(|s| time < s) {
             return Ok((top.filter(|t| *t != id), Some(id)));
         }
-        at = c.first_parent();
+        at = parent;
     }
     Ok((top, None))
+}
+
+/// A commit on the first-parent chain: by id, or by its place in the
+/// commit-graph.
+#[derive(Clone, Copy)]
+enum Step {
+    Id(Oid),
+    Graph(crate::graph::Position),
+}
+
+/// The first-parent chain, followed through the commit-graph where it
+/// holds the commit, else through the objects.
+struct FirstParents<'r> {
+    odb: git2::Odb<'r>,
+    graph: Option<&'r crate::graph::CommitGraph>,
+    /// Commits read from the object database so far.
+    reads: u32,
+}
+
+/// Commits the chain reads before it asks libgit2 to keep what it reads
+/// (no graph): the survey then reads the window's first-parent commits
+/// from memory.
+const CACHE_AFTER: u32 = 64;
+
+impl FirstParents<'_> {
+    /// `step`'s commit id, committer time and first parent.
+    fn step(&mut self, step: Step) -> Result<(Oid, i64, Option<Step>)> {
+        let id = match step {
+            Step::Graph(p) => {
+                let g = self
+                    .graph
+                    .context("internal error: a graph position without a graph")?;
+                let id = g
+                    .id(p)
+                    .context("internal error: a commit-graph position out of range")?;
+                if let (Some(time), Some(parent)) = (g.time(p), g.first_parent(p)) {
+                    return Ok((id, time, parent.map(Step::Graph)));
+                }
+                id
+            }
+            Step::Id(id) => match self.graph.and_then(|g| g.position(id)) {
+                Some(p) => return self.step(Step::Graph(p)),
+                None => id,
+            },
+        };
+        self.reads += 1;
+        if self.reads == CACHE_AFTER {
+            // Commits up to 4 KiB are cached, at most 256 MiB in all.
+            git2::opts::enable_caching(true);
+        }
+        let object = self
+            .odb
+            .read(id)
+            .with_context(|| format!("reading commit {id}"))?;
+        let c = crate::commit::CommitView::parse(id, object.data());
+        Ok((id, c.time(), c.first_parent().map(Step::Id)))
+    }
 }
 
 /// Survey the branch: the engine's records and violations, and the period
@@ -456,8 +516,7 @@ pub fn report(
     let now = t.hr.settings.now.unwrap_or(now);
     let mut loaded = policy_for(&t, opts.policy_file.as_deref())?;
     let notes = surveyable(&mut loaded);
-    let odb = t.hr.repo.odb()?;
-    let (top, base) = window(&odb, t.tip, opts)?;
+    let (top, base) = window(&t.hr.repo, t.tip, opts)?;
     let mut verdict = match top {
         Some(top) => survey(&t.hr, &loaded, &t.refname, base, top, now, progress)?,
         None => Verdict::new(crate::check::policy_info(&loaded)),

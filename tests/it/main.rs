@@ -12,6 +12,7 @@ mod docs;
 mod failures;
 mod forges;
 mod freeze;
+mod graph_oracle;
 mod hints;
 mod history;
 mod identities;

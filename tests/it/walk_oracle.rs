@@ -11,7 +11,7 @@ use crate::util::*;
 
 /// A random history of `n` commits, each a child of one of the `reach`
 /// commits before it; returns the repository and the commit ids.
-fn random_history(
+pub(crate) fn random_history(
     root: &std::path::Path,
     n: usize,
     (seed, reach): (u64, usize),

@@ -1364,7 +1364,10 @@ fn report_rows(big: &Path, shape: Shape, heavy_runs: usize) -> Vec<Row> {
         .expect("stdin")
         .write_all(format!("{tip}\n").as_bytes())
         .expect("write the tip");
-    assert!(child.wait().expect("wait").success(), "git commit-graph write");
+    assert!(
+        child.wait().expect("wait").success(),
+        "git commit-graph write"
+    );
     let (t_ours, t_git) = paired(heavy_runs, || report(&["--since", &since]), || log(&range));
     std::fs::remove_file(&graph).expect("remove the commit-graph");
     let ratio = t_ours.as_secs_f64() / t_git.as_secs_f64();

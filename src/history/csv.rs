@@ -63,9 +63,11 @@ pub fn render(report: &Report) -> String {
             crate::verdict::EvidenceSource::Note => "note",
             crate::verdict::EvidenceSource::PullRequest => "pull-request",
         });
+        let (commit, brought_by) = (super::hex(r.commit), super::hex(r.brought_by));
+        let date = r.date();
         let fields: [&str; 17] = [
-            &r.commit,
-            &r.date,
+            &commit,
+            &date,
             &r.author,
             &r.author_email,
             bool_text(r.ai),
@@ -77,7 +79,7 @@ pub fn render(report: &Report) -> String {
             &r.rules.join(" "),
             bool_text(r.rejected),
             &r.period,
-            &r.brought_by,
+            &brought_by,
             r.covered_by.as_deref().unwrap_or_default(),
             bool_text(r.baseline),
             &r.subject,

@@ -293,14 +293,14 @@ fn unreviewed(o: &mut String, report: &Report) {
     if !report.recent_unreviewed.is_empty() {
         o.push_str("<h2>Most recent AI-assisted commits without a valid review</h2><table id=\"unreviewed\"><tr><th>commit</th><th>date</th><th>author</th><th>subject</th><th>rules</th></tr>");
         for id in &report.recent_unreviewed {
-            let Some(r) = report.commits.iter().find(|r| &r.commit == id) else {
+            let Some(r) = report.row(id) else {
                 continue;
             };
             let _ = write!(
                 o,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                esc(&short_id(&r.commit)),
-                esc(r.date.get(..10).unwrap_or(&r.date)),
+                esc(&short_id(id)),
+                esc(r.date().get(..10).unwrap_or_default()),
                 esc(&r.author),
                 esc(&r.subject),
                 esc(&r.rules.join(" "))

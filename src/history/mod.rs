@@ -133,14 +133,19 @@ pub fn parse_when(value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CommitRow {
     /// Its full id.
-    pub commit: String,
-    /// Committer date, RFC 3339 (UTC).
-    pub date: String,
-    /// The period it is counted in (its first-parent commit's).
-    pub period: String,
+    #[serde(serialize_with = "ser_hex")]
+    pub commit: Oid,
+    /// Committer time; written as the date, RFC 3339 (UTC).
+    #[serde(rename = "date", serialize_with = "ser_rfc3339")]
+    pub time: i64,
+    /// The period it is counted in (its first-parent commit's); rows of a
+    /// period share one string.
+    #[serde(serialize_with = "ser_str")]
+    pub period: std::rc::Rc<str>,
     /// The first-parent commit that brought it to the branch (itself, or
     /// the merge that merged it).
-    pub brought_by: String,
+    #[serde(serialize_with = "ser_hex")]
+    pub brought_by: Oid,
     /// Author name (sanitized).
     pub author: String,
     /// Author email (sanitized).
@@ -169,6 +174,36 @@ pub struct CommitRow {
     pub rejected: bool,
     /// Exempt from review rules as baseline history.
     pub baseline: bool,
+}
+
+impl CommitRow {
+    /// Its committer date, RFC 3339 (UTC).
+    pub fn date(&self) -> String {
+        rfc3339(self.time)
+    }
+}
+
+impl Report {
+    /// The row of commit `id` (full hex), if the report has it.
+    pub fn row(&self, id: &str) -> Option<&CommitRow> {
+        let id = Oid::from_str(id).ok()?;
+        self.commits.iter().find(|r| r.commit == id)
+    }
+}
+
+fn ser_hex<S: serde::Serializer>(id: &Oid, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(*id))
+}
+
+fn ser_rfc3339<S: serde::Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+fn ser_str<S: serde::Serializer>(
+    v: &std::rc::Rc<str>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v)
 }
 
 /// Counts over a set of commits.
@@ -521,8 +556,8 @@ pub fn report(
         Some(top) => survey(&t.hr, &loaded, &t.refname, base, top, now, progress)?,
         None => Verdict::new(crate::check::policy_info(&loaded)),
     };
-    let records = std::mem::take(&mut verdict.records);
-    let rows = rows(&records, &verdict, top, opts.by);
+    let mut records = std::mem::take(&mut verdict.records);
+    let rows = rows(&mut records, &verdict, top, opts.by);
     drop(records);
     Ok(assemble(
         Header {
@@ -673,21 +708,20 @@ fn rules_by_commit(verdict: &Verdict) -> HashMap<Oid, Vec<(String, Severity)>> {
     rules
 }
 
-/// One row per surveyed commit, newest first.
+/// One row per surveyed commit, newest first. Each record's author and
+/// subject move into its row (copied only when sanitizing changes them).
 fn rows(
-    records: &[CommitRecord],
+    records: &mut [CommitRecord],
     verdict: &Verdict,
     top: Option<Oid>,
     by: Period,
 ) -> Vec<CommitRow> {
-    let index: HashMap<Oid, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let brought = brought_by(records, &index, top);
-    let mut rules = rules_by_commit(verdict);
-    let covered: HashMap<Oid, Oid> = verdict
-        .covered
-        .iter()
-        .map(|c| (c.commit, c.merge))
-        .collect();
+    let Across {
+        bringers,
+        merge_reviewers,
+        covered,
+        mut rules,
+    } = Across::of(records, verdict, top);
     let s = crate::report::sanitize;
     let mut order: Vec<usize> = (0..records.len()).collect();
     order.sort_by_key(|&i| {
@@ -695,20 +729,20 @@ fn rows(
             .get(i)
             .map(|r| (std::cmp::Reverse(r.time), std::cmp::Reverse(r.id)))
     });
-    order
-        .into_iter()
-        .filter_map(|i| records.get(i).map(|r| (i, r)))
-        .map(|(i, r)| {
-            let bringer = brought.get(i).and_then(|&b| records.get(b)).unwrap_or(r);
+    let mut period = Periods::new(by);
+    let mut out = Vec::with_capacity(order.len());
+    for i in order {
+        let (Some(&(bringer_time, bringer)), Some(r)) = (bringers.get(i), records.get_mut(i))
+        else {
+            continue;
+        };
+        out.push({
             let found = rules.remove(&r.id).unwrap_or_default();
             let covered_by = covered.get(&r.id).copied();
-            let mut reviewers = r.reviewers.clone();
-            if let Some(m) = covered_by
-                .and_then(|m| index.get(&m))
-                .and_then(|&m| records.get(m))
-            {
+            let mut reviewers = std::mem::take(&mut r.reviewers);
+            if let Some(merge) = covered_by.and_then(|m| merge_reviewers.get(&m)) {
                 let author = r.author_email.to_lowercase();
-                for e in &m.reviewers {
+                for e in merge {
                     if *e != author && !reviewers.contains(e) {
                         reviewers.push(e.clone());
                     }
@@ -727,27 +761,122 @@ fn rows(
                 .map(|(code, _)| code.clone())
                 .collect();
             CommitRow {
-                commit: hex(r.id),
-                date: rfc3339(r.time),
-                period: by.key(bringer.time),
-                brought_by: hex(bringer.id),
-                author: s(&r.author_name),
-                author_email: s(&r.author_email),
-                subject: s(&r.subject),
+                commit: r.id,
+                time: r.time,
+                period: period.of(bringer_time),
+                brought_by: bringer,
+                author: sanitized(std::mem::take(&mut r.author_name)),
+                author_email: sanitized(std::mem::take(&mut r.author_email)),
+                subject: sanitized(std::mem::take(&mut r.subject)),
                 ai: r.ai.is_some(),
                 tool,
-                model: r.model.as_deref().map(s),
+                model: r.model.take().map(sanitized),
                 evidence,
                 reviewed,
-                reviewers: reviewers.iter().map(|e| s(e)).collect(),
+                reviewers: reviewers.into_iter().map(sanitized).collect(),
                 covered_by: covered_by.map(|m| m.to_string()),
                 rejected: !rejected_by.is_empty(),
                 rejected_by,
                 rules: found.into_iter().map(|(code, _)| code).collect(),
                 baseline: r.exempt,
             }
-        })
-        .collect()
+        });
+    }
+    out
+}
+
+/// What a row reads of other records and of the verdict, gathered before
+/// the records are emptied into rows.
+struct Across {
+    /// Per record: the time and id of the first-parent commit that brought it.
+    bringers: Vec<(i64, Oid)>,
+    /// Each covering merge's own reviewers.
+    merge_reviewers: HashMap<Oid, Vec<String>>,
+    /// The reviewed merge covering a commit.
+    covered: HashMap<Oid, Oid>,
+    /// The rule codes raised per commit.
+    rules: HashMap<Oid, Vec<(String, Severity)>>,
+}
+
+impl Across {
+    fn of(records: &[CommitRecord], verdict: &Verdict, top: Option<Oid>) -> Self {
+        let index: HashMap<Oid, usize> =
+            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let bringers = brought_by(records, &index, top)
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| {
+                let r = records.get(b).or_else(|| records.get(i));
+                r.map_or((0, Oid::zero()), |r| (r.time, r.id))
+            })
+            .collect();
+        let covered: HashMap<Oid, Oid> = verdict
+            .covered
+            .iter()
+            .map(|c| (c.commit, c.merge))
+            .collect();
+        let merge_reviewers = covered
+            .values()
+            .filter_map(|m| {
+                let r = records.get(*index.get(m)?)?;
+                Some((*m, r.reviewers.clone()))
+            })
+            .collect();
+        Self {
+            bringers,
+            merge_reviewers,
+            covered,
+            rules: rules_by_commit(verdict),
+        }
+    }
+}
+
+/// `text` as a report prints it: itself when nothing needs escaping.
+fn sanitized(text: String) -> String {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        text
+    } else {
+        crate::report::sanitize(&text)
+    }
+}
+
+/// The period key of each time, one shared string per period (rows come
+/// newest first, so a period's rows mostly follow each other).
+struct Periods {
+    by: Period,
+    last: Option<(i64, i64, std::rc::Rc<str>)>,
+    seen: HashMap<String, std::rc::Rc<str>>,
+}
+
+impl Periods {
+    fn new(by: Period) -> Self {
+        Self {
+            by,
+            last: None,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, t: i64) -> std::rc::Rc<str> {
+        // Within the last time's UTC day, the period is the same.
+        if let Some((from, to, key)) = &self.last {
+            if (*from..*to).contains(&t) {
+                return key.clone();
+            }
+        }
+        let text = self.by.key(t);
+        let key = match self.seen.get(&text) {
+            Some(k) => k.clone(),
+            None => {
+                let k: std::rc::Rc<str> = text.as_str().into();
+                self.seen.insert(text, k.clone());
+                k
+            }
+        };
+        let day = t.div_euclid(86_400) * 86_400;
+        self.last = Some((day, day + 86_400, key.clone()));
+        key
+    }
 }
 
 /// Whether a rule code says the commit's review falls short.
@@ -822,7 +951,7 @@ fn digit(n: u32) -> char {
 }
 
 /// An object id in hex, without the formatting machinery.
-fn hex(id: Oid) -> String {
+pub(crate) fn hex(id: Oid) -> String {
     let mut out = String::with_capacity(40);
     for b in id.as_bytes() {
         for n in [b >> 4, b & 15] {
@@ -857,42 +986,53 @@ struct PeriodTally {
 struct Tally {
     totals: Counts,
     periods: BTreeMap<String, PeriodTally>,
-    tools: BTreeMap<(String, Option<String>), (u64, u64)>,
+    /// By tool, then model: commits and reviewed ones.
+    tools: BTreeMap<String, BTreeMap<Option<String>, (u64, u64)>>,
     reviewers: BTreeMap<String, u64>,
-    rules: BTreeMap<(String, bool), u64>,
+    /// By code, then whether it rejects.
+    rules: BTreeMap<String, BTreeMap<bool, u64>>,
 }
 
 impl Tally {
     fn add(&mut self, row: &CommitRow, signoffs: &[crate::policy::Signoff]) {
         self.totals.add(row);
-        if !self.periods.contains_key(&row.period) {
+        if !self.periods.contains_key(&*row.period) {
             self.periods
-                .insert(row.period.clone(), PeriodTally::default());
+                .insert(row.period.to_string(), PeriodTally::default());
         }
-        let Some(p) = self.periods.get_mut(&row.period) else {
+        let Some(p) = self.periods.get_mut(&*row.period) else {
             return;
         };
         p.signoff.resize(signoffs.len(), 0);
         p.counts.add(row);
         for code in &row.rules {
             let error = row.rejected_by.contains(code);
-            *self.rules.entry((code.clone(), error)).or_default() += 1;
+            let by_code = match self.rules.get_mut(code.as_str()) {
+                Some(m) => m,
+                None => self.rules.entry(code.clone()).or_default(),
+            };
+            *by_code.entry(error).or_default() += 1;
         }
         if !row.ai {
             return;
         }
-        let t = self
-            .tools
-            .entry((row.tool.clone().unwrap_or_default(), row.model.clone()))
-            .or_default();
+        let tool = row.tool.as_deref().unwrap_or_default();
+        let by_tool = match self.tools.get_mut(tool) {
+            Some(m) => m,
+            None => self.tools.entry(tool.to_string()).or_default(),
+        };
+        let t = match by_tool.get_mut(&row.model) {
+            Some(t) => t,
+            None => by_tool.entry(row.model.clone()).or_default(),
+        };
         t.0 += 1;
         t.1 += u64::from(row.reviewed);
         if !row.reviewed {
             return;
         }
         for e in &row.reviewers {
-            *self.reviewers.entry(e.clone()).or_default() += 1;
-            *p.reviewers.entry(e.clone()).or_default() += 1;
+            count(&mut self.reviewers, e);
+            count(&mut p.reviewers, e);
         }
         for (rule, n) in signoffs.iter().zip(p.signoff.iter_mut()) {
             let by_rule = !rule.reviewers.is_empty()
@@ -901,6 +1041,16 @@ impl Tally {
                     .iter()
                     .any(|e| rule.reviewers.iter().any(|m| m.matches(e)));
             *n += u64::from(by_rule);
+        }
+    }
+}
+
+/// One more for `key` (copied only the first time).
+fn count(m: &mut BTreeMap<String, u64>, key: &str) {
+    match m.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(key.to_string(), 1);
         }
     }
 }
@@ -942,14 +1092,18 @@ fn period_rows(
         .collect()
 }
 
-fn tool_rows(tools: BTreeMap<(String, Option<String>), (u64, u64)>) -> Vec<ToolRow> {
+fn tool_rows(tools: BTreeMap<String, BTreeMap<Option<String>, (u64, u64)>>) -> Vec<ToolRow> {
     let mut tools: Vec<ToolRow> = tools
         .into_iter()
-        .map(|((tool, model), (commits, reviewed))| ToolRow {
-            tool,
-            model,
-            commits,
-            reviewed,
+        .flat_map(|(tool, models)| {
+            models
+                .into_iter()
+                .map(move |(model, (commits, reviewed))| ToolRow {
+                    tool: tool.clone(),
+                    model,
+                    commits,
+                    reviewed,
+                })
         })
         .collect();
     tools.sort_by(|a, b| b.commits.cmp(&a.commits).then(a.tool.cmp(&b.tool)));
@@ -957,17 +1111,19 @@ fn tool_rows(tools: BTreeMap<(String, Option<String>), (u64, u64)>) -> Vec<ToolR
 }
 
 /// The impact preview: rejecting rules first, most commits first.
-fn rule_rows(rules: BTreeMap<(String, bool), u64>) -> Vec<RuleCount> {
+fn rule_rows(rules: BTreeMap<String, BTreeMap<bool, u64>>) -> Vec<RuleCount> {
     let mut rules: Vec<RuleCount> = rules
         .into_iter()
-        .map(|((rule, error), commits)| RuleCount {
-            rule,
-            severity: if error {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            commits,
+        .flat_map(|(rule, by)| {
+            by.into_iter().map(move |(error, commits)| RuleCount {
+                rule: rule.clone(),
+                severity: if error {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                commits,
+            })
         })
         .collect();
     rules.sort_by(|a, b| {
@@ -991,7 +1147,7 @@ fn assemble(h: Header<'_>, loaded: &LoadedPolicy, rows: Vec<CommitRow>) -> Repor
         .iter()
         .filter(|r| r.ai && !r.reviewed && !r.baseline)
         .take(RECENT_UNREVIEWED)
-        .map(|r| r.commit.clone())
+        .map(|r| hex(r.commit))
         .collect();
     let time =
         |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));

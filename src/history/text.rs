@@ -177,14 +177,14 @@ fn unreviewed(o: &mut String, report: &Report) {
             "\nMost recent AI-assisted commits without a valid review"
         );
         for id in report.recent_unreviewed.iter().take(10) {
-            let Some(row) = report.commits.iter().find(|r| &r.commit == id) else {
+            let Some(row) = report.row(id) else {
                 continue;
             };
             let _ = writeln!(
                 o,
                 "  {} {} {} <{}>  {}",
-                short_id(&row.commit),
-                row.date.get(..10).unwrap_or(&row.date),
+                short_id(id),
+                row.date().get(..10).unwrap_or_default(),
                 row.author,
                 row.author_email,
                 truncate(&row.subject, 60)

@@ -18,26 +18,27 @@
 //!    encodings, anomalies);
 //! 8. [`graph`]: the commit-graph file as git reads it (first parents and
 //!    dates without inflating commits);
-//! 9. [`walk`]: the commits an update brings;
-//! 10. [`changes`]: the paths a commit changes (a tree diff that reads only
+//! 9. [`pack`]: commits read straight from pack files, for long walks;
+//! 10. [`walk`]: the commits an update brings;
+//! 11. [`changes`]: the paths a commit changes (a tree diff that reads only
 //!     what a rule asks about);
-//! 11. [`signers`]: SSH signatures, verified against an allowed_signers file;
-//! 12. [`approval`]: signed approvals, as notes hold them;
-//! 13. [`hookfile`]: our hook files, defined once (written, recognised);
-//! 14. [`repo`]: git access (quarantine and namespace aware) and the server's
+//! 12. [`signers`]: SSH signatures, verified against an allowed_signers file;
+//! 13. [`approval`]: signed approvals, as notes hold them;
+//! 14. [`hookfile`]: our hook files, defined once (written, recognised);
+//! 15. [`repo`]: git access (quarantine and namespace aware) and the server's
 //!     settings;
-//! 15. [`policy`]: the policy file, its patterns, and where the trusted one
+//! 16. [`policy`]: the policy file, its patterns, and where the trusted one
 //!     comes from (never the pushed commits);
-//! 16. [`verdict`]: violations and the exit status;
-//! 17. [`check`]: the engine: for each update, named passes over it, the
+//! 17. [`verdict`]: violations and the exit status;
+//! 18. [`check`]: the engine: for each update, named passes over it, the
 //!     checks (pure) and the facts they read;
-//! 18. [`report`]: every word a pusher reads;
-//! 19. [`audit`]: the hash-chained log of decisions;
-//! 20. [`hook`]: the two hooks, orchestrated;
-//! 21. [`local_check`]: the same engine on a developer's machine;
-//! 22. [`install`]: the hooks into repositories or server-wide;
-//! 23. [`status`]: what is in effect on a server repository;
-//! 24. [`history`]: a branch's history surveyed with the same engine (the
+//! 19. [`report`]: every word a pusher reads;
+//! 20. [`audit`]: the hash-chained log of decisions;
+//! 21. [`hook`]: the two hooks, orchestrated;
+//! 22. [`local_check`]: the same engine on a developer's machine;
+//! 23. [`install`]: the hooks into repositories or server-wide;
+//! 24. [`status`]: what is in effect on a server repository;
+//! 25. [`history`]: a branch's history surveyed with the same engine (the
 //!     report), and a new policy tried on the audit log's pushes.
 //!
 //! ```
@@ -78,6 +79,7 @@ pub mod ident;
 pub mod install;
 pub mod keys;
 pub mod local_check;
+pub mod pack;
 pub mod policy;
 pub mod push;
 pub mod repo;

@@ -51,6 +51,8 @@ pub struct HookRepo {
     client_default: Option<String>,
     /// The server's settings for reviewgate, read once.
     pub settings: Settings,
+    /// The quarantine's object directory, during a push.
+    quarantine: Option<PathBuf>,
 }
 
 /// The server-side settings reviewgate reads from the repository's git config
@@ -171,6 +173,7 @@ impl HookRepo {
                 .repo
                 .odb()
                 .and_then(|odb| odb.add_disk_alternate(&q.to_string_lossy()));
+            me.quarantine = Some(q.clone());
             if let Err(source) = added {
                 return Err(OpenError::Git {
                     path: q.display().to_string(),
@@ -200,6 +203,7 @@ impl HookRepo {
             ns_prefix: String::new(),
             client_remote: None,
             client_default: None,
+            quarantine: None,
         })
     }
 
@@ -212,7 +216,26 @@ impl HookRepo {
             ns_prefix: String::new(),
             client_remote: None,
             client_default: None,
+            quarantine: None,
         }
+    }
+
+    /// The object directories a walk reads packs from: the push's
+    /// quarantine, the repository's own, and the alternates it lists (what
+    /// libgit2 reads, in its order).
+    pub fn object_dirs(&self) -> Vec<PathBuf> {
+        let own = self.repo.commondir().join("objects");
+        let mut dirs: Vec<PathBuf> = self.quarantine.iter().cloned().collect();
+        if let Ok(list) = std::fs::read_to_string(own.join("info/alternates")) {
+            dirs.extend(
+                list.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(|l| own.join(l)),
+            );
+        }
+        dirs.insert(usize::from(self.quarantine.is_some()), own);
+        dirs
     }
 
     /// A developer's clone seen as the server `remote` is: its branches are

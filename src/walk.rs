@@ -24,6 +24,7 @@ use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 use git2::{Odb, OdbObject, Oid};
 
 use crate::commit::{CommitView, ParentsRead};
+use crate::pack::Packs;
 
 /// Why a walk could not read a commit.
 #[derive(Debug, thiserror::Error)]
@@ -171,7 +172,7 @@ struct Entry<'o> {
     time: i64,
     seq: u64,
     id: Oid,
-    object: OdbObject<'o>,
+    object: Raw<'o>,
     /// Its tree and parents, read when it was queued.
     read: ParentsRead,
 }
@@ -212,7 +213,38 @@ unsafe impl Sync for SharedOdb<'_> {}
 
 /// A commit object read from the database, handed from the reading thread
 /// to the visiting one.
-struct Object<'o>(OdbObject<'o>, ParentsRead);
+struct Object<'o>(Raw<'o>, ParentsRead);
+
+/// A commit's raw object: as libgit2 read it, or as [`crate::pack`] read it
+/// from a pack (the same bytes).
+enum Raw<'o> {
+    Odb(OdbObject<'o>),
+    Packed(Oid, Vec<u8>),
+}
+
+impl Raw<'_> {
+    fn data(&self) -> &[u8] {
+        match self {
+            Self::Odb(o) => o.data(),
+            Self::Packed(_, d) => d,
+        }
+    }
+
+    fn id(&self) -> Oid {
+        match self {
+            Self::Odb(o) => o.id(),
+            Self::Packed(id, _) => *id,
+        }
+    }
+}
+
+/// Whether a walk reads commits from packs itself: not asked, asked (the
+/// object directories, mapped once the walk is long), or mapped.
+enum PackReads {
+    Off,
+    Dirs(Vec<std::path::PathBuf>),
+    On(Packs),
+}
 
 // SAFETY: an odb object is immutable once read (its data is never written
 // again) and libgit2 counts its references atomically (`git_cached_obj_decref`
@@ -386,22 +418,43 @@ impl Access for &Shared {
 }
 
 /// A commit the walk yields: its id, raw object, and what the walk read of it.
-type Yielded<'o> = (Oid, OdbObject<'o>, ParentsRead);
+type Yielded<'o> = (Oid, Raw<'o>, ParentsRead);
 
 struct Walker<'o> {
     odb: SharedOdb<'o>,
     heap: BinaryHeap<Entry<'o>>,
     seq: u64,
     interesting_queued: usize,
+    /// Commits read so far.
+    reads: u64,
+    packs: PackReads,
 }
 
 impl<'o> Walker<'o> {
-    fn read(&self, id: Oid) -> Result<OdbObject<'o>> {
+    fn read(&mut self, id: Oid) -> Result<Raw<'o>> {
+        self.reads += 1;
+        if self.reads == OPEN_PACKS_AFTER {
+            if let PackReads::Dirs(dirs) = &self.packs {
+                self.packs = PackReads::On(Packs::open(dirs));
+            }
+        }
+        if let PackReads::On(packs) = &mut self.packs {
+            if let Some(data) = packs.commit(id) {
+                return Ok(Raw::Packed(id, data));
+            }
+        }
         let obj = self.odb.0.read(id).map_err(|e| Error::Missing(id, e))?;
         if obj.kind() != git2::ObjectType::Commit {
             return Err(Error::NotACommit(id, obj.kind().str()));
         }
-        Ok(obj)
+        Ok(Raw::Odb(obj))
+    }
+
+    /// An object visited: its buffer is reused for a later read.
+    fn recycle(&mut self, object: Raw<'o>) {
+        if let (PackReads::On(packs), Raw::Packed(_, buffer)) = (&mut self.packs, object) {
+            packs.recycle(buffer);
+        }
     }
 
     fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, flags: u8) -> Result<()> {
@@ -413,7 +466,7 @@ impl<'o> Walker<'o> {
 
     /// Queue a commit whose table entry is already set: its tree, parents
     /// and committer time read now (once; the time orders the queue).
-    fn push(&mut self, id: Oid, flags: u8, object: OdbObject<'o>) {
+    fn push(&mut self, id: Oid, flags: u8, object: Raw<'o>) {
         if flags & UNINTERESTING == 0 {
             self.interesting_queued += 1;
         }
@@ -449,6 +502,7 @@ impl<'o> Walker<'o> {
                 // Visited already: its parents may be queued as interesting.
                 let obj = self.read(id)?;
                 stack.extend(CommitView::parse(id, obj.data()).parents());
+                self.recycle(obj);
             }
         }
         Ok(())
@@ -538,7 +592,9 @@ impl<'o> Walker<'o> {
             if last || objects.len() == BATCH {
                 let mut next = Vec::new();
                 for mut spent in back.try_iter() {
-                    spent.clear();
+                    for Object(object, _) in spent.drain(..) {
+                        self.recycle(object);
+                    }
                     next = spent;
                 }
                 if next.capacity() < BATCH {
@@ -581,6 +637,11 @@ pub fn walk<E: From<Error>>(
 ) -> Result<(), E> {
     Walk::new(odb, hide)?.from(new, visit)
 }
+
+/// Commits a walk reads through libgit2 before it maps the packs itself
+/// ([`Walk::read_packs`]): a one-commit push maps nothing more, and few
+/// pages of libgit2's own view of the pack index are touched.
+const OPEN_PACKS_AFTER: u64 = 8;
 
 /// Commits a walk visits on one thread before it starts reading ahead on a
 /// second: a push of a few commits never starts a thread.
@@ -627,6 +688,8 @@ impl<'o> Walk<'o> {
                 heap: BinaryHeap::new(),
                 seq: 0,
                 interesting_queued: 0,
+                reads: 0,
+                packs: PackReads::Off,
             },
             shared: Shared {
                 state: Mutex::new(State {
@@ -646,6 +709,15 @@ impl<'o> Walk<'o> {
             me.w.mark_uninteresting(&mut me.shared.get_mut(), h)?;
         }
         Ok(me)
+    }
+
+    /// Read commits from the packs under `object_dirs` directly
+    /// ([`crate::pack`]) once the walk has read 8 (a small push maps no
+    /// pack); what they do not hold whole is read through libgit2.
+    #[must_use]
+    pub fn read_packs(mut self, object_dirs: Vec<std::path::PathBuf>) -> Self {
+        self.w.packs = PackReads::Dirs(object_dirs);
+        self
     }
 
     /// Whether [`Walk::from_with`] may read ahead on a second thread (the
@@ -669,6 +741,7 @@ impl<'o> Walk<'o> {
             if !visit(&CommitView::parse_rest(id, object.data(), read))? {
                 break;
             }
+            self.w.recycle(object);
         }
         Ok(())
     }
@@ -724,6 +797,7 @@ impl<'o> Walk<'o> {
             if !visit(&CommitView::parse_rest(id, object.data(), read), &visited)? {
                 return Ok(());
             }
+            self.w.recycle(object);
         }
     }
 

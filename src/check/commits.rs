@@ -432,7 +432,7 @@ pub(super) fn walk_commits(
     let mut update_walk;
     let walk = match (span.kind, span.old) {
         (UpdateKind::Update, Some(old)) => {
-            update_walk = Walk::new(odb, &[old])?;
+            update_walk = Walk::new(odb, &[old])?.read_packs(ctx.repo.object_dirs());
             &mut update_walk
         }
         _ => state.creation_walk(ctx, eff)?,

@@ -155,7 +155,7 @@ impl<'o> PushState<'o> {
             Some(i) => i,
             None => {
                 let hide = self.creation_hides(ctx, eff)?;
-                let walk = Walk::new(self.odb, &hide)?;
+                let walk = Walk::new(self.odb, &hide)?.read_packs(ctx.repo.object_dirs());
                 self.creation_walks.push((class, walk));
                 self.creation_walks.len() - 1
             }

@@ -18,6 +18,7 @@ mod history;
 mod identities;
 mod install;
 mod notes;
+mod pack_oracle;
 mod packages;
 mod policy_gate;
 mod policy_source;

@@ -1,0 +1,280 @@
+//! Commits read straight from packs against git: every commit the reader
+//! returns is byte for byte what `git cat-file commit` prints; what it does
+//! not read whole (deltas, loose objects, other kinds, a broken pack) it
+//! leaves to libgit2; and walks that read packs visit what walks through
+//! libgit2 visit, with the same objects.
+
+use std::path::Path;
+
+use git2::Oid;
+use reviewgate::pack::Packs;
+
+use crate::util::*;
+use crate::walk_oracle::random_history;
+
+fn git_ok_in(dir: &Path, args: &[&str]) -> String {
+    let mut c = git_cmd(dir);
+    c.args(args);
+    ok(c)
+}
+
+/// Every object of the repository with its type, as git lists them.
+fn objects(dir: &Path) -> Vec<(Oid, String)> {
+    git_ok_in(
+        dir,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname) %(objecttype)",
+        ],
+    )
+    .lines()
+    .map(|l| {
+        let (id, kind) = l.split_once(' ').expect("id and type");
+        (Oid::from_str(id).expect("oid"), kind.to_string())
+    })
+    .collect()
+}
+
+/// Whether each commit is stored as a delta, by `git verify-pack`.
+fn deltas(dir: &Path) -> std::collections::HashSet<Oid> {
+    let mut out = std::collections::HashSet::new();
+    for e in std::fs::read_dir(dir.join("objects/pack")).expect("packs") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "idx") {
+            let listing = git_ok_in(dir, &["verify-pack", "-v", p.to_str().expect("utf-8")]);
+            for line in listing.lines() {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                // id type size size-in-pack offset [depth base]
+                if f.len() == 7 && f[1] == "commit" {
+                    out.insert(Oid::from_str(f[0]).expect("oid"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Read every object with the pack reader; each commit it returns must be
+/// git's; returns how many it read and how many it left to libgit2.
+fn read_all(dir: &Path) -> (usize, usize) {
+    let repo = git2::Repository::open_bare(dir).expect("open");
+    let dirs = reviewgate::repo::HookRepo::from_repository(
+        git2::Repository::open_bare(dir).expect("open"),
+    )
+    .object_dirs();
+    let mut packs = Packs::open(&dirs);
+    let odb = repo.odb().expect("odb");
+    let delta = deltas(dir);
+    let (mut read, mut left) = (0, 0);
+    for (id, kind) in objects(dir) {
+        match packs.commit(id) {
+            Some(data) => {
+                assert_eq!(kind, "commit", "{id} read as a commit");
+                assert!(!delta.contains(&id), "{id} is a delta");
+                let theirs = odb.read(id).expect("libgit2 reads it");
+                assert_eq!(data, theirs.data(), "{id}");
+                let mut c = git_cmd(dir);
+                c.args(["cat-file", "commit", &id.to_string()]);
+                let git = run(c).stdout;
+                assert_eq!(data, git, "{id} as git prints it");
+                read += 1;
+                packs.recycle(data);
+            }
+            None => {
+                if kind == "commit" {
+                    left += 1;
+                }
+            }
+        }
+    }
+    (read, left)
+}
+
+#[test]
+fn commits_read_from_packs_are_what_git_prints_and_the_rest_is_left_to_libgit2() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (dir, ids) = random_history(root.path(), 300, (21, 30), true);
+    // fast-import's pack, then one pack with commits stored as deltas of
+    // each other, a second pack, loose commits, and an index with 64-bit
+    // offsets for every object.
+    let (read, left) = read_all(&dir);
+    assert!(read > 250, "read {read}, left {left}");
+    git_ok_in(
+        &dir,
+        &["repack", "-adf", "-q", "--window=250", "--depth=50"],
+    );
+    let (read, left) = read_all(&dir);
+    assert!(
+        !deltas(&dir).is_empty(),
+        "repack stored no commit as a delta"
+    );
+    assert_eq!(left, deltas(&dir).len(), "read {read}");
+    assert!(read > 0);
+    let tree = git_ok_in(&dir, &["rev-parse", &format!("{}^{{tree}}", ids[0])]);
+    let mut loose = Vec::new();
+    for i in 0..5 {
+        loose.push(git_ok_in(
+            &dir,
+            &[
+                "commit-tree",
+                &tree,
+                "-p",
+                &ids[299],
+                "-m",
+                &format!("loose {i}"),
+            ],
+        ));
+    }
+    let (read2, left2) = read_all(&dir);
+    assert_eq!(
+        (read2, left2),
+        (read, left + 5),
+        "loose commits are libgit2's"
+    );
+    // The loose ones packed on their own, whole: a second pack.
+    let list: String = loose.iter().map(|l| format!("{l}\n")).collect();
+    let mut c = git_cmd(&dir);
+    c.args(["pack-objects", "-q", "--window=0", "objects/pack/pack"]);
+    feed_ok(c, list.as_bytes());
+    let (read3, _) = read_all(&dir);
+    assert_eq!(read3, read + 5);
+    // Rewrite every index with 64-bit offsets for all objects but the
+    // first (git refuses an index with more).
+    for e in std::fs::read_dir(dir.join("objects/pack")).expect("packs") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "pack") {
+            let idx = p.with_extension("idx");
+            std::fs::remove_file(&idx).expect("rm idx");
+            git_ok_in(
+                &dir,
+                &[
+                    "index-pack",
+                    "--index-version=2,0x20",
+                    "-o",
+                    idx.to_str().expect("utf-8"),
+                    p.to_str().expect("utf-8"),
+                ],
+            );
+        }
+    }
+    assert_eq!(read_all(&dir).0, read3, "64-bit offsets");
+}
+
+#[test]
+fn a_pack_that_does_not_hold_together_is_left_to_libgit2() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (dir, ids) = random_history(root.path(), 50, (22, 5), false);
+    git_ok_in(&dir, &["repack", "-adf", "-q", "--window=0"]);
+    let pack = std::fs::read_dir(dir.join("objects/pack"))
+        .expect("packs")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .expect("a pack");
+    let idx = pack.with_extension("idx");
+    let (good_pack, good_idx) = (
+        std::fs::read(&pack).expect("read"),
+        std::fs::read(&idx).expect("read"),
+    );
+    let open = || Packs::open(&[dir.join("objects")]);
+    let id = Oid::from_str(&ids[10]).expect("oid");
+    assert!(open().commit(id).is_some());
+    let put = |p: &Path, bytes: &[u8]| {
+        let _ = std::fs::remove_file(p);
+        std::fs::write(p, bytes).expect("write");
+    };
+    let mut cases: Vec<(&str, Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut b = good_idx.clone();
+    b[7] = 1;
+    cases.push(("index version 1", good_pack.clone(), b));
+    cases.push((
+        "index cut short",
+        good_pack.clone(),
+        good_idx[..good_idx.len() / 2].to_vec(),
+    ));
+    let mut b = good_pack.clone();
+    b[11] ^= 1;
+    cases.push(("object count differs", b, good_idx.clone()));
+    let mut b = good_pack.clone();
+    b[0] = b'X';
+    cases.push(("not a pack", b, good_idx.clone()));
+    for (what, p, i) in &cases {
+        put(&pack, p);
+        put(&idx, i);
+        assert!(open().is_empty(), "{what}: mapped anyway");
+    }
+    // A commit whose compressed bytes are damaged: zlib's checksum (or the
+    // declared size) says so, and it is left to libgit2.
+    put(&idx, &good_idx);
+    put(&pack, &good_pack);
+    let offset = {
+        let listing = git_ok_in(&dir, &["verify-pack", "-v", idx.to_str().expect("utf-8")]);
+        let line = listing
+            .lines()
+            .find(|l| l.starts_with(&ids[10]))
+            .expect("listed")
+            .to_string();
+        line.split_whitespace()
+            .nth(4)
+            .expect("offset")
+            .parse::<usize>()
+            .expect("a number")
+    };
+    let mut b = good_pack.clone();
+    b[offset + 8] ^= 0x55;
+    put(&pack, &b);
+    let mut packs = open();
+    assert_eq!(packs.len(), 1);
+    assert_eq!(packs.commit(id), None, "damaged: left to libgit2");
+    assert!(packs
+        .commit(Oid::from_str(&ids[11]).expect("oid"))
+        .is_some());
+}
+
+/// Walks that read packs visit the same commits in the same order, see
+/// the same table, and hand the visitor the same bytes as walks through
+/// libgit2, sequential and reading ahead, with and without clock skew.
+#[test]
+fn walks_reading_packs_visit_what_walks_through_libgit2_visit() {
+    let root = tempfile::tempdir().expect("tmp");
+    for (seed, skew) in [(41, false), (42, true)] {
+        let (dir, ids) = random_history(root.path(), 600, (seed, 4), skew);
+        // Some commits as deltas, some loose.
+        git_ok_in(&dir, &["repack", "-adf", "-q", "--window=50", "--depth=10"]);
+        let repo = git2::Repository::open_bare(&dir).expect("open");
+        let odb = repo.odb().expect("odb");
+        let dirs = vec![dir.join("objects")];
+        let mut rng = Rng(seed);
+        for round in 0..6 {
+            let new = Oid::from_str(&ids[ids.len() - 1 - rng.below(20)]).expect("oid");
+            let hide: Vec<Oid> = (0..round % 3)
+                .map(|_| Oid::from_str(&ids[rng.below(ids.len() / 2)]).expect("oid"))
+                .collect();
+            let run = |packs: bool, ahead: bool| {
+                let mut walk = reviewgate::walk::Walk::new(&odb, &hide)
+                    .expect("walk")
+                    .read_ahead(ahead);
+                if packs {
+                    walk = walk.read_packs(dirs.clone());
+                }
+                let mut out = Vec::new();
+                walk.from_with(new, |c, visited| {
+                    let hidden: Vec<bool> = c.parents().map(|p| visited.is_hidden(p)).collect();
+                    // Everything the visitor reads of the commit.
+                    out.push((format!("{c:?}"), c.raw_message().to_vec(), hidden));
+                    Ok::<_, reviewgate::walk::Error>(true)
+                })
+                .expect("walk");
+                out
+            };
+            let plain = run(false, false);
+            assert!(plain.len() > 64 || round > 0, "{}", plain.len());
+            for ahead in [false, true] {
+                assert!(
+                    run(true, ahead) == plain,
+                    "seed {seed} round {round} ahead {ahead}"
+                );
+            }
+        }
+    }
+}

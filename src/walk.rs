@@ -450,13 +450,6 @@ impl<'o> Walker<'o> {
         Ok(Raw::Odb(obj))
     }
 
-    /// An object visited: its buffer is reused for a later read.
-    fn recycle(&mut self, object: Raw<'o>) {
-        if let (PackReads::On(packs), Raw::Packed(_, buffer)) = (&mut self.packs, object) {
-            packs.recycle(buffer);
-        }
-    }
-
     fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, flags: u8) -> Result<()> {
         let object = self.read(id)?;
         sh.with(|st| st.set(&key(id), flags | QUEUED));
@@ -502,7 +495,6 @@ impl<'o> Walker<'o> {
                 // Visited already: its parents may be queued as interesting.
                 let obj = self.read(id)?;
                 stack.extend(CommitView::parse(id, obj.data()).parents());
-                self.recycle(obj);
             }
         }
         Ok(())
@@ -592,9 +584,7 @@ impl<'o> Walker<'o> {
             if last || objects.len() == BATCH {
                 let mut next = Vec::new();
                 for mut spent in back.try_iter() {
-                    for Object(object, _) in spent.drain(..) {
-                        self.recycle(object);
-                    }
+                    spent.clear();
                     next = spent;
                 }
                 if next.capacity() < BATCH {
@@ -741,7 +731,6 @@ impl<'o> Walk<'o> {
             if !visit(&CommitView::parse_rest(id, object.data(), read))? {
                 break;
             }
-            self.w.recycle(object);
         }
         Ok(())
     }
@@ -785,12 +774,6 @@ impl<'o> Walk<'o> {
                 // A visit read objects of its own: go on here.
                 continue;
             }
-            if self.shared.one_thread.load(Ordering::Acquire) {
-                // Visits read objects through libgit2: the walk does too,
-                // as before pack reads (measured: the same page faults and
-                // CPU time as then on the sign-off scenario).
-                self.w.packs = PackReads::Off;
-            }
             let state = self.shared.get_mut();
             let Some((id, object, read)) = self.w.next(&mut *state)? else {
                 return Ok(());
@@ -803,7 +786,6 @@ impl<'o> Walk<'o> {
             if !visit(&CommitView::parse_rest(id, object.data(), read), &visited)? {
                 return Ok(());
             }
-            self.w.recycle(object);
         }
     }
 

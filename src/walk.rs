@@ -428,6 +428,10 @@ struct Walker<'o> {
     /// Commits read so far.
     reads: u64,
     packs: PackReads,
+    /// Since the packs were mapped: commits read from them, and through
+    /// libgit2 (what they did not hold whole).
+    packed: u64,
+    fallback: u64,
 }
 
 impl<'o> Walker<'o> {
@@ -440,8 +444,10 @@ impl<'o> Walker<'o> {
         }
         if let PackReads::On(packs) = &mut self.packs {
             if let Some(data) = packs.commit(id) {
+                self.packed += 1;
                 return Ok(Raw::Packed(id, data));
             }
+            self.fallback += 1;
         }
         let obj = self.odb.0.read(id).map_err(|e| Error::Missing(id, e))?;
         if obj.kind() != git2::ObjectType::Commit {
@@ -455,6 +461,14 @@ impl<'o> Walker<'o> {
         sh.with(|st| st.set(&key(id), flags | QUEUED));
         self.push(id, flags, object);
         Ok(())
+    }
+
+    /// Whether the walk reads its commits from the packs itself (at most a
+    /// quarter through libgit2): visits reading objects through libgit2
+    /// then do not queue with it on libgit2's pack locks, and a second
+    /// thread pays.
+    fn reads_packs(&self) -> bool {
+        matches!(self.packs, PackReads::On(_)) && self.fallback * 4 <= self.packed + self.fallback
     }
 
     /// Queue a commit whose table entry is already set: its tree, parents
@@ -572,7 +586,7 @@ impl<'o> Walker<'o> {
     ) {
         let mut objects = Vec::with_capacity(BATCH);
         loop {
-            let handed_back = sh.one_thread.load(Ordering::Acquire);
+            let handed_back = sh.one_thread.load(Ordering::Acquire) && !self.reads_packs();
             let (error, last) = match self.next_unless(sh, handed_back) {
                 Ok(Some((_, object, read))) => {
                     objects.push(Object(object, read));
@@ -680,6 +694,8 @@ impl<'o> Walk<'o> {
                 interesting_queued: 0,
                 reads: 0,
                 packs: PackReads::Off,
+                packed: 0,
+                fallback: 0,
             },
             shared: Shared {
                 state: Mutex::new(State {
@@ -764,7 +780,7 @@ impl<'o> Walk<'o> {
             let state = self.shared.get_mut();
             if !read_ahead_once
                 && state.yielded >= READ_AHEAD_AFTER
-                && !self.shared.one_thread.load(Ordering::Acquire)
+                && (!self.shared.one_thread.load(Ordering::Acquire) || self.w.reads_packs())
                 && *self.read_ahead.get_or_insert_with(read_ahead_allowed)
             {
                 read_ahead_once = true;
@@ -863,9 +879,10 @@ impl Visited<'_> {
     }
 
     /// Say that visits read objects of their own (trees, for sign-off
-    /// rules): a second thread reading ahead would only queue with them on
-    /// libgit2's pack locks, so the walk stays on (or returns to) one thread
-    /// for the rest of this tip.
+    /// rules): unless the walk reads its commits from the packs itself
+    /// ([`Walk::read_packs`]), a second thread reading ahead would only
+    /// queue with them on libgit2's pack locks, so the walk stays on (or
+    /// returns to) one thread for the rest of this tip.
     pub fn reads_objects(&self) {
         self.shared.one_thread.store(true, Ordering::Release);
     }

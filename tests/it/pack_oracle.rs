@@ -249,6 +249,9 @@ fn walks_reading_packs_visit_what_walks_through_libgit2_visit() {
             let hide: Vec<Oid> = (0..round % 3)
                 .map(|_| Oid::from_str(&ids[rng.below(ids.len() / 2)]).expect("oid"))
                 .collect();
+            // `reads_objects` at visit 100, as a sign-off diff says: a walk
+            // reading packs goes on reading ahead, one through libgit2
+            // goes back to one thread; the visits are the same.
             let run = |packs: bool, ahead: bool| {
                 let mut walk = reviewgate::walk::Walk::new(&odb, &hide)
                     .expect("walk")
@@ -261,6 +264,9 @@ fn walks_reading_packs_visit_what_walks_through_libgit2_visit() {
                     let hidden: Vec<bool> = c.parents().map(|p| visited.is_hidden(p)).collect();
                     // Everything the visitor reads of the commit.
                     out.push((format!("{c:?}"), c.raw_message().to_vec(), hidden));
+                    if out.len() == 100 {
+                        visited.reads_objects();
+                    }
                     Ok::<_, reviewgate::walk::Error>(true)
                 })
                 .expect("walk");

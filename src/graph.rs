@@ -253,11 +253,11 @@ fn compatible(git_dir: &Path) -> bool {
 fn has_replace_refs(git_dir: &Path) -> bool {
     let loose =
         std::fs::read_dir(git_dir.join("refs/replace")).is_ok_and(|mut d| d.next().is_some());
+    // A server's packed-refs may hold 100,000 lines: find the name, then
+    // check that it starts a ref line (`<id> refs/replace/...`).
     let packed = std::fs::read(git_dir.join("packed-refs")).is_ok_and(|p| {
-        p.split(|&b| b == b'\n').any(|line| {
-            line.get(41..)
-                .is_some_and(|name| name.starts_with(b"refs/replace/"))
-        })
+        memchr::memmem::find_iter(&p, b" refs/replace/")
+            .any(|at| at >= 40 && (at == 40 || p.get(at - 41) == Some(&b'\n')))
     });
     loose || packed
 }

@@ -462,23 +462,27 @@ fn window(repo: &Repository, tip: Oid, opts: &Options) -> Result<(Option<Oid>, O
         opts.since.map(|t| t.timestamp()),
         opts.until.map(|t| t.timestamp()),
     );
+    // Commits are named (their ids read) only for the two ends.
     let mut top = None;
     let mut at = Some(Step::Id(tip));
     while let Some(step) = at {
-        let (id, time, parent) = chain.step(step)?;
+        let (here, time, parent) = chain.step(step)?;
+        let mut is_top = false;
         if top.is_none() {
             if until.is_some_and(|u| time > u) {
                 at = parent;
                 continue;
             }
-            top = Some(id);
+            top = Some(here);
+            is_top = true;
         }
         if since.is_some_and(|s| time < s) {
-            return Ok((top.filter(|t| *t != id), Some(id)));
+            let top = if is_top { None } else { top };
+            return Ok((top.map(|t| chain.id(t)).transpose()?, Some(chain.id(here)?)));
         }
         at = parent;
     }
-    Ok((top, None))
+    Ok((top.map(|t| chain.id(t)).transpose()?, None))
 }
 
 /// A commit on the first-parent chain: by id, or by its place in the
@@ -504,20 +508,29 @@ struct FirstParents<'r> {
 const CACHE_AFTER: u32 = 64;
 
 impl FirstParents<'_> {
-    /// `step`'s commit id, committer time and first parent.
-    fn step(&mut self, step: Step) -> Result<(Oid, i64, Option<Step>)> {
+    /// The commit at `step`.
+    fn id(&self, step: Step) -> Result<Oid> {
+        match step {
+            Step::Id(id) => Ok(id),
+            Step::Graph(p) => self
+                .graph
+                .and_then(|g| g.id(p))
+                .context("internal error: a commit-graph position out of range"),
+        }
+    }
+
+    /// `step`'s commit (in the graph if it is there), committer time and
+    /// first parent.
+    fn step(&mut self, step: Step) -> Result<(Step, i64, Option<Step>)> {
         let id = match step {
             Step::Graph(p) => {
-                let g = self
+                if let Some((time, parent)) = self
                     .graph
-                    .context("internal error: a graph position without a graph")?;
-                let id = g
-                    .id(p)
-                    .context("internal error: a commit-graph position out of range")?;
-                if let (Some(time), Some(parent)) = (g.time(p), g.first_parent(p)) {
-                    return Ok((id, time, parent.map(Step::Graph)));
+                    .and_then(|g| Some((g.time(p)?, g.first_parent(p)?)))
+                {
+                    return Ok((step, time, parent.map(Step::Graph)));
                 }
-                id
+                self.id(step)?
             }
             Step::Id(id) => match self.graph.and_then(|g| g.position(id)) {
                 Some(p) => return self.step(Step::Graph(p)),
@@ -534,7 +547,7 @@ impl FirstParents<'_> {
             .read(id)
             .with_context(|| format!("reading commit {id}"))?;
         let c = crate::commit::CommitView::parse(id, object.data());
-        Ok((id, c.time(), c.first_parent().map(Step::Id)))
+        Ok((Step::Id(id), c.time(), c.first_parent().map(Step::Id)))
     }
 }
 

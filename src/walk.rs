@@ -42,6 +42,10 @@ pub enum Error {
     /// The thread reading ahead panicked.
     #[error("internal error: the walk's reading thread failed")]
     ReaderPanicked,
+    /// A queued commit's object was not where the queue said (never
+    /// expected; the walk stops rather than skip a commit).
+    #[error("internal error: the walk's queue lost a commit")]
+    QueueLost,
 }
 
 /// A walk's result; `E` is the error of the caller's `visit`, which a
@@ -167,28 +171,36 @@ fn key(id: Oid) -> [u8; 20] {
     k
 }
 
-/// A queued commit: its raw object is kept until it is popped, so it is read once.
-struct Entry<'o> {
+/// A queued commit's place in the queue: its time, its order among equal
+/// times, and where its object waits ([`Walker::slots`]). Small, because
+/// the heap moves entries on every push and pop (a long queue, as 1,000
+/// hidden tags make, moves many).
+struct Entry {
     time: i64,
     seq: u64,
+    slot: u32,
+}
+
+/// A queued commit: its raw object is kept until it is popped, so it is read once.
+struct Queued<'o> {
     id: Oid,
     object: Raw<'o>,
     /// Its tree and parents, read when it was queued.
     read: ParentsRead,
 }
 
-impl PartialEq for Entry<'_> {
+impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
         self.time == other.time && self.seq == other.seq
     }
 }
-impl Eq for Entry<'_> {}
-impl PartialOrd for Entry<'_> {
+impl Eq for Entry {}
+impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Entry<'_> {
+impl Ord for Entry {
     /// Newest first; among equal times, first queued first.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.time
@@ -422,7 +434,10 @@ type Yielded<'o> = (Oid, Raw<'o>, ParentsRead);
 
 struct Walker<'o> {
     odb: SharedOdb<'o>,
-    heap: BinaryHeap<Entry<'o>>,
+    heap: BinaryHeap<Entry>,
+    /// The queued commits' objects, by slot; `free` lists the empty slots.
+    slots: Vec<Option<Queued<'o>>>,
+    free: Vec<u32>,
     seq: u64,
     interesting_queued: usize,
     /// Commits read so far.
@@ -479,13 +494,32 @@ impl<'o> Walker<'o> {
         }
         self.seq += 1;
         let read = ParentsRead::of(object.data());
+        let time = read.time();
+        let queued = Some(Queued { id, object, read });
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                if let Some(s) = self.slots.get_mut(slot as usize) {
+                    *s = queued;
+                }
+                slot
+            }
+            None => {
+                self.slots.push(queued);
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
         self.heap.push(Entry {
-            time: read.time(),
+            time,
             seq: self.seq,
-            id,
-            object,
-            read,
+            slot,
         });
+    }
+
+    /// The queued commit in `slot`, taken out (the slot is free again).
+    fn take(&mut self, slot: u32) -> Option<Queued<'o>> {
+        let queued = self.slots.get_mut(slot as usize)?.take()?;
+        self.free.push(slot);
+        Some(queued)
     }
 
     /// Mark `id` uninteresting; if it was already visited (clock skew), carry
@@ -519,6 +553,9 @@ impl<'o> Walker<'o> {
     fn next(&mut self, mut sh: impl Access) -> Result<Option<Yielded<'o>>> {
         while self.interesting_queued > 0 {
             let Some(entry) = self.heap.pop() else { break };
+            let Some(entry) = self.take(entry.slot) else {
+                return Err(Error::QueueLost);
+            };
             let k = key(entry.id);
             let (data, read) = (entry.object.data(), entry.read);
             let visiting = sh.visiting();
@@ -690,6 +727,8 @@ impl<'o> Walk<'o> {
             w: Walker {
                 odb: SharedOdb(odb),
                 heap: BinaryHeap::new(),
+                slots: Vec::new(),
+                free: Vec::new(),
                 seq: 0,
                 interesting_queued: 0,
                 reads: 0,

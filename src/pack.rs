@@ -44,16 +44,39 @@ const GUESSES: u32 = 4;
 /// keeping buffers for reuse instead grew peak memory by 1.5 MiB).
 const BUFFER: usize = 1000;
 
-/// The packs of a repository's object directories, mapped.
-pub struct Packs {
+/// The packs of a repository's object directories, mapped: where each
+/// object is ([`Index::find`]), and the mapped data [`Reader`] inflates.
+pub struct Index {
     packs: Vec<Pack>,
-    /// The pack the last object was found in (tried first).
-    last: usize,
+}
+
+/// Where an object is: the pack (in [`Index`] order) and its position in
+/// that pack's index. An object in several packs has one place, the first
+/// (packs are searched in one fixed order), so a place names an object as
+/// its id does: a walk keys its table by it (a byte per object of a pack
+/// instead of a 20-byte id per commit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Place {
+    /// The pack, in [`Index`] order.
+    pub pack: u32,
+    /// The object's position in that pack's index (ids sorted).
+    pub pos: u32,
+}
+
+/// Reads commits out of an [`Index`]'s packs: one zlib stream reset per
+/// commit, and the touched pack pages handed back as it goes.
+pub struct Reader {
     inflate: flate2::Decompress,
     /// Commits read since the pages were last handed back...
     read: u32,
     /// ...and the chunks they touched: (pack, chunk).
     touched: Vec<(usize, usize)>,
+}
+
+/// An [`Index`] and a [`Reader`]: commits read by id.
+pub struct Packs {
+    index: Index,
+    reader: Reader,
 }
 
 struct Pack {
@@ -67,7 +90,7 @@ struct Pack {
 const FANOUT: usize = 8;
 const NAMES: usize = FANOUT + 256 * 4;
 
-impl Packs {
+impl Index {
     /// Map the packs under `dirs` (object directories), newest first as git
     /// orders them. Directories or packs that cannot be read are skipped
     /// (libgit2 reads those objects).
@@ -92,11 +115,7 @@ impl Packs {
         }
         found.sort_by_key(|f| std::cmp::Reverse(f.0));
         Self {
-            touched: Vec::with_capacity(CHUNKS + 2),
             packs: found.into_iter().map(|(_, p)| p).collect(),
-            last: 0,
-            inflate: flate2::Decompress::new(true),
-            read: 0,
         }
     }
 
@@ -110,39 +129,90 @@ impl Packs {
         self.packs.is_empty()
     }
 
+    /// How many objects pack `pack` holds (0 for no such pack).
+    pub fn objects(&self, pack: u32) -> u32 {
+        self.packs.get(pack as usize).map_or(0, |p| p.count)
+    }
+
+    /// Where `id` is: the first pack, in this index's fixed order, that
+    /// holds it.
+    pub fn find(&self, id: &[u8]) -> Option<Place> {
+        self.packs.iter().enumerate().find_map(|(i, p)| {
+            Some(Place {
+                pack: u32::try_from(i).ok()?,
+                pos: p.position(id)?,
+            })
+        })
+    }
+
+    /// The id of the object at `at`.
+    pub fn id(&self, at: Place) -> Option<Oid> {
+        let pack = self.packs.get(at.pack as usize)?;
+        if at.pos >= pack.count {
+            return None;
+        }
+        let from = NAMES + at.pos as usize * 20;
+        Oid::from_bytes(pack.idx.get(from..from + 20)?).ok()
+    }
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Self {
+            touched: Vec::with_capacity(CHUNKS + 2),
+            inflate: flate2::Decompress::new(true),
+            read: 0,
+        }
+    }
+}
+
+impl Reader {
+    /// The content of the commit at `at`, if it is stored whole there;
+    /// `None` leaves it to libgit2.
+    pub fn commit(&mut self, index: &Index, at: Place) -> Option<Vec<u8>> {
+        let i = at.pack as usize;
+        let pack = index.packs.get(i)?;
+        let offset = pack.offset(at.pos)?;
+        let mut out = Vec::new();
+        let used = pack.commit_at(offset, &mut self.inflate, &mut out);
+        let end = offset + used.unwrap_or(1);
+        for chunk in offset / CHUNK..=end / CHUNK {
+            if !self.touched.contains(&(i, chunk)) {
+                self.touched.push((i, chunk));
+            }
+        }
+        self.read += 1;
+        if self.read >= RELEASE_EVERY || self.touched.len() >= CHUNKS {
+            self.read = 0;
+            for (p, chunk) in self.touched.drain(..) {
+                if let Some(pack) = index.packs.get(p) {
+                    pack.release(chunk * CHUNK, (chunk + 1) * CHUNK);
+                }
+            }
+        }
+        used.map(|_| out)
+    }
+}
+
+impl Packs {
+    /// Map the packs under `dirs` ([`Index::open`]).
+    pub fn open(dirs: &[PathBuf]) -> Self {
+        Self {
+            index: Index::open(dirs),
+            reader: Reader::default(),
+        }
+    }
+
+    /// The packs' index.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
     /// Commit `id`'s content, if it is stored whole in one of these packs;
     /// `None` leaves it to libgit2.
     pub fn commit(&mut self, id: Oid) -> Option<Vec<u8>> {
-        let n = self.packs.len();
-        for k in 0..n {
-            let i = (self.last + k) % n;
-            let Some(pack) = self.packs.get(i) else {
-                continue;
-            };
-            let Some(offset) = pack.find(id.as_bytes()) else {
-                continue;
-            };
-            self.last = i;
-            let mut out = Vec::new();
-            let used = pack.commit_at(offset, &mut self.inflate, &mut out);
-            let end = offset + used.unwrap_or(1);
-            for chunk in offset / CHUNK..=end / CHUNK {
-                if !self.touched.contains(&(i, chunk)) {
-                    self.touched.push((i, chunk));
-                }
-            }
-            self.read += 1;
-            if self.read >= RELEASE_EVERY || self.touched.len() >= CHUNKS {
-                self.read = 0;
-                for (p, chunk) in self.touched.drain(..) {
-                    if let Some(pack) = self.packs.get(p) {
-                        pack.release(chunk * CHUNK, (chunk + 1) * CHUNK);
-                    }
-                }
-            }
-            return used.map(|_| out);
-        }
-        None
+        let at = self.index.find(id.as_bytes())?;
+        self.reader.commit(&self.index, at)
     }
 }
 
@@ -192,11 +262,11 @@ impl Pack {
         Some(Self { idx, data, count })
     }
 
-    /// The pack offset of `id`: the fanout narrows to ids with its first
+    /// The index position of `id`: the fanout narrows to ids with its first
     /// byte, then the search guesses where `id` falls between the ends by
     /// its next 8 bytes (ids are uniform), and halves once guessing stops
     /// paying (ids made to cluster cannot make it slow).
-    fn find(&self, id: &[u8]) -> Option<usize> {
+    fn position(&self, id: &[u8]) -> Option<u32> {
         let first = usize::from(*id.first()?);
         let mut lo = match first {
             0 => 0,
@@ -225,7 +295,7 @@ impl Pack {
             match self.idx.get(at..at + 20)?.cmp(id) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return self.offset(mid),
+                std::cmp::Ordering::Equal => return Some(mid),
             }
         }
         None
@@ -239,6 +309,9 @@ impl Pack {
     /// The pack offset of the object at index `i`.
     fn offset(&self, i: u32) -> Option<usize> {
         let n = self.count as usize;
+        if i >= self.count {
+            return None;
+        }
         let offsets = NAMES + n * 24;
         let small = be32(&self.idx, offsets + i as usize * 4)?;
         let offset = if small & 0x8000_0000 == 0 {

@@ -19,12 +19,12 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use git2::{Odb, OdbObject, Oid};
 
 use crate::commit::{CommitView, ParentsRead};
-use crate::pack::Packs;
+use crate::pack::{Index, Place, Reader};
 
 /// Why a walk could not read a commit.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +124,15 @@ impl IdTable {
         shard.slots[shard.find(id, h)].1
     }
 
+    /// Every id in the table, with its flags.
+    fn entries(&self) -> impl Iterator<Item = (&[u8; 20], u8)> {
+        self.shards
+            .iter()
+            .flat_map(|s| s.slots.iter())
+            .filter(|(_, f)| *f != 0)
+            .map(|(k, f)| (k, *f))
+    }
+
     /// Returns the flags `id` had (0: absent).
     #[expect(
         clippy::indexing_slicing,
@@ -163,12 +172,86 @@ impl IdTable {
     clippy::indexing_slicing,
     reason = "`n` is at most 20, the key's length, and at most the id's"
 )]
-fn key(id: Oid) -> [u8; 20] {
+fn id_key(id: Oid) -> [u8; 20] {
     let mut k = [0u8; 20];
     let b = id.as_bytes();
     let n = b.len().min(20);
     k[..n].copy_from_slice(&b[..n]);
     k
+}
+
+/// How the walk's table names a commit: by its place in a pack, once the
+/// walk maps the packs and the commit is in one, else by its full id.
+/// One commit has one key for the whole walk: places are the first pack's
+/// in a fixed order, and the ids keyed before the packs were mapped are
+/// moved to their places then ([`Walker::open_packs`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Id([u8; 20]),
+    Packed(Place),
+}
+
+/// `id`'s key: its place in `index` if it has one there.
+fn key_in(index: Option<&Index>, id: Oid) -> Key {
+    match index.and_then(|i| i.find(id.as_bytes())) {
+        Some(at) => Key::Packed(at),
+        None => Key::Id(id_key(id)),
+    }
+}
+
+/// The walk's flags: a byte per object of each mapped pack (allocated
+/// zeroed when the pack's first object is flagged: only the pages written
+/// are ever resident), and the [`IdTable`] for commits in no mapped pack
+/// (loose, or walked before the packs were mapped).
+struct Flags {
+    ids: IdTable,
+    packed: Vec<Vec<u8>>,
+    /// Objects per mapped pack (the size of its flags, once allocated).
+    objects: Vec<u32>,
+}
+
+impl Flags {
+    fn get(&self, k: &Key) -> u8 {
+        match k {
+            Key::Id(id) => self.ids.get(id),
+            Key::Packed(at) => self
+                .packed
+                .get(at.pack as usize)
+                .and_then(|p| p.get(at.pos as usize))
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Returns the flags `k` had (0: absent).
+    fn upsert(&mut self, k: &Key, flags: u8, overwrite: bool) -> u8 {
+        match k {
+            Key::Id(id) => self.ids.upsert(id, flags, overwrite),
+            Key::Packed(at) => {
+                // Places come from the index these flags were sized by: a
+                // place out of range is never made. Were one, nothing is
+                // stored and it reads as never seen (a commit visited
+                // again, the safe side; none skipped).
+                let (Some(pack), Some(&n)) = (
+                    self.packed.get_mut(at.pack as usize),
+                    self.objects.get(at.pack as usize),
+                ) else {
+                    return 0;
+                };
+                if pack.is_empty() {
+                    *pack = vec![0; n as usize];
+                }
+                let Some(slot) = pack.get_mut(at.pos as usize) else {
+                    return 0;
+                };
+                let before = *slot;
+                if before == 0 || overwrite {
+                    *slot = flags | SEEN;
+                }
+                before
+            }
+        }
+    }
 }
 
 /// A queued commit's place in the queue: its time, its order among equal
@@ -184,6 +267,7 @@ struct Entry {
 /// A queued commit: its raw object is kept until it is popped, so it is read once.
 struct Queued<'o> {
     id: Oid,
+    key: Key,
     object: Raw<'o>,
     /// Its tree and parents, read when it was queued.
     read: ParentsRead,
@@ -255,7 +339,7 @@ impl Raw<'_> {
 enum PackReads {
     Off,
     Dirs(Vec<std::path::PathBuf>),
-    On(Packs),
+    On(Arc<Index>, Reader),
 }
 
 // SAFETY: an odb object is immutable once read (its data is never written
@@ -268,7 +352,7 @@ unsafe impl Send for Object<'_> {}
 /// and wrote.
 struct Change {
     tag: u64,
-    key: [u8; 20],
+    key: Key,
     new: u8,
 }
 
@@ -276,7 +360,7 @@ struct Change {
 /// visits, with what a visit needs to see the table as it was when its
 /// commit was yielded (exactly what the sequential walk shows it).
 struct State {
-    table: IdTable,
+    table: Flags,
     /// Commits yielded so far; a change made now is tagged `yielded + 1`
     /// (the first visit that may see it).
     yielded: u64,
@@ -284,7 +368,7 @@ struct State {
     log: VecDeque<Change>,
     /// ...and, per key with changes there, their number and the flags the
     /// earliest replaced (what the visitor must see).
-    pending: HashMap<[u8; 20], (u32, u8), IdHash>,
+    pending: HashMap<Key, (u32, u8), IdHash>,
     logging: bool,
 }
 
@@ -318,19 +402,19 @@ impl Hasher for IdHasher {
 }
 
 impl State {
-    fn get(&self, k: &[u8; 20]) -> u8 {
+    fn get(&self, k: &Key) -> u8 {
         self.table.get(k)
     }
 
-    fn set(&mut self, k: &[u8; 20], flags: u8) {
+    fn set(&mut self, k: &Key, flags: u8) {
         self.upsert(k, flags, true);
     }
 
-    fn insert_new(&mut self, k: &[u8; 20], flags: u8) -> bool {
+    fn insert_new(&mut self, k: &Key, flags: u8) -> bool {
         self.upsert(k, flags, false) == 0
     }
 
-    fn upsert(&mut self, k: &[u8; 20], flags: u8, overwrite: bool) -> u8 {
+    fn upsert(&mut self, k: &Key, flags: u8, overwrite: bool) -> u8 {
         let before = self.table.upsert(k, flags, overwrite);
         if self.logging && (before == 0 || overwrite) {
             let tag = self.yielded + 1;
@@ -365,7 +449,7 @@ impl State {
     }
 
     /// `k`'s flags as visit number `as_of` sees them.
-    fn flags_at(&mut self, k: &[u8; 20], as_of: u64) -> u8 {
+    fn flags_at(&mut self, k: &Key, as_of: u64) -> u8 {
         self.trim(as_of);
         match self.pending.get(k) {
             Some(&(_, old)) => old,
@@ -388,6 +472,8 @@ struct Shared {
     /// Set by a visit that reads objects of its own: the walk goes on on
     /// one thread.
     one_thread: AtomicBool,
+    /// The packs, once the walk mapped them (visits find keys in them).
+    index: OnceLock<Arc<Index>>,
 }
 
 impl Shared {
@@ -450,17 +536,60 @@ struct Walker<'o> {
 }
 
 impl<'o> Walker<'o> {
-    fn read(&mut self, id: Oid) -> Result<Raw<'o>> {
-        self.reads += 1;
-        if self.reads == OPEN_PACKS_AFTER {
-            if let PackReads::Dirs(dirs) = &self.packs {
-                self.packs = PackReads::On(Packs::open(dirs));
+    /// The mapped packs, once the walk has mapped them.
+    fn index(&self) -> Option<&Index> {
+        match &self.packs {
+            PackReads::On(index, _) => Some(index),
+            _ => None,
+        }
+    }
+
+    fn key(&self, id: Oid) -> Key {
+        key_in(self.index(), id)
+    }
+
+    /// Map the packs, if the walk was asked to read them and has read
+    /// enough commits to be worth it, and move the table's ids that are in
+    /// them to their places (the queued commits' keys with them). Only
+    /// while no visit runs beside the walk (nothing is logged then).
+    fn open_packs(&mut self, st: &mut State, published: &OnceLock<Arc<Index>>) {
+        if st.logging || self.reads < OPEN_PACKS_AFTER {
+            return;
+        }
+        let PackReads::Dirs(dirs) = &self.packs else {
+            return;
+        };
+        let index = Arc::new(Index::open(dirs));
+        let packs = u32::try_from(index.len()).unwrap_or(u32::MAX);
+        st.table.objects = (0..packs).map(|p| index.objects(p)).collect();
+        st.table.packed = st.table.objects.iter().map(|_| Vec::new()).collect();
+        let ids = std::mem::replace(&mut st.table.ids, IdTable::new());
+        for (id, flags) in ids.entries() {
+            let k = match index.find(id) {
+                Some(at) => Key::Packed(at),
+                None => Key::Id(*id),
+            };
+            st.table.upsert(&k, flags, true);
+        }
+        for q in self.slots.iter_mut().flatten() {
+            if let Key::Id(id) = q.key {
+                if let Some(at) = index.find(&id) {
+                    q.key = Key::Packed(at);
+                }
             }
         }
-        if let PackReads::On(packs) = &mut self.packs {
-            if let Some(data) = packs.commit(id) {
-                self.packed += 1;
-                return Ok(Raw::Packed(id, data));
+        let _ = published.set(Arc::clone(&index));
+        self.packs = PackReads::On(index, Reader::default());
+    }
+
+    fn read(&mut self, id: Oid, key: &Key) -> Result<Raw<'o>> {
+        self.reads += 1;
+        if let PackReads::On(index, reader) = &mut self.packs {
+            if let Key::Packed(at) = key {
+                if let Some(data) = reader.commit(index, *at) {
+                    self.packed += 1;
+                    return Ok(Raw::Packed(id, data));
+                }
             }
             self.fallback += 1;
         }
@@ -471,10 +600,10 @@ impl<'o> Walker<'o> {
         Ok(Raw::Odb(obj))
     }
 
-    fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, flags: u8) -> Result<()> {
-        let object = self.read(id)?;
-        sh.with(|st| st.set(&key(id), flags | QUEUED));
-        self.push(id, flags, object);
+    fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, key: Key, flags: u8) -> Result<()> {
+        let object = self.read(id, &key)?;
+        sh.with(|st| st.set(&key, flags | QUEUED));
+        self.push(id, key, flags, object);
         Ok(())
     }
 
@@ -483,19 +612,24 @@ impl<'o> Walker<'o> {
     /// then do not queue with it on libgit2's pack locks, and a second
     /// thread pays.
     fn reads_packs(&self) -> bool {
-        matches!(self.packs, PackReads::On(_)) && self.fallback * 4 <= self.packed + self.fallback
+        matches!(self.packs, PackReads::On(..)) && self.fallback * 4 <= self.packed + self.fallback
     }
 
     /// Queue a commit whose table entry is already set: its tree, parents
     /// and committer time read now (once; the time orders the queue).
-    fn push(&mut self, id: Oid, flags: u8, object: Raw<'o>) {
+    fn push(&mut self, id: Oid, key: Key, flags: u8, object: Raw<'o>) {
         if flags & UNINTERESTING == 0 {
             self.interesting_queued += 1;
         }
         self.seq += 1;
         let read = ParentsRead::of(object.data());
         let time = read.time();
-        let queued = Some(Queued { id, object, read });
+        let queued = Some(Queued {
+            id,
+            key,
+            object,
+            read,
+        });
         let slot = match self.free.pop() {
             Some(slot) => {
                 if let Some(s) = self.slots.get_mut(slot as usize) {
@@ -524,16 +658,15 @@ impl<'o> Walker<'o> {
 
     /// Mark `id` uninteresting; if it was already visited (clock skew), carry
     /// the mark on to its ancestors that are still queued or unseen.
-    fn mark_uninteresting<A: Access>(&mut self, sh: &mut A, id: Oid) -> Result<()> {
-        let mut stack = vec![id];
-        while let Some(id) = stack.pop() {
-            let k = key(id);
+    fn mark_uninteresting<A: Access>(&mut self, sh: &mut A, start: (Oid, Key)) -> Result<()> {
+        let mut stack = vec![start];
+        while let Some((id, k)) = stack.pop() {
             let flags = sh.with(|st| st.get(&k));
             if flags & UNINTERESTING != 0 {
                 continue;
             }
             if flags == 0 {
-                self.enqueue(sh, id, UNINTERESTING)?;
+                self.enqueue(sh, id, k, UNINTERESTING)?;
                 continue;
             }
             sh.with(|st| st.set(&k, flags | UNINTERESTING));
@@ -541,8 +674,9 @@ impl<'o> Walker<'o> {
                 self.interesting_queued -= 1;
             } else {
                 // Visited already: its parents may be queued as interesting.
-                let obj = self.read(id)?;
-                stack.extend(CommitView::parse(id, obj.data()).parents());
+                let obj = self.read(id, &k)?;
+                let parents: Vec<Oid> = CommitView::parse(id, obj.data()).parents().collect();
+                stack.extend(parents.into_iter().map(|p| (p, self.key(p))));
             }
         }
         Ok(())
@@ -556,8 +690,19 @@ impl<'o> Walker<'o> {
             let Some(entry) = self.take(entry.slot) else {
                 return Err(Error::QueueLost);
             };
-            let k = key(entry.id);
+            let k = entry.key;
             let (data, read) = (entry.object.data(), entry.read);
+            // The parents' keys, found before the lock (a pack index
+            // search each).
+            let mut keys = [None; 2];
+            let mut more_keys = Vec::new();
+            for p in read.parents(data) {
+                let pk = (p, self.key(p));
+                match keys.iter_mut().find(|n| n.is_none()) {
+                    Some(slot) => *slot = Some(pk),
+                    None => more_keys.push(pk),
+                }
+            }
             let visiting = sh.visiting();
             // One lock: the commit's flags, its parents queued, the yield.
             let (flags, new, more) = sh.with(|st| {
@@ -569,11 +714,11 @@ impl<'o> Walker<'o> {
                 }
                 // Insert-if-absent in one probe; the objects are read after
                 // the lock (reads take the longest).
-                for p in read.parents(data) {
-                    if st.insert_new(&key(p), QUEUED) {
+                for pk in keys.iter().flatten().chain(&more_keys) {
+                    if st.insert_new(&pk.1, QUEUED) {
                         match new.iter_mut().find(|n| n.is_none()) {
-                            Some(slot) => *slot = Some(p),
-                            None => more.push(p),
+                            Some(slot) => *slot = Some(*pk),
+                            None => more.push(*pk),
                         }
                     }
                 }
@@ -584,15 +729,15 @@ impl<'o> Walker<'o> {
                 (flags, new, more)
             });
             if flags & UNINTERESTING != 0 {
-                for p in read.parents(data) {
-                    self.mark_uninteresting(&mut sh, p)?;
+                for pk in keys.into_iter().flatten().chain(more_keys) {
+                    self.mark_uninteresting(&mut sh, pk)?;
                 }
                 continue;
             }
             self.interesting_queued -= 1;
-            for p in new.into_iter().flatten().chain(more) {
-                let object = self.read(p)?;
-                self.push(p, 0, object);
+            for (p, pk) in new.into_iter().flatten().chain(more) {
+                let object = self.read(p, &pk)?;
+                self.push(p, pk, 0, object);
             }
             return Ok(Some((entry.id, entry.object, read)));
         }
@@ -738,7 +883,11 @@ impl<'o> Walk<'o> {
             },
             shared: Shared {
                 state: Mutex::new(State {
-                    table: IdTable::new(),
+                    table: Flags {
+                        ids: IdTable::new(),
+                        packed: Vec::new(),
+                        objects: Vec::new(),
+                    },
                     yielded: 0,
                     log: VecDeque::new(),
                     pending: HashMap::default(),
@@ -746,14 +895,23 @@ impl<'o> Walk<'o> {
                 }),
                 visiting: AtomicU64::new(0),
                 one_thread: AtomicBool::new(false),
+                index: OnceLock::new(),
             },
             read_ahead: None,
             spent: false,
         };
         for &h in hide {
-            me.w.mark_uninteresting(&mut me.shared.get_mut(), h)?;
+            let k = me.w.key(h);
+            me.w.mark_uninteresting(&mut me.shared.get_mut(), (h, k))?;
         }
         Ok(me)
+    }
+
+    /// [`Walker::open_packs`], on the walk's own thread.
+    fn open_packs(&mut self) {
+        let Shared { state, index, .. } = &mut self.shared;
+        let state = state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        self.w.open_packs(state, index);
     }
 
     /// Read commits from the packs under `object_dirs` directly
@@ -762,6 +920,8 @@ impl<'o> Walk<'o> {
     #[must_use]
     pub fn read_packs(mut self, object_dirs: Vec<std::path::PathBuf>) -> Self {
         self.w.packs = PackReads::Dirs(object_dirs);
+        // Hiding many tips may have read enough already.
+        self.open_packs();
         self
     }
 
@@ -782,21 +942,25 @@ impl<'o> Walk<'o> {
         mut visit: impl FnMut(&CommitView<'_>) -> Result<bool, E>,
     ) -> Result<(), E> {
         self.start(new)?;
-        while let Some((id, object, read)) = self.w.next(self.shared.get_mut())? {
+        loop {
+            self.open_packs();
+            let Some((id, object, read)) = self.w.next(self.shared.get_mut())? else {
+                return Ok(());
+            };
             if !visit(&CommitView::parse_rest(id, object.data(), read))? {
-                break;
+                return Ok(());
             }
         }
-        Ok(())
     }
 
     fn start(&mut self, new: Oid) -> Result<()> {
         if self.spent {
             return Err(Error::Spent);
         }
+        let k = self.w.key(new);
         let mut state = self.shared.get_mut();
-        if state.get(&key(new)) == 0 {
-            self.w.enqueue(&mut state, new, 0)?;
+        if state.get(&k) == 0 {
+            self.w.enqueue(&mut state, new, k, 0)?;
         }
         Ok(())
     }
@@ -816,6 +980,7 @@ impl<'o> Walk<'o> {
         self.shared.one_thread.store(false, Ordering::Release);
         let mut read_ahead_once = false;
         loop {
+            self.open_packs();
             let state = self.shared.get_mut();
             if !read_ahead_once
                 && state.yielded >= READ_AHEAD_AFTER
@@ -908,7 +1073,8 @@ pub struct Visited<'t> {
 
 impl Visited<'_> {
     fn flags(&self, id: Oid) -> u8 {
-        self.shared.lock().flags_at(&key(id), self.as_of)
+        let k = key_in(self.shared.index.get().map(|i| &**i), id);
+        self.shared.lock().flags_at(&k, self.as_of)
     }
 
     /// Whether `id` was visited (brought, and already passed to `visit`).

@@ -1131,8 +1131,8 @@ fn timing(args: &[String]) {
         ours: format!("{:.1} MiB", mib(anon)),
         baseline: "-".into(),
         ratio: "-".into(),
-        target: if smoke { "report" } else { "<= 35 MiB" }.into(),
-        pass: (!smoke).then_some(mib(anon) <= 35.0),
+        target: if smoke { "report" } else { "<= 16 MiB" }.into(),
+        pass: (!smoke).then_some(mib(anon) <= 16.0),
     });
 
     // 5. The shell hook people write today, on 10,000 commits (1,000 in smoke runs).

@@ -136,7 +136,8 @@ impl<'o> PushState<'o> {
             _ => hide.extend(self.creation_hides(ctx, eff)?),
         }
         let mut outside = std::collections::HashSet::new();
-        Walk::new(self.odb, &hide)?.from(span.new, |c| -> Result<bool> {
+        let mut walk = Walk::new(self.odb, &hide)?.read_packs(ctx.repo.object_dirs());
+        walk.from(span.new, |c| -> Result<bool> {
             outside.insert(c.id());
             Ok(true)
         })?;

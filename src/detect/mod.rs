@@ -834,7 +834,10 @@ mod tests {
                         s.may_match(t.as_bytes())
                     })
                     .collect();
-                assert!(answers.iter().all(|&a| a == answers[0]), "{t:?}: {answers:?}");
+                assert!(
+                    answers.iter().all(|&a| a == answers[0]),
+                    "{t:?}: {answers:?}"
+                );
                 hits += usize::from(answers[0]);
             }
         }

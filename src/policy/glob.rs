@@ -14,6 +14,47 @@ pub fn ref_glob(pattern: &str) -> Result<Glob, globset::Error> {
         .build()
 }
 
+/// A compiled ref glob: the shapes policies use by string operations (a
+/// test holds each to the glob), anything else by the glob's regex, whose
+/// compilation cost a one-commit push 86,000 instructions a pattern.
+#[derive(Debug, Clone)]
+pub enum RefMatcher {
+    /// `refs/heads/main`: that ref.
+    Exact(String),
+    /// `refs/heads/release/*`, `refs/tags/v*`: the prefix, then anything
+    /// without a `/` (`*` does not cross it).
+    Within(String),
+    /// Anything else.
+    Glob(GlobMatcher),
+}
+
+impl RefMatcher {
+    /// The matcher for `pattern`, whose glob is `glob` ([`ref_glob`]).
+    pub fn new(pattern: &str, glob: &Glob) -> Self {
+        const META: &[char] = &['*', '?', '[', ']', '{', '}', '\\'];
+        if !pattern.contains(META) {
+            return Self::Exact(pattern.to_string());
+        }
+        if let Some(prefix) = pattern.strip_suffix('*') {
+            if !prefix.contains(META) {
+                return Self::Within(prefix.to_string());
+            }
+        }
+        Self::Glob(glob.compile_matcher())
+    }
+
+    /// Whether the full ref name `refname` matches.
+    pub fn is_match(&self, refname: &str) -> bool {
+        match self {
+            Self::Exact(name) => refname == name,
+            Self::Within(prefix) => refname
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| !rest.contains('/')),
+            Self::Glob(g) => g.is_match(refname),
+        }
+    }
+}
+
 /// Globs over emails: case-insensitive, `*` matches anything.
 pub fn email_glob(pattern: &str) -> Result<Glob, globset::Error> {
     crate::detect::text_glob(pattern)
@@ -174,34 +215,43 @@ fn plain(s: &str) -> bool {
 }
 
 impl Kind {
-    fn of(text: &str, glob: &Glob) -> Self {
+    /// The kind of `text`; `glob` compiles its glob, asked only when no
+    /// string operation stands for it.
+    fn of(text: &str, glob: impl FnOnce() -> Option<GlobMatcher>) -> Option<Self> {
+        match Self::shape(text) {
+            Some(kind) => Some(kind),
+            None => Some(Kind::Glob(glob()?)),
+        }
+    }
+
+    fn shape(text: &str) -> Option<Self> {
         if text == "**" {
-            return Kind::Every;
+            return Some(Kind::Every);
         }
         if let Some(inner) = text.strip_prefix("**/").and_then(|r| r.strip_suffix("/**")) {
             if plain(inner) {
-                return Kind::UnderNamed(inner.to_string());
+                return Some(Kind::UnderNamed(inner.to_string()));
             }
         }
         if let Some(name) = text.strip_prefix("**/") {
             if plain(name) {
-                return Kind::Named(name.to_string());
+                return Some(Kind::Named(name.to_string()));
             }
             if let Some(end) = name.strip_prefix('*') {
                 if plain(end) {
-                    return Kind::Ending(end.to_string());
+                    return Some(Kind::Ending(end.to_string()));
                 }
             }
         }
         if let Some(dir) = text.strip_suffix("/**") {
             if !dir.is_empty() && dir.split('/').all(plain) {
-                return Kind::Under(format!("{dir}/"));
+                return Some(Kind::Under(format!("{dir}/")));
             }
         }
         if text.split('/').all(plain) {
-            return Kind::Exact(text.to_string());
+            return Some(Kind::Exact(text.to_string()));
         }
-        Kind::Glob(glob.compile_matcher())
+        None
     }
 
     /// Whether the path `p` shows matches.
@@ -235,6 +285,12 @@ impl PathPattern {
     /// A pattern (valid for [`path_glob`]) and its glob, compiled only when
     /// no plain string operation stands for it.
     pub fn new(text: &str, glob: &Glob) -> Self {
+        let kind = Kind::shape(text).unwrap_or_else(|| Kind::Glob(glob.compile_matcher()));
+        Self::with_kind(text, kind)
+    }
+
+    /// A pattern whose kind is known.
+    fn with_kind(text: &str, kind: Kind) -> Self {
         // Braces may hold a `/`, and escapes make a split unsafe: such a
         // pattern may match under any folder.
         let parts = if text.contains(['{', '\\']) {
@@ -255,7 +311,7 @@ impl PathPattern {
         Self {
             text: text.to_string(),
             group: None,
-            kind: Kind::of(text, glob),
+            kind,
             parts,
         }
     }
@@ -265,8 +321,10 @@ impl PathPattern {
         AGENT_CONFIG
             .iter()
             .filter_map(|p| {
-                let g = path_glob(p).ok()?;
-                let mut pattern = Self::new(p, &g);
+                // Each is a shape (a test holds them to it): no glob is
+                // built, let alone compiled, for the group.
+                let kind = Kind::of(p, || Some(path_glob(p).ok()?.compile_matcher()))?;
+                let mut pattern = Self::with_kind(p, kind);
                 pattern.group = Some("@agent-config");
                 Some(pattern)
             })
@@ -443,6 +501,54 @@ mod path_tests {
 
     /// The string matchers against the globs they stand for, on paths made
     /// of names that sit at the edges (empty-looking, dotted, nested).
+    #[test]
+    fn ref_shapes_match_as_their_globs_do() {
+        let patterns = [
+            "refs/heads/main",
+            "refs/heads/release/*",
+            "refs/tags/v*",
+            "*",
+            "refs/heads/*",
+            "refs/heads/**",
+            "refs/heads/rel*/x",
+            "refs/heads/r?",
+            "refs/heads/[ab]",
+            "refs/heads/{a,b}",
+            "refs/heads/a\\*",
+            "refs/tags/v1.*",
+        ];
+        let refs = [
+            "refs/heads/main",
+            "refs/heads/mainx",
+            "refs/heads/main/x",
+            "refs/heads/release/",
+            "refs/heads/release/1.0",
+            "refs/heads/release/1.0/hotfix",
+            "refs/heads/releasex",
+            "refs/tags/v",
+            "refs/tags/v1.2",
+            "refs/tags/v1/2",
+            "refs/tags/x1",
+            "main",
+            "refs/heads/a*",
+            "refs/heads/a",
+            "refs/heads/rel1/x",
+            "refs/heads/r1",
+            "",
+        ];
+        let mut fast = 0;
+        for p in patterns {
+            let glob = ref_glob(p).expect("glob");
+            let m = RefMatcher::new(p, &glob);
+            fast += usize::from(!matches!(m, RefMatcher::Glob(_)));
+            let g = glob.compile_matcher();
+            for r in refs {
+                assert_eq!(m.is_match(r), g.is_match(r), "{p} on {r}");
+            }
+        }
+        assert_eq!(fast, 6, "shapes recognised");
+    }
+
     #[test]
     fn path_shapes_match_as_their_globs_do() {
         let patterns = [

@@ -19,7 +19,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use globset::GlobMatcher;
 use sha2::{Digest, Sha256};
 
 use crate::detect::{DetectConfig, Detector};
@@ -57,6 +56,11 @@ pub const POLICY_FILE: &str = ".reviewgate.toml";
 /// when a repository has none, and `reviewgate policy template` prints it.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("default-policy.toml");
 
+/// SHA-256 of [`DEFAULT_POLICY_TOML`] (a test holds it to the text): a hook
+/// under the built-in policy does not hash it at every start.
+const DEFAULT_POLICY_SHA256: &str =
+    "abdb57a8978e12a935334d633b038c23a834783a67aa658e1a4707f96156ce63";
+
 /// Which commits an update of a protected ref must show a human review for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ReviewScope {
@@ -78,7 +82,7 @@ pub enum RefPattern {
         /// The pattern as written.
         pattern: String,
         /// The compiled matcher.
-        matcher: GlobMatcher,
+        matcher: glob::RefMatcher,
     },
 }
 
@@ -335,13 +339,18 @@ impl LoadedPolicy {
     /// Parse and validate a policy text from `source`.
     pub fn from_text(text: &str, source: PolicySource) -> Result<Self, PolicyError> {
         let policy = parse::parse(text, &source)?;
+        let sha256 = if text == DEFAULT_POLICY_TOML {
+            DEFAULT_POLICY_SHA256.to_string()
+        } else {
+            sha256_hex(text.as_bytes())
+        };
         let branch = match &source {
             PolicySource::Repository { refname, .. } => Some(refname.clone()),
             _ => None,
         };
         Ok(Self {
             policy,
-            sha256: sha256_hex(text.as_bytes()),
+            sha256,
             source,
             branch,
         })
@@ -561,6 +570,16 @@ impl<'p> Effective<'p> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_hash_is_the_templates() {
+        assert_eq!(
+            sha256_hex(DEFAULT_POLICY_TOML.as_bytes()),
+            DEFAULT_POLICY_SHA256
+        );
+        let loaded = LoadedPolicy::builtin().expect("builtin");
+        assert_eq!(loaded.sha256, DEFAULT_POLICY_SHA256);
+    }
 
     #[test]
     fn template_parses() {

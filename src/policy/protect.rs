@@ -266,6 +266,7 @@ fn ref_pattern(
     span: Range<usize>,
     what: &str,
 ) -> Option<RefPattern> {
-    let matcher = w.glob(&pattern, span, what, ref_glob)?;
+    let glob = w.glob_uncompiled(&pattern, span, what, ref_glob)?;
+    let matcher = super::glob::RefMatcher::new(&pattern, &glob);
     Some(RefPattern::Glob { pattern, matcher })
 }

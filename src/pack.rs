@@ -291,8 +291,14 @@ impl Pack {
             } else {
                 lo + (hi - lo) / 2
             };
+            // Ids in a fanout bucket share their first byte: the next 8
+            // settle almost every probe without comparing all 20.
             let at = NAMES + mid as usize * 20;
-            match self.idx.get(at..at + 20)?.cmp(id) {
+            let order = match self.key(mid)?.cmp(&key) {
+                std::cmp::Ordering::Equal => self.idx.get(at..at + 20)?.cmp(id),
+                other => other,
+            };
+            match order {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Some(mid),

@@ -17,6 +17,10 @@
 //! not: the inflated size must be the size the entry declares and zlib's
 //! checksum must match.
 //!
+//! A walk also names commits by their [`Place`] in these packs: its table
+//! of seen commits is then a byte per object of a pack, not a 20-byte id
+//! per commit.
+//!
 //! Resident memory stays bounded: the pack pages a long walk has touched
 //! are handed back to the page cache by 1 MiB chunks, once 8 chunks were
 //! touched or 256 commits read (`MADV_DONTNEED` on a read-only file

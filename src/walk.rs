@@ -7,6 +7,10 @@
 //! for a million commits), each commit is inflated twice, and hiding 1,000 tags
 //! took 40 s because it rescans the queue to decide when to stop.
 //!
+//! What it remembers of each commit is a flag byte: at the commit's place in
+//! its pack when the walk reads packs ([`Walk::read_packs`]), else in a
+//! table of full ids.
+//!
 //! The algorithm is git's date-ordered walk: a max-heap by committer time,
 //! `UNINTERESTING` propagated from the hidden tips to their parents, and a stop
 //! when no interesting commit is left in the queue (an O(1) counter). The only

@@ -138,29 +138,33 @@ fn local(now: DateTime<Utc>, zone: &Zone) -> (i64, chrono::NaiveDateTime) {
 /// The instant a local date-time names in `zone` (the later one in a DST
 /// overlap; in a DST gap, the first instant after it).
 fn to_utc(naive: chrono::NaiveDateTime, zone: &Zone) -> DateTime<Utc> {
-    fn resolve<Z: TimeZone>(z: &Z, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
-        let mut n = naive;
-        for _ in 0..4 {
-            if let Some(t) = z.from_local_datetime(&n).latest() {
-                return t.with_timezone(&Utc);
-            }
-            n += Duration::minutes(30);
-        }
-        Utc.from_utc_datetime(&naive)
-    }
     match zone {
-        Zone::Named(_, tz) => {
-            let mut n = naive;
-            for _ in 0..4 {
-                if let Some(t) = named_instant(tz, n) {
-                    return t;
-                }
-                n += Duration::minutes(30);
-            }
-            Utc.from_utc_datetime(&naive)
-        }
-        Zone::Fixed(off) => resolve(off, naive),
+        Zone::Named(_, tz) => resolve(naive, |n| named_instant(tz, n)),
+        Zone::Fixed(off) => resolve(naive, |n| latest(off, n)),
     }
+}
+
+/// The instant `instant` gives for `naive`, or, in a gap, for the first
+/// half hour after it that exists.
+fn resolve(
+    naive: chrono::NaiveDateTime,
+    instant: impl Fn(chrono::NaiveDateTime) -> Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let mut n = naive;
+    for _ in 0..4 {
+        if let Some(t) = instant(n) {
+            return t;
+        }
+        n += Duration::minutes(30);
+    }
+    Utc.from_utc_datetime(&naive)
+}
+
+/// The later instant local time `naive` names in `z`.
+fn latest<Z: TimeZone>(z: &Z, naive: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    z.from_local_datetime(&naive)
+        .latest()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The instant local time `naive` names in `tz`: the later one in a fold
@@ -369,16 +373,6 @@ mod tests {
     /// in the gaps and folds included.
     #[test]
     fn named_zones_read_as_chrono_tz_reads_them() {
-        fn reference(tz: &chrono_tz::Tz, naive: chrono::NaiveDateTime) -> DateTime<Utc> {
-            let mut n = naive;
-            for _ in 0..4 {
-                if let Some(t) = tz.from_local_datetime(&n).latest() {
-                    return t.with_timezone(&Utc);
-                }
-                n += Duration::minutes(30);
-            }
-            Utc.from_utc_datetime(&naive)
-        }
         let zones = [
             "Europe/Berlin",
             "Europe/London",
@@ -407,7 +401,7 @@ mod tests {
                     let naive = t.naive_utc();
                     assert_eq!(
                         to_utc(naive, &zone),
-                        reference(&theirs, naive),
+                        resolve(naive, |n| latest(&theirs, n)),
                         "{name} {naive}"
                     );
                     checked += 1;

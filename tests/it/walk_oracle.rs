@@ -64,7 +64,14 @@ pub(crate) fn random_history(
     (dir, ids)
 }
 
-fn ours(repo: &git2::Repository, new: &str, hide: &[String]) -> (BTreeSet<String>, Vec<Vec<Oid>>) {
+/// The walk's commits and their parents; with `packs`, the walk reads the
+/// pack files itself and keys its table by pack place.
+fn ours(
+    repo: &git2::Repository,
+    new: &str,
+    hide: &[String],
+    packs: bool,
+) -> (BTreeSet<String>, Vec<Vec<Oid>>) {
     let odb = repo.odb().expect("odb");
     let hide: Vec<Oid> = hide
         .iter()
@@ -72,7 +79,11 @@ fn ours(repo: &git2::Repository, new: &str, hide: &[String]) -> (BTreeSet<String
         .collect();
     let mut seen = BTreeSet::new();
     let mut parents = Vec::new();
-    reviewgate::walk::walk(&odb, Oid::from_str(new).expect("oid"), &hide, |c| {
+    let mut walk = reviewgate::walk::Walk::new(&odb, &hide).expect("walk");
+    if packs {
+        walk = walk.read_packs(vec![repo.path().join("objects")]);
+    }
+    walk.from(Oid::from_str(new).expect("oid"), |c| {
         assert!(seen.insert(c.id().to_string()), "visited twice: {}", c.id());
         parents.push(c.parents().collect());
         Ok::<_, reviewgate::walk::Error>(true)
@@ -98,10 +109,17 @@ fn check_history(seed: u64, skew: bool) {
         let hide: Vec<String> = (0..rng.below(6))
             .map(|_| ids[rng.below(ids.len())].clone())
             .collect();
-        let (mine, parents) = ours(&repo, &new, &hide);
+        let (mine, parents) = ours(&repo, &new, &hide, false);
         let mut args = vec![new.clone(), "--not".to_string()];
         args.extend(hide.iter().cloned());
         let git = git_set(&dir, &args);
+        // Reading the packs itself (its table keyed by pack place), the
+        // walk visits the same commits.
+        let (packed, _) = ours(&repo, &new, &hide, true);
+        assert_eq!(
+            packed, mine,
+            "seed {seed}: pack reads, new {new} hide {hide:?}"
+        );
         if skew {
             // Never fewer than git, never outside what `new` reaches.
             assert!(
@@ -122,7 +140,7 @@ fn check_history(seed: u64, skew: bool) {
         }
         // Fast-forward: old is an ancestor of new iff a visited commit has old as a parent.
         if let Some(old) = hide.first().filter(|_| hide.len() == 1) {
-            let (_, par) = ours(&repo, &new, std::slice::from_ref(old));
+            let (_, par) = ours(&repo, &new, std::slice::from_ref(old), false);
             let old_oid = Oid::from_str(old).expect("oid");
             let ff_ours = *old == new || par.iter().any(|ps| ps.contains(&old_oid));
             let mut c = git_cmd(&dir);

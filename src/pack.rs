@@ -267,9 +267,10 @@ impl Pack {
     }
 
     /// The index position of `id`: the fanout narrows to ids with its first
-    /// byte, then the search guesses where `id` falls between the ends by
-    /// its next 8 bytes (ids are uniform), and halves once guessing stops
-    /// paying (ids made to cluster cannot make it slow).
+    /// byte, then the search guesses where `id` falls by its next 8 bytes
+    /// (ids are uniform: the first guess needs no read, each probe narrows
+    /// the bounds the next guess is made between), and halves once guessing
+    /// stops paying (ids made to cluster cannot make it slow).
     fn position(&self, id: &[u8]) -> Option<u32> {
         let first = usize::from(*id.first()?);
         let mut lo = match first {
@@ -278,19 +279,18 @@ impl Pack {
         };
         let mut hi = be32(&self.idx, FANOUT + first * 4)?;
         let key = be64(id, 1)?;
+        // Every id in lo..hi has its key within below..=above.
+        let (mut below, mut above) = (0u64, u64::MAX);
         let mut guesses = 0;
         while lo < hi {
-            let mid = if guesses < GUESSES && hi - lo > 8 {
+            let mid = if guesses < GUESSES && hi - lo > 4 {
                 guesses += 1;
-                let (a, b) = (self.key(lo)?, self.key(hi - 1)?);
-                if key < a || key > b {
+                if key < below || key > above {
                     return None;
                 }
-                // (key - a) / (b - a) of the way from lo to hi - 1, in 64
-                // bits: both differences shifted to fit 32.
-                let shift = 32u32.saturating_sub((b - a).leading_zeros());
-                let span = ((b - a) >> shift).max(1);
-                let at = ((key - a) >> shift) * u64::from(hi - 1 - lo) / span;
+                // (key - below) / (above - below + 1) of the way from lo to hi.
+                let at =
+                    u128::from(key - below) * u128::from(hi - lo) / (u128::from(above - below) + 1);
                 lo + u32::try_from(at).ok()?.min(hi - 1 - lo)
             } else {
                 lo + (hi - lo) / 2
@@ -298,13 +298,14 @@ impl Pack {
             // Ids in a fanout bucket share their first byte: the next 8
             // settle almost every probe without comparing all 20.
             let at = NAMES + mid as usize * 20;
-            let order = match self.key(mid)?.cmp(&key) {
+            let probed = self.key(mid)?;
+            let order = match probed.cmp(&key) {
                 std::cmp::Ordering::Equal => self.idx.get(at..at + 20)?.cmp(id),
                 other => other,
             };
             match order {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Less => (lo, below) = (mid + 1, probed),
+                std::cmp::Ordering::Greater => (hi, above) = (mid, probed),
                 std::cmp::Ordering::Equal => return Some(mid),
             }
         }
@@ -401,4 +402,95 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
 
 fn be64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-2 index of `ids` (sorted here) beside a pack that only has
+    /// its header: enough for [`Pack::position`].
+    fn index_of(dir: &Path, ids: &mut Vec<[u8; 20]>) -> Pack {
+        ids.sort_unstable();
+        ids.dedup();
+        let n = ids.len();
+        let mut idx = b"\xfftOc\x00\x00\x00\x02".to_vec();
+        for b in 0..256usize {
+            let below = ids.iter().filter(|id| usize::from(id[0]) <= b).count();
+            idx.extend_from_slice(&u32::try_from(below).expect("small").to_be_bytes());
+        }
+        for id in ids.iter() {
+            idx.extend_from_slice(id);
+        }
+        idx.extend(std::iter::repeat_n(0u8, n * 8 + 40));
+        let path = dir.join("pack-test.idx");
+        std::fs::write(&path, idx).expect("write idx");
+        let mut pack = b"PACK\x00\x00\x00\x02".to_vec();
+        pack.extend_from_slice(&u32::try_from(n).expect("small").to_be_bytes());
+        pack.extend([0u8; 20]);
+        std::fs::write(path.with_extension("pack"), pack).expect("write pack");
+        Pack::open(&path).expect("the index holds together")
+    }
+
+    /// Ids crafted to defeat the guesses (clustered, equal in the 8 bytes
+    /// the guess reads, at the ends of the key space) are found, each at
+    /// its place, and ids beside them are not.
+    #[test]
+    fn crafted_ids_are_found_where_they_are() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut ids = Vec::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for i in 0..3000u64 {
+            let mut id = [0u8; 20];
+            let r = next();
+            id[0] = 0x42;
+            match i % 5 {
+                // Uniform.
+                0 => id[1..9].copy_from_slice(&r.to_be_bytes()),
+                // Packed into a sliver of the key space.
+                1 => id[1..9].copy_from_slice(&(0x7000_0000_0000_0000 + (r >> 40)).to_be_bytes()),
+                // Equal in the 8 bytes the guess reads, apart after them.
+                2 => {
+                    id[1..9].copy_from_slice(&0x1234_5678_9abc_def0u64.to_be_bytes());
+                    id[9..17].copy_from_slice(&r.to_be_bytes());
+                }
+                // At the ends of the key space.
+                3 => id[1..9].copy_from_slice(&(r >> 50).to_be_bytes()),
+                _ => id[1..9].copy_from_slice(&(u64::MAX - (r >> 50)).to_be_bytes()),
+            }
+            id[19] = u8::try_from(i % 251).expect("small");
+            ids.push(id);
+        }
+        // A bucket of ids all equal in the 8 bytes the guess reads.
+        for i in 0..200u64 {
+            let mut id = [0x50; 20];
+            id[9..17].copy_from_slice(&(i * 0x0101_0101).to_be_bytes());
+            ids.push(id);
+        }
+        // A few in other buckets, and one each in the first and last.
+        for first in [0u8, 1, 0x41, 0x43, 0xff] {
+            let mut id = [first; 20];
+            id[5] = 7;
+            ids.push(id);
+        }
+        let pack = index_of(dir.path(), &mut ids);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(pack.position(id), u32::try_from(i).ok(), "{id:02x?}");
+            for delta in [1u8, 255] {
+                let mut beside = *id;
+                beside[19] = beside[19].wrapping_add(delta);
+                if ids.binary_search(&beside).is_err() {
+                    assert_eq!(pack.position(&beside), None, "{beside:02x?}");
+                }
+            }
+        }
+        assert_eq!(pack.position(&[0x42; 20]), None);
+        assert_eq!(pack.position(&[0x80; 20]), None);
+    }
 }

@@ -228,6 +228,20 @@ fn a_pack_that_does_not_hold_together_is_left_to_libgit2() {
     assert!(packs
         .commit(Oid::from_str(&ids[11]).expect("oid"))
         .is_some());
+    // An entry that declares one byte more, or one less, than its stream
+    // holds (the size's low bits are in the entry's first byte).
+    for (what, adjust) in [("declared one more", 1i8), ("declared one less", -1)] {
+        let mut b = good_pack.clone();
+        let low = b[offset] & 15;
+        let moved = low.checked_add_signed(adjust).filter(|l| *l < 16);
+        let Some(moved) = moved else {
+            panic!("the size's low bits ({low}) cannot move by {adjust}: pick another commit");
+        };
+        b[offset] = (b[offset] & !15) | moved;
+        put(&pack, &b);
+        let mut packs = open();
+        assert_eq!(packs.commit(id), None, "{what}: left to libgit2");
+    }
 }
 
 /// Walks that read packs visit the same commits in the same order, see

@@ -151,6 +151,27 @@ impl Index {
         })
     }
 
+    /// Ask the processor to bring in the index entry that says where the
+    /// object at `at` is in its pack (a cache miss, for a pack index of a
+    /// million objects) while the caller does other work before reading it.
+    pub fn prefetch(&self, at: Place) {
+        let Some(pack) = self.packs.get(at.pack as usize) else {
+            return;
+        };
+        let slot = NAMES + pack.count as usize * 24 + at.pos as usize * 4;
+        if let Some(byte) = pack.idx.get(slot) {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a prefetch is a hint that reads nothing the program
+            // sees and cannot fault; the address is inside the mapping.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast());
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = byte;
+        }
+    }
+
     /// The id of the object at `at`.
     pub fn id(&self, at: Place) -> Option<Oid> {
         let pack = self.packs.get(at.pack as usize)?;

@@ -702,6 +702,9 @@ impl<'o> Walker<'o> {
             let mut more_keys = Vec::new();
             for p in read.parents(data) {
                 let pk = (p, self.key(p));
+                if let (Key::Packed(at), Some(index)) = (&pk.1, self.index()) {
+                    index.prefetch(*at);
+                }
                 match keys.iter_mut().find(|n| n.is_none()) {
                     Some(slot) => *slot = Some(pk),
                     None => more_keys.push(pk),

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 const HOOK: &str = env!("CARGO_BIN_EXE_reviewgate-pre-receive");
 const CLI: &str = env!("CARGO_BIN_EXE_reviewgate");
 const ZERO: &str = "0000000000000000000000000000000000000000";
-const REPO_FORMAT: u32 = 4; // bump when the generator changes
+const REPO_FORMAT: u32 = 5; // bump when the generator changes
 
 /// The shape of a generated repository.
 #[derive(Clone, Copy)]
@@ -141,8 +141,9 @@ impl FastImport {
         Self { child, input }
     }
 
-    /// End the stream and require success.
-    fn finish(self) {
+    /// End the stream and require success; then pack the repository as
+    /// a server's is ([`repack`]).
+    fn finish(self, dir: &Path) {
         let Self {
             mut child,
             mut input,
@@ -150,7 +151,15 @@ impl FastImport {
         writeln!(input, "done").expect("write");
         drop(input);
         assert!(child.wait().expect("wait").success(), "fast-import failed");
+        repack(dir);
     }
+}
+
+/// Pack `dir` as a server's history is packed (`git gc`, or the pack a push
+/// sends): fast-import stores commits oldest first, pack-objects in the
+/// order a walk visits them, newest first.
+fn repack(dir: &Path) {
+    check(git(dir).args(["repack", "-a", "-d", "-q", "--no-write-bitmap-index"]));
 }
 
 /// Build (or reuse) a repository of `shape` under `base`.
@@ -180,6 +189,7 @@ fn build(base: &Path, shape: Shape) -> PathBuf {
         .expect("fast-import");
     write_history(&mut child, shape);
     assert!(child.wait().expect("wait").success(), "fast-import failed");
+    repack(&dir);
     check(git(&dir).args(["pack-refs", "--all", "--prune"]));
     // A 1-commit fast-forward of main, stored in the repository (as after a push).
     let main = check(git(&dir).args(["rev-parse", "refs/heads/main"]));
@@ -506,7 +516,7 @@ fn signoff_tree(base: &Path) -> PathBuf {
             writeln!(w, "reset refs/heads/main\nfrom :1\n").expect("write");
         }
     }
-    fi.finish();
+    fi.finish(&dir);
     let seniors = "[groups]\nseniors = [\"ann@example.com\", \"*@sre.example.com\"]\n\n[[protect]]\nrefs = [\"refs/heads/main\"]\n";
     let rule = |name: &str, files: &str| {
         format!("\n[[signoff]]\nname = \"{name}\"\nfiles = {files}\ncommits = \"all\"\nreviewers = [\"@seniors\"]\n")
@@ -595,7 +605,7 @@ fn signed_repo(base: &Path) -> PathBuf {
             writeln!(w, "reset refs/heads/main\nfrom :1\n").expect("write");
         }
     }
-    fi.finish();
+    fi.finish(&dir);
 
     write_approvals(&dir, &key);
     std::fs::write(dir.join("reviewgate-bench-done"), "").expect("marker");
@@ -642,7 +652,7 @@ fn write_approvals(dir: &Path, key: &Path) {
         .block();
         write!(w, "N inline {id}\ndata {}\n{note}\n", note.len()).expect("write");
     }
-    fi.finish();
+    fi.finish(dir);
     std::fs::remove_dir_all(&work).expect("rm payloads");
 }
 

@@ -29,8 +29,10 @@
 //! mapping only drops our mapping of them), as libgit2's small mapping
 //! windows do.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use git2::Oid;
 
@@ -73,6 +75,8 @@ pub struct Place {
 /// and the touched pack pages handed back as it goes.
 pub struct Reader {
     inflate: Inflater,
+    /// Commits inflated ahead by another thread, when a walk has one.
+    ahead: Option<Arc<Ahead>>,
     /// Commits read since the pages were last handed back...
     read: u32,
     /// ...and the chunks they touched: (pack, chunk).
@@ -188,6 +192,7 @@ impl Default for Reader {
         Self {
             touched: Vec::with_capacity(CHUNKS + 2),
             inflate: Inflater::default(),
+            ahead: None,
             read: 0,
         }
     }
@@ -195,11 +200,33 @@ impl Default for Reader {
 
 impl Reader {
     /// The content of the commit at `at`, if it is stored whole there;
-    /// `None` leaves it to libgit2.
+    /// `None` leaves it to libgit2. Taken from what [`Ahead`] inflated when
+    /// it has it.
     pub fn commit(&mut self, index: &Index, at: Place) -> Option<Vec<u8>> {
         let i = at.pack as usize;
         let pack = index.packs.get(i)?;
         let offset = pack.offset(at.pos)?;
+        let Some(ahead) = self.ahead.clone() else {
+            return self.entry(index, i, offset).map(|(data, _)| data);
+        };
+        if let Some(data) = ahead.take(i, offset) {
+            return Some(data);
+        }
+        let read = self.entry(index, i, offset);
+        ahead.missed(i, offset, read.as_ref().map(|(_, used)| offset + used));
+        read.map(|(data, _)| data)
+    }
+
+    /// Let `ahead` inflate the commits after the ones read here (`None`:
+    /// read each here).
+    pub fn read_ahead_with(&mut self, ahead: Option<Arc<Ahead>>) {
+        self.ahead = ahead;
+    }
+
+    /// The commit whose entry is at `offset` in pack `i`, and the entry's
+    /// length; `None` when it is not a commit stored whole.
+    fn entry(&mut self, index: &Index, i: usize, offset: usize) -> Option<(Vec<u8>, usize)> {
+        let pack = index.packs.get(i)?;
         let mut out = Vec::new();
         let used = pack.commit_at(offset, &mut self.inflate, &mut out);
         let end = offset + used.unwrap_or(1);
@@ -217,7 +244,160 @@ impl Reader {
                 }
             }
         }
-        used.map(|_| out)
+        used.map(|used| (out, used))
+    }
+}
+
+/// Commits inflated ahead of a [`Reader`] by another thread ([`Ahead::run_once`]),
+/// in the order the pack stores them. git writes a pack's commits in the
+/// order of a date-ordered walk, newest first, so the commit a walk asks
+/// for next is usually the one stored after the last it read: the walk then
+/// takes it inflated, and its own thread only searches the index and
+/// follows parents. Where the guess is wrong (another pack, a jump, an
+/// entry that is not a commit stored whole) the reader inflates the commit
+/// itself, as without this, and the thread goes on from there. The bytes
+/// are the same either way: the same entry, read by the same code.
+pub struct Ahead {
+    state: Mutex<AheadState>,
+    /// Wakes the reader waiting for the commits being inflated.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct AheadState {
+    /// The pack read ahead in...
+    pack: usize,
+    /// ...the commits inflated, by offset, in pack order...
+    ready: VecDeque<(usize, Vec<u8>)>,
+    /// ...where the thread goes on from (`None`: nothing to do)...
+    next: Option<usize>,
+    /// ...where the run being inflated started, if one is...
+    busy: Option<usize>,
+    /// ...and a count of restarts: a run begun before one is dropped.
+    restarts: u64,
+    /// Commits taken inflated by the reader.
+    served: u64,
+    stop: bool,
+    /// Whether the reader waits on `changed` (notified only then).
+    reader_waits: bool,
+}
+
+/// Commits inflated in one run, between two looks at the shared state.
+const RUN: usize = 16;
+/// Commits kept inflated ahead at most (about 500 bytes each).
+const READY: usize = 256;
+/// How far past a run's start a reader waits for the run rather than
+/// inflate the commit itself (a run of commits spans a few KiB).
+const REACH: usize = 64 << 10;
+
+impl Ahead {
+    /// Nothing inflated yet; [`Ahead::run_once`] has work once a reader
+    /// misses.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(AheadState::default()),
+            changed: Condvar::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, AheadState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Inflate the next few commits in pack order, where the reader's
+    /// misses direct, with `reader` (the caller's own, not the reader's):
+    /// `false` when there was nothing to do.
+    pub fn run_once(&self, index: &Index, reader: &mut Reader) -> bool {
+        let (pack, start, restarts) = {
+            let mut st = self.lock();
+            if st.stop || st.ready.len() >= READY {
+                return false;
+            }
+            let Some(next) = st.next.take() else {
+                return false;
+            };
+            st.busy = Some(next);
+            (st.pack, next, st.restarts)
+        };
+        let mut run = Vec::with_capacity(RUN);
+        let mut at = Some(start);
+        while run.len() < RUN {
+            let Some(offset) = at else { break };
+            at = reader.entry(index, pack, offset).map(|(data, used)| {
+                run.push((offset, data));
+                offset + used
+            });
+        }
+        let mut st = self.lock();
+        st.busy = None;
+        if st.restarts == restarts {
+            st.ready.extend(run);
+            st.next = at;
+        }
+        if st.reader_waits {
+            self.changed.notify_all();
+        }
+        true
+    }
+
+    /// How many commits the reader took inflated.
+    pub fn served(&self) -> u64 {
+        self.lock().served
+    }
+
+    /// End the reading ahead: a reader waiting for a run stops waiting.
+    pub fn stop(&self) {
+        self.lock().stop = true;
+        self.changed.notify_all();
+    }
+
+    /// The commit at `offset` in pack `pack`, if it was inflated ahead (the
+    /// ones before it are dropped: the walk went past them). Waits for a
+    /// run being inflated that will reach it.
+    fn take(&self, pack: usize, offset: usize) -> Option<Vec<u8>> {
+        let mut st = self.lock();
+        if st.pack != pack {
+            return None;
+        }
+        loop {
+            if let Some(k) = st.ready.iter().position(|(o, _)| *o == offset) {
+                st.ready.drain(..k);
+                let data = st.ready.pop_front().map(|(_, data)| data);
+                st.served += 1;
+                return data;
+            }
+            // Being inflated (only then: the thread that inflates may be
+            // waiting for this reader's commits).
+            let coming = st.busy.is_some_and(|b| b <= offset && offset - b < REACH);
+            if !coming || st.stop {
+                return None;
+            }
+            st.reader_waits = true;
+            st = self
+                .changed
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
+            st.reader_waits = false;
+        }
+    }
+
+    /// The reader inflated the commit at `offset` itself (its entry ends at
+    /// `end`, if it was a commit stored whole): when that is past where the
+    /// thread is, or in another pack, the thread goes on from `end` with
+    /// what it had dropped.
+    fn missed(&self, pack: usize, offset: usize, end: Option<usize>) {
+        let mut st = self.lock();
+        let reach = [st.ready.back().map(|(o, _)| *o), st.busy, st.next]
+            .into_iter()
+            .flatten()
+            .max();
+        if st.pack == pack && reach.is_some_and(|r| offset < r) {
+            return;
+        }
+        st.pack = pack;
+        st.ready.clear();
+        st.next = end;
+        st.restarts += 1;
     }
 }
 

@@ -28,7 +28,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use git2::{Odb, OdbObject, Oid};
 
 use crate::commit::{CommitView, ParentsRead};
-use crate::pack::{Index, Place, Reader};
+use crate::pack::{Ahead, Index, Place, Reader};
 
 /// Why a walk could not read a commit.
 #[derive(Debug, thiserror::Error)]
@@ -980,6 +980,9 @@ impl<'o> Walk<'o> {
     /// on a second thread (inflating objects and finding parents, the part
     /// of a walk that cannot be split) while `visit` runs here, in the same
     /// order, each seeing the walk as it was when its commit was yielded.
+    /// When the walk reads packs, this thread, whenever it has no commit
+    /// to visit, inflates the commits stored after the last one read
+    /// ([`Ahead`]), which the reading thread then takes inflated.
     pub fn from_with<E: From<Error>>(
         &mut self,
         new: Oid,
@@ -1034,10 +1037,42 @@ impl<'o> Walk<'o> {
         };
         let (tx, rx) = mpsc::sync_channel(READ_AHEAD);
         let (back_tx, back_rx) = mpsc::channel();
+        // Between batches, this thread inflates the commits stored after
+        // the ones the reading thread read (pack order is walk order, as
+        // git writes packs), which the reading thread then takes inflated.
+        let ahead = match &mut w.packs {
+            PackReads::On(index, reader) => {
+                let ahead = Ahead::new();
+                reader.read_ahead_with(Some(Arc::clone(&ahead)));
+                Some((Arc::clone(index), ahead))
+            }
+            _ => None,
+        };
         let result = std::thread::scope(|s| {
             let reader = s.spawn(move || w.read_ahead(shared, &tx, &back_rx));
+            // However this closure ends, the reading thread must not wait
+            // for a run of inflation no one will finish.
+            let _stop = ahead.as_ref().map(|(_, ahead)| StopOnDrop(ahead));
+            let mut ahead = ahead
+                .as_ref()
+                .map(|(index, ahead)| (index, ahead, Reader::default()));
             let result = (|| {
-                for batch in &rx {
+                loop {
+                    let batch = match rx.try_recv() {
+                        Ok(batch) => batch,
+                        Err(mpsc::TryRecvError::Disconnected) => break,
+                        Err(mpsc::TryRecvError::Empty) => {
+                            if let Some((index, ahead, reader)) = &mut ahead {
+                                if ahead.run_once(index, reader) {
+                                    continue;
+                                }
+                            }
+                            match rx.recv() {
+                                Ok(batch) => batch,
+                                Err(_) => break,
+                            }
+                        }
+                    };
                     for Object(object, read) in &batch.objects {
                         as_of += 1;
                         shared.visiting.store(as_of, Ordering::Release);
@@ -1056,6 +1091,9 @@ impl<'o> Walk<'o> {
                 }
                 Ok(!shared.one_thread.load(Ordering::Acquire))
             })();
+            if let Some((_, ahead, _)) = &ahead {
+                ahead.stop();
+            }
             // Hang up: the reader stops at its next send.
             drop(rx);
             if reader.join().is_err() {
@@ -1063,12 +1101,24 @@ impl<'o> Walk<'o> {
             }
             result
         });
+        if let PackReads::On(_, reader) = &mut self.w.packs {
+            reader.read_ahead_with(None);
+        }
         let mut st = self.shared.lock();
         st.stop_logging();
         // Commits read ahead and never visited are marked visited: stopped
         // early, the walk cannot be continued.
         self.spent = as_of != st.yielded;
         result
+    }
+}
+
+/// Stops an [`Ahead`]'s thread when dropped.
+struct StopOnDrop<'a>(&'a Ahead);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.stop();
     }
 }
 

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use git2::Oid;
-use reviewgate::pack::Packs;
+use reviewgate::pack::{Ahead, Index, Packs, Reader};
 
 use crate::util::*;
 use crate::walk_oracle::random_history;
@@ -341,4 +341,92 @@ fn walks_reading_packs_visit_what_walks_through_libgit2_visit() {
         }
         assert_eq!(opened_late, 2);
     }
+}
+
+/// Commits taken from what another thread inflated ahead are git's bytes,
+/// in pack order (where most are taken inflated), backwards and shuffled
+/// (where the guesses are wrong and the reader inflates them itself), with
+/// the thread running beside the reader all along.
+#[test]
+fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (dir, _) = random_history(root.path(), 300, (23, 5), false);
+    git_ok_in(&dir, &["repack", "-adf", "-q", "--window=0"]);
+    let idx = std::fs::read_dir(dir.join("objects/pack"))
+        .expect("packs")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .expect("an index");
+    // Commits in pack order: `<id> commit <size> <packed> <offset>`.
+    let listing = git_ok_in(&dir, &["verify-pack", "-v", idx.to_str().expect("utf-8")]);
+    let mut stored: Vec<(usize, Oid)> = listing
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("commit"))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (
+                f[4].parse().expect("offset"),
+                Oid::from_str(f[0]).expect("id"),
+            )
+        })
+        .collect();
+    stored.sort_unstable();
+    let forward: Vec<Oid> = stored.iter().map(|(_, id)| *id).collect();
+    assert_eq!(forward.len(), 300);
+    let backward: Vec<Oid> = forward.iter().rev().copied().collect();
+    let mut shuffled = forward.clone();
+    let mut seed = 7u64;
+    for i in (1..shuffled.len()).rev() {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        shuffled.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+    let repo = git2::Repository::open_bare(&dir).expect("open");
+    let odb = repo.odb().expect("odb");
+    let index = Index::open(&[dir.join("objects")]);
+    let ahead = Ahead::new();
+    let mut reader = Reader::default();
+    reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
+    let read = |reader: &mut Reader, what: &str, id: &Oid| {
+        let at = index.find(id.as_bytes()).expect("in the pack");
+        let data = reader.commit(&index, at).expect("read whole");
+        assert_eq!(data, odb.read(*id).expect("libgit2").data(), "{what}: {id}");
+    };
+    // In turn, on this thread: a run of inflation after each read. In pack
+    // order, all but the first of each run are taken inflated.
+    let mut own = Reader::default();
+    for id in &forward {
+        read(&mut reader, "in turn", id);
+        ahead.run_once(&index, &mut own);
+    }
+    let n = forward.len() as u64;
+    assert!(
+        ahead.served() * 10 > n * 9,
+        "{} of {n} taken inflated",
+        ahead.served()
+    );
+    // At once: a thread inflating beside the reader, whatever the order.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut own = Reader::default();
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                if !ahead.run_once(&index, &mut own) {
+                    std::thread::yield_now();
+                }
+            }
+        });
+        for _ in 0..3 {
+            for (what, order) in [
+                ("forward", &forward),
+                ("backward", &backward),
+                ("shuffled", &shuffled),
+            ] {
+                for id in order {
+                    read(&mut reader, what, id);
+                }
+            }
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+        ahead.stop();
+    });
 }

@@ -267,8 +267,9 @@ pub struct Ahead {
 struct AheadState {
     /// The pack read ahead in...
     pack: usize,
-    /// ...the commits inflated, by offset, in pack order...
+    /// ...the commits inflated, by offset, in pack order, and their bytes...
     ready: VecDeque<(usize, Vec<u8>)>,
+    bytes: usize,
     /// ...where the thread goes on from (`None`: nothing to do)...
     next: Option<usize>,
     /// ...where the run being inflated started, if one is...
@@ -284,8 +285,12 @@ struct AheadState {
 
 /// Commits inflated in one run, between two looks at the shared state.
 const RUN: usize = 16;
-/// Commits kept inflated ahead at most (about 500 bytes each).
+/// Commits kept inflated ahead at most (about 500 bytes each), and bytes:
+/// a run stops past `RUN_BYTES`, and none starts past `READY_BYTES` (a push
+/// of large commits cannot make this hold more than a few MiB).
 const READY: usize = 256;
+const RUN_BYTES: usize = 1 << 20;
+const READY_BYTES: usize = 4 << 20;
 /// How far past a run's start a reader waits for the run rather than
 /// inflate the commit itself (a run of commits spans a few KiB).
 const REACH: usize = 64 << 10;
@@ -310,7 +315,7 @@ impl Ahead {
     pub fn run_once(&self, index: &Index, reader: &mut Reader) -> bool {
         let (pack, start, restarts) = {
             let mut st = self.lock();
-            if st.stop || st.ready.len() >= READY {
+            if st.stop || st.ready.len() >= READY || st.bytes >= READY_BYTES {
                 return false;
             }
             let Some(next) = st.next.take() else {
@@ -320,10 +325,12 @@ impl Ahead {
             (st.pack, next, st.restarts)
         };
         let mut run = Vec::with_capacity(RUN);
+        let mut bytes = 0;
         let mut at = Some(start);
-        while run.len() < RUN {
+        while run.len() < RUN && bytes < RUN_BYTES {
             let Some(offset) = at else { break };
             at = reader.entry(index, pack, offset).map(|(data, used)| {
+                bytes += data.len();
                 run.push((offset, data));
                 offset + used
             });
@@ -332,6 +339,7 @@ impl Ahead {
         st.busy = None;
         if st.restarts == restarts {
             st.ready.extend(run);
+            st.bytes += bytes;
             st.next = at;
         }
         if st.reader_waits {
@@ -343,6 +351,11 @@ impl Ahead {
     /// How many commits the reader took inflated.
     pub fn served(&self) -> u64 {
         self.lock().served
+    }
+
+    /// The bytes of the commits inflated and not yet taken.
+    pub fn held(&self) -> usize {
+        self.lock().bytes
     }
 
     /// End the reading ahead: a reader waiting for a run stops waiting.
@@ -361,8 +374,9 @@ impl Ahead {
         }
         loop {
             if let Some(k) = st.ready.iter().position(|(o, _)| *o == offset) {
-                st.ready.drain(..k);
+                let dropped: usize = st.ready.drain(..k).map(|(_, d)| d.len()).sum();
                 let data = st.ready.pop_front().map(|(_, data)| data);
+                st.bytes -= dropped + data.as_ref().map_or(0, Vec::len);
                 st.served += 1;
                 return data;
             }
@@ -396,6 +410,7 @@ impl Ahead {
         }
         st.pack = pack;
         st.ready.clear();
+        st.bytes = 0;
         st.next = end;
         st.restarts += 1;
     }

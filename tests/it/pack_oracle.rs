@@ -430,3 +430,65 @@ fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
         ahead.stop();
     });
 }
+
+/// Large commits (600 KB messages) are inflated ahead a few MiB at most,
+/// not a run or a queue's count of them; and what is held is accounted
+/// exactly (nothing once every commit is taken).
+#[test]
+fn commits_inflated_ahead_are_held_a_few_mib_at_most() {
+    let root = tempfile::tempdir().expect("tmp");
+    let dir = root.path().join("big.git");
+    git_ok_in(
+        root.path(),
+        &["init", "-q", "--bare", dir.to_str().expect("utf-8")],
+    );
+    let mut stream = Vec::new();
+    let mut seed = 11u64;
+    for i in 0..30u64 {
+        let mut msg = format!("large {i}\n\n");
+        while msg.len() < 600_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1442695040888963407);
+            msg.push_str(&format!("{seed:016x}\n"));
+        }
+        stream.extend_from_slice(
+            format!(
+                "commit refs/heads/main\ncommitter A U Thor <a@example.com> {} +0000\ndata {}\n{msg}\n",
+                1_700_000_000 + i * 60,
+                msg.len()
+            )
+            .as_bytes(),
+        );
+    }
+    let mut c = git_cmd(&dir);
+    c.args(["fast-import", "--quiet"]);
+    let mut child = c
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("fast-import");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &stream).expect("write");
+    assert!(child.wait().expect("wait").success());
+    git_ok_in(&dir, &["repack", "-adf", "-q", "--window=0"]);
+    let newest_first: Vec<Oid> = git_ok_in(&dir, &["rev-list", "main"])
+        .lines()
+        .map(|l| Oid::from_str(l).expect("id"))
+        .collect();
+    let index = Index::open(&[dir.join("objects")]);
+    let ahead = Ahead::new();
+    let mut reader = Reader::default();
+    reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
+    let mut own = Reader::default();
+    let mut most = 0;
+    for id in &newest_first {
+        let at = index.find(id.as_bytes()).expect("in the pack");
+        assert!(reader.commit(&index, at).expect("read whole").len() > 600_000);
+        while ahead.run_once(&index, &mut own) {
+            most = most.max(ahead.held());
+        }
+    }
+    assert!(most > 3 << 20, "inflated ahead: {most} bytes at most");
+    assert!(most <= 6 << 20, "held {most} bytes");
+    assert_eq!(ahead.held(), 0, "every commit taken");
+    assert!(ahead.served() > 20, "{} taken inflated", ahead.served());
+}

@@ -343,22 +343,15 @@ fn walks_reading_packs_visit_what_walks_through_libgit2_visit() {
     }
 }
 
-/// Commits taken from what another thread inflated ahead are git's bytes,
-/// in pack order (where most are taken inflated), backwards and shuffled
-/// (where the guesses are wrong and the reader inflates them itself), with
-/// the thread running beside the reader all along.
-#[test]
-fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
-    let root = tempfile::tempdir().expect("tmp");
-    let (dir, _) = random_history(root.path(), 300, (23, 5), false);
-    git_ok_in(&dir, &["repack", "-adf", "-q", "--window=0"]);
+/// The commits of `dir`'s one pack, in the order the pack stores them
+/// (`git verify-pack -v`: `<id> commit <size> <packed> <offset>`).
+fn commits_in_pack_order(dir: &Path) -> Vec<Oid> {
     let idx = std::fs::read_dir(dir.join("objects/pack"))
         .expect("packs")
         .map(|e| e.expect("entry").path())
         .find(|p| p.extension().is_some_and(|x| x == "idx"))
         .expect("an index");
-    // Commits in pack order: `<id> commit <size> <packed> <offset>`.
-    let listing = git_ok_in(&dir, &["verify-pack", "-v", idx.to_str().expect("utf-8")]);
+    let listing = git_ok_in(dir, &["verify-pack", "-v", idx.to_str().expect("utf-8")]);
     let mut stored: Vec<(usize, Oid)> = listing
         .lines()
         .filter(|l| l.split_whitespace().nth(1) == Some("commit"))
@@ -371,7 +364,30 @@ fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
         })
         .collect();
     stored.sort_unstable();
-    let forward: Vec<Oid> = stored.iter().map(|(_, id)| *id).collect();
+    stored.into_iter().map(|(_, id)| id).collect()
+}
+
+/// Each of `ids` as `git cat-file commit` prints it.
+fn as_git_prints(dir: &Path, ids: &[Oid]) -> std::collections::HashMap<Oid, Vec<u8>> {
+    ids.iter()
+        .map(|id| {
+            let mut c = git_cmd(dir);
+            c.args(["cat-file", "commit", &id.to_string()]);
+            (*id, run(c).stdout)
+        })
+        .collect()
+}
+
+/// Commits taken from what another thread inflated ahead are git's bytes,
+/// in pack order (where most are taken inflated), backwards and shuffled
+/// (where the guesses are wrong and the reader inflates them itself), with
+/// the thread running beside the reader all along.
+#[test]
+fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (dir, _) = random_history(root.path(), 300, (23, 5), false);
+    git_ok_in(&dir, &["repack", "-adf", "-q", "--window=0"]);
+    let forward = commits_in_pack_order(&dir);
     assert_eq!(forward.len(), 300);
     let backward: Vec<Oid> = forward.iter().rev().copied().collect();
     let mut shuffled = forward.clone();
@@ -386,9 +402,11 @@ fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
     let ahead = Ahead::new();
     let mut reader = Reader::default();
     reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
+    let git = as_git_prints(&dir, &forward);
     let read = |reader: &mut Reader, what: &str, id: &Oid| {
         let at = index.find(id.as_bytes()).expect("in the pack");
         let data = reader.commit(&index, at).expect("read whole");
+        assert_eq!(data, git[id], "{what}: {id}, as git prints it");
         assert_eq!(data, odb.read(*id).expect("libgit2").data(), "{what}: {id}");
     };
     // In turn, on this thread: a run of inflation after each read. In pack

@@ -301,6 +301,26 @@ fn skip_blank_lines(message: &[u8]) -> usize {
     pos
 }
 
+/// `text` cut at each `\n`, as `text.split(|&c| c == b'\n')` cuts it (an
+/// empty last piece after a final newline), each newline found with
+/// `memchr` rather than byte by byte.
+pub fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match memchr(b'\n', t) {
+            Some(i) => {
+                rest = t.get(i + 1..);
+                t.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
+}
+
 /// The bytes `%s` is made of: the first paragraph after any leading blank
 /// lines (up to a NUL).
 pub fn subject_range(message: &[u8]) -> std::ops::Range<usize> {
@@ -426,6 +446,28 @@ fn items(message: &[u8], range: std::ops::Range<usize>) -> Vec<Trailer> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lines_cut_where_split_cuts() {
+        let long = format!("{}\n{}", "a".repeat(100), "b".repeat(70));
+        for text in [
+            "",
+            "\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "\na",
+            "a\nb",
+            "a\n\nb\n",
+            "a\r\nb",
+            long.as_str(),
+        ] {
+            let text = text.as_bytes();
+            let ours: Vec<&[u8]> = super::lines(text).collect();
+            let split: Vec<&[u8]> = text.split(|&c| c == b'\n').collect();
+            assert_eq!(ours, split, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
     use super::*;
 
     fn kv(msg: &str) -> Vec<(String, String)> {

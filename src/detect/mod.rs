@@ -620,7 +620,7 @@ impl Detector {
         if !self.markers.may_match(commit.message) {
             return None;
         }
-        for raw in commit.message.split(|&c| c == b'\n') {
+        for raw in crate::trailers::lines(commit.message) {
             let line = String::from_utf8_lossy(trim(raw));
             if let Some(tool) = self.markers.first_match(&line) {
                 return found(tool, format!("line \"{line}\""));
@@ -644,7 +644,7 @@ impl Detector {
                 evidence,
             })
         };
-        for raw in message.split(|&c| c == b'\n') {
+        for raw in crate::trailers::lines(message) {
             let raw = disclosure_line(raw);
             let Some(sep) = crate::trailers::find_separator(raw).filter(|&p| p >= 1) else {
                 continue;

@@ -11,6 +11,13 @@
 //! of its declared size by libdeflate (whole-buffer inflation, about 12%
 //! faster than zlib's streaming on commits of 500 bytes, by hand).
 //!
+//! Most index searches are not made at all: git writes a pack's commits in
+//! the order a walk visits them, so a commit's first parent is usually the
+//! object stored right after it. With the reverse index git writes beside
+//! the pack (`pack-*.rev`: each pack position's index position), that
+//! object's id is one read away ([`Index::after`]); it is compared with
+//! the parent's, and only a mismatch searches.
+//!
 //! Only what is simple is read here: a commit stored whole (not as a
 //! delta) in a version 2 index and pack of SHA-1 objects. Anything else
 //! (a delta, a loose object, another kind, a pack or index that does not
@@ -92,9 +99,15 @@ pub struct Packs {
 struct Pack {
     idx: memmap2::Mmap,
     data: memmap2::Mmap,
+    /// The reverse index git writes beside the pack (`pack-*.rev`, git
+    /// 2.41 and later by default): each pack position's index position.
+    rev: Option<memmap2::Mmap>,
     /// Objects in the pack.
     count: u32,
 }
+
+/// A reverse index's header: "RIDX", version 1, SHA-1.
+const RIDX: &[u8; 12] = b"RIDX\x00\x00\x00\x01\x00\x00\x00\x01";
 
 /// Offsets into a version 2 index.
 const FANOUT: usize = 8;
@@ -174,6 +187,33 @@ impl Index {
             #[cfg(not(target_arch = "x86_64"))]
             let _ = byte;
         }
+    }
+
+    /// Where object `id` is, if it is the object stored right after pack
+    /// position `packpos` of pack `pack` (git writes a pack's commits in
+    /// walk order, so a commit's first parent is usually the next object):
+    /// one id compared instead of an index search. `None` when it is not
+    /// (or the pack has no reverse index, or an earlier pack holds `id`,
+    /// whose place is then there).
+    pub fn after(&self, pack: u32, packpos: u32, id: &[u8]) -> Option<Place> {
+        let p = self.packs.get(pack as usize)?;
+        let pos = p.at_pack_position(packpos.checked_add(1)?)?;
+        let at = NAMES + pos as usize * 20;
+        if p.idx.get(at..at + 20)? != id {
+            return None;
+        }
+        let earlier = self.packs.get(..pack as usize)?;
+        earlier
+            .iter()
+            .all(|q| q.position(id).is_none())
+            .then_some(Place { pack, pos })
+    }
+
+    /// The pack position of the object at `at` (its rank by offset in its
+    /// pack), if the pack has a reverse index: a search, several cache
+    /// misses, for a walk to make [`Index::after`] guesses from.
+    pub fn pack_position(&self, at: Place) -> Option<u32> {
+        self.packs.get(at.pack as usize)?.pack_position(at.pos)
     }
 
     /// The id of the object at `at`.
@@ -481,7 +521,62 @@ impl Pack {
             return None;
         }
         let _ = data.advise(memmap2::Advice::Random);
-        Some(Self { idx, data, count })
+        // The reverse index, if it is this pack's: its trailer names the
+        // pack by the pack's own checksum.
+        let rev = map(&idx_path.with_extension("rev")).filter(|rev| {
+            let entries = RIDX.len() + n * 4;
+            rev.len() == entries + 40
+                && rev.get(..RIDX.len()) == Some(RIDX.as_slice())
+                && rev.get(entries..entries + 20)
+                    == data.len().checked_sub(20).and_then(|t| data.get(t..))
+        });
+        Some(Self {
+            idx,
+            data,
+            rev,
+            count,
+        })
+    }
+
+    /// The index position of the object at pack position `p` (objects
+    /// ordered by offset), by the reverse index.
+    fn at_pack_position(&self, p: u32) -> Option<u32> {
+        if p >= self.count {
+            return None;
+        }
+        let pos = be32(self.rev.as_ref()?, RIDX.len() + p as usize * 4)?;
+        (pos < self.count).then_some(pos)
+    }
+
+    /// The pack position of the object at index position `pos`: a search
+    /// of the reverse index by offset, guessing by offset as the index
+    /// search guesses by id, then halving.
+    fn pack_position(&self, pos: u32) -> Option<u32> {
+        let target = self.offset(pos)?;
+        let (mut lo, mut hi) = (0, self.count);
+        // Every object in lo..hi is at an offset within below..above.
+        let (mut below, mut above) = (12, self.data.len().checked_sub(20)?);
+        let mut guesses = 0;
+        while lo < hi {
+            let mid = if guesses < GUESSES && hi - lo > 4 {
+                guesses += 1;
+                if target < below || target >= above {
+                    return None;
+                }
+                let at = u128::try_from(target - below).ok()? * u128::from(hi - lo)
+                    / u128::try_from(above - below).ok()?;
+                lo + u32::try_from(at).ok()?.min(hi - 1 - lo)
+            } else {
+                lo + (hi - lo) / 2
+            };
+            let probed = self.offset(self.at_pack_position(mid)?)?;
+            match probed.cmp(&target) {
+                std::cmp::Ordering::Less => (lo, below) = (mid + 1, probed + 1),
+                std::cmp::Ordering::Greater => (hi, above) = (mid, probed),
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
     }
 
     /// The index position of `id`: the fanout narrows to ids with its first

@@ -275,6 +275,9 @@ struct Queued<'o> {
     object: Raw<'o>,
     /// Its tree and parents, read when it was queued.
     read: ParentsRead,
+    /// Its position in its pack's order, when known: its first parent is
+    /// looked for right after it.
+    packpos: Option<u32>,
 }
 
 impl PartialEq for Entry {
@@ -537,7 +540,16 @@ struct Walker<'o> {
     /// libgit2 (what they did not hold whole).
     packed: u64,
     fallback: u64,
+    /// First parents found right after their child in pack order, and
+    /// searches for a commit's pack position (see [`Walker::pack_position`]).
+    guessed: u64,
+    searched: u64,
 }
+
+/// Pack positions searched for before any guess was right...
+const SEARCHES_FREE: u64 = 4;
+/// ...and then one for every this many right guesses.
+const GUESSES_PER_SEARCH: u64 = 8;
 
 impl<'o> Walker<'o> {
     /// The mapped packs, once the walk has mapped them.
@@ -550,6 +562,40 @@ impl<'o> Walker<'o> {
 
     fn key(&self, id: Oid) -> Key {
         key_in(self.index(), id)
+    }
+
+    /// The key of `id`, the first parent of the commit at pack position
+    /// `packpos` (of the pack `child` is in): when it is the object stored
+    /// right after its child, as it usually is, found by comparing one id
+    /// instead of searching the index; its pack position with it.
+    fn first_parent_key(
+        &mut self,
+        id: Oid,
+        child: &Key,
+        packpos: Option<u32>,
+    ) -> (Key, Option<u32>) {
+        if let (Some(pp), Key::Packed(at), Some(index)) = (packpos, child, self.index()) {
+            if let Some(place) = index.after(at.pack, pp, id.as_bytes()) {
+                self.guessed += 1;
+                return (Key::Packed(place), Some(pp + 1));
+            }
+        }
+        (self.key(id), None)
+    }
+
+    /// The pack position of the commit at `key`, if its pack has a reverse
+    /// index: a search of several cache misses, so made only while guesses
+    /// pay for it (a few, then one for every [`GUESSES_PER_SEARCH`] right
+    /// guesses; a history of merges, where guesses miss, stops searching).
+    fn pack_position(&mut self, key: &Key) -> Option<u32> {
+        let Key::Packed(at) = key else {
+            return None;
+        };
+        if self.searched >= SEARCHES_FREE + self.guessed / GUESSES_PER_SEARCH {
+            return None;
+        }
+        self.searched += 1;
+        self.index()?.pack_position(*at)
     }
 
     /// Map the packs, if the walk was asked to read them and has read
@@ -607,7 +653,7 @@ impl<'o> Walker<'o> {
     fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, key: Key, flags: u8) -> Result<()> {
         let object = self.read(id, &key)?;
         sh.with(|st| st.set(&key, flags | QUEUED));
-        self.push(id, key, flags, object);
+        self.push(id, key, flags, object, None);
         Ok(())
     }
 
@@ -621,7 +667,7 @@ impl<'o> Walker<'o> {
 
     /// Queue a commit whose table entry is already set: its tree, parents
     /// and committer time read now (once; the time orders the queue).
-    fn push(&mut self, id: Oid, key: Key, flags: u8, object: Raw<'o>) {
+    fn push(&mut self, id: Oid, key: Key, flags: u8, object: Raw<'o>, packpos: Option<u32>) {
         if flags & UNINTERESTING == 0 {
             self.interesting_queued += 1;
         }
@@ -633,6 +679,7 @@ impl<'o> Walker<'o> {
             key,
             object,
             read,
+            packpos,
         });
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -696,12 +743,20 @@ impl<'o> Walker<'o> {
             };
             let k = entry.key;
             let (data, read) = (entry.object.data(), entry.read);
+            let packpos = match entry.packpos {
+                Some(pp) => Some(pp),
+                None => self.pack_position(&k),
+            };
             // The parents' keys, found before the lock (a pack index
-            // search each).
+            // search each, but for a first parent stored right after).
             let mut keys = [None; 2];
             let mut more_keys = Vec::new();
-            for p in read.parents(data) {
-                let pk = (p, self.key(p));
+            for (i, p) in read.parents(data).enumerate() {
+                let (key, pp) = match i {
+                    0 => self.first_parent_key(p, &k, packpos),
+                    _ => (self.key(p), None),
+                };
+                let pk = (p, key, pp);
                 if let (Key::Packed(at), Some(index)) = (&pk.1, self.index()) {
                     index.prefetch(*at);
                 }
@@ -736,15 +791,15 @@ impl<'o> Walker<'o> {
                 (flags, new, more)
             });
             if flags & UNINTERESTING != 0 {
-                for pk in keys.into_iter().flatten().chain(more_keys) {
-                    self.mark_uninteresting(&mut sh, pk)?;
+                for (p, pk, _) in keys.into_iter().flatten().chain(more_keys) {
+                    self.mark_uninteresting(&mut sh, (p, pk))?;
                 }
                 continue;
             }
             self.interesting_queued -= 1;
-            for (p, pk) in new.into_iter().flatten().chain(more) {
+            for (p, pk, pp) in new.into_iter().flatten().chain(more) {
                 let object = self.read(p, &pk)?;
-                self.push(p, pk, 0, object);
+                self.push(p, pk, 0, object, pp);
             }
             return Ok(Some((entry.id, entry.object, read)));
         }
@@ -895,6 +950,8 @@ impl<'o> Walk<'o> {
                 packs: PackReads::Off,
                 packed: 0,
                 fallback: 0,
+                guessed: 0,
+                searched: 0,
             },
             shared: Shared {
                 state: Mutex::new(State {

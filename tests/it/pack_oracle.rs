@@ -510,3 +510,122 @@ fn commits_inflated_ahead_are_held_a_few_mib_at_most() {
     assert_eq!(ahead.held(), 0, "every commit taken");
     assert!(ahead.served() > 20, "{} taken inflated", ahead.served());
 }
+
+/// Every object of the pack `idx` describes, in the order it is stored, as
+/// `git verify-pack` lists them.
+fn pack_order(dir: &Path, idx: &Path) -> Vec<Oid> {
+    let listing = git_ok_in(dir, &["verify-pack", "-v", idx.to_str().expect("utf-8")]);
+    let mut stored: Vec<(usize, Oid)> = listing
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let kind = *f.get(1)?;
+            let offset = f.get(4)?.parse().ok()?;
+            ["commit", "tree", "blob", "tag"]
+                .contains(&kind)
+                .then(|| (offset, Oid::from_str(f[0]).expect("id")))
+        })
+        .collect();
+    stored.sort_unstable();
+    stored.into_iter().map(|(_, id)| id).collect()
+}
+
+fn files_with(dir: &Path, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir.join("objects/pack"))
+        .expect("packs")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn guesses_by_the_reverse_index_are_the_order_git_stored() {
+    let root = tempfile::tempdir().expect("tmp");
+    let (dir, ids) = random_history(root.path(), 300, (51, 6), false);
+    git_ok_in(
+        &dir,
+        &["-c", "pack.writeReverseIndex=true", "repack", "-adf", "-q"],
+    );
+    let idx = files_with(&dir, "idx").pop().expect("an index");
+    assert_eq!(
+        files_with(&dir, "rev").len(),
+        1,
+        "git wrote a reverse index"
+    );
+    let order = pack_order(&dir, &idx);
+    assert!(order.len() > 300, "{} objects", order.len());
+    let dirs = vec![dir.join("objects")];
+    let check = |index: &Index, twice: &std::collections::HashSet<Oid>| {
+        let mut right = 0;
+        for (rank, id) in order.iter().enumerate() {
+            let at = index.find(id.as_bytes()).expect("found");
+            let Some(next) = order.get(rank + 1) else {
+                continue;
+            };
+            let rank = u32::try_from(rank).expect("rank");
+            let full = index.find(order[0].as_bytes()).expect("found").pack;
+            if at.pack == full {
+                assert_eq!(index.pack_position(at), Some(rank), "{id}");
+            }
+            let guess = index.after(full, rank, next.as_bytes());
+            if twice.contains(next) {
+                // Its place is in the newer pack: a guess in the older one
+                // would name it twice.
+                assert_eq!(guess, None, "{next} is in an earlier pack");
+            } else {
+                assert_eq!(guess, index.find(next.as_bytes()), "{next} after {id}");
+                right += 1;
+            }
+            assert_eq!(
+                index.after(full, rank, id.as_bytes()),
+                None,
+                "{id} is not after itself"
+            );
+        }
+        right
+    };
+    let none = std::collections::HashSet::new();
+    assert_eq!(check(&Index::open(&dirs), &none), order.len() - 1);
+
+    // A newer pack holding 50 of the commits again (and their trees).
+    let mut c = git_cmd(&dir);
+    c.args([
+        "-c",
+        "pack.writeReverseIndex=true",
+        "pack-objects",
+        "-q",
+        "objects/pack/pack",
+    ]);
+    feed_ok(c, ids[100..150].join("\n").as_bytes());
+    assert_eq!(files_with(&dir, "rev").len(), 2);
+    let index = Index::open(&dirs);
+    let twice: std::collections::HashSet<Oid> = order
+        .iter()
+        .filter(|id| index.find(id.as_bytes()).is_some_and(|at| at.pack == 0))
+        .copied()
+        .collect();
+    assert!(twice.len() >= 50, "{} in both packs", twice.len());
+    let right = check(&index, &twice);
+    assert!(right > 0 && right < order.len() - 1, "{right}");
+
+    // A reverse index that belongs to another pack, or none: no guesses.
+    let revs = files_with(&dir, "rev");
+    let own = idx.with_extension("rev");
+    let other = revs
+        .iter()
+        .find(|r| **r != own)
+        .expect("the other reverse index");
+    let first = index.find(order[0].as_bytes()).expect("found");
+    std::fs::copy(other, &own).expect("copy");
+    for index in [Index::open(&dirs), {
+        std::fs::remove_file(&own).expect("rm");
+        Index::open(&dirs)
+    }] {
+        let at = index.find(order[0].as_bytes()).expect("found");
+        assert_eq!(at.pos, first.pos);
+        assert_eq!(index.pack_position(at), None);
+        assert_eq!(index.after(at.pack, 0, order[1].as_bytes()), None);
+    }
+}

@@ -109,6 +109,22 @@ struct Pack {
 /// A reverse index's header: "RIDX", version 1, SHA-1.
 const RIDX: &[u8; 12] = b"RIDX\x00\x00\x00\x01\x00\x00\x00\x01";
 
+/// Ask the processor to bring in the cache line of `map[at]`, if there is
+/// one; a hint, nothing else.
+fn prefetch(map: &[u8], at: usize) {
+    if let Some(byte) = map.get(at) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is a hint that reads nothing the program sees
+        // and cannot fault; the address is inside the mapping.
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = byte;
+    }
+}
+
 /// Offsets into a version 2 index.
 const FANOUT: usize = 8;
 const NAMES: usize = FANOUT + 256 * 4;
@@ -175,17 +191,23 @@ impl Index {
         let Some(pack) = self.packs.get(at.pack as usize) else {
             return;
         };
-        let slot = NAMES + pack.count as usize * 24 + at.pos as usize * 4;
-        if let Some(byte) = pack.idx.get(slot) {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch is a hint that reads nothing the program
-            // sees and cannot fault; the address is inside the mapping.
-            unsafe {
-                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-                _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast());
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = byte;
+        prefetch(
+            &pack.idx,
+            NAMES + pack.count as usize * 24 + at.pos as usize * 4,
+        );
+    }
+
+    /// Ask the processor to bring in the id [`Index::after`] would compare
+    /// for the commit at pack position `packpos` (its first parent's likely
+    /// id, a cache miss), while the walk reads that commit and yields it.
+    pub fn prefetch_after(&self, pack: u32, packpos: u32) {
+        let Some(p) = self.packs.get(pack as usize) else {
+            return;
+        };
+        if let Some(pos) = packpos.checked_add(1).and_then(|n| p.at_pack_position(n)) {
+            let id = NAMES + pos as usize * 20;
+            prefetch(&p.idx, id);
+            prefetch(&p.idx, id + 19);
         }
     }
 

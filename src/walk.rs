@@ -759,6 +759,9 @@ impl<'o> Walker<'o> {
                 let pk = (p, key, pp);
                 if let (Key::Packed(at), Some(index)) = (&pk.1, self.index()) {
                     index.prefetch(*at);
+                    if let Some(pp) = pp {
+                        index.prefetch_after(at.pack, pp);
+                    }
                 }
                 match keys.iter_mut().find(|n| n.is_none()) {
                     Some(slot) => *slot = Some(pk),

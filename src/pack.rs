@@ -269,6 +269,13 @@ impl Reader {
     /// `None` leaves it to libgit2. Taken from what [`Ahead`] inflated when
     /// it has it.
     pub fn commit(&mut self, index: &Index, at: Place) -> Option<Vec<u8>> {
+        self.commit_at(index, at, None)
+    }
+
+    /// [`Reader::commit`], for a commit whose pack position the caller
+    /// knows (`packpos`): a thread sent ahead of this reader starts from
+    /// it without searching for it.
+    pub fn commit_at(&mut self, index: &Index, at: Place, packpos: Option<u32>) -> Option<Vec<u8>> {
         let i = at.pack as usize;
         let pack = index.packs.get(i)?;
         let offset = pack.offset(at.pos)?;
@@ -284,7 +291,11 @@ impl Reader {
         let read = self.entry(index, i, offset);
         let end = read.as_ref().map(|(_, used)| offset + used);
         ahead.missed(i, offset, end, || {
-            let p = pack.pack_position(at.pos)?.checked_add(LEAD)?;
+            let p = match packpos {
+                Some(p) => p,
+                None => pack.pack_position(at.pos)?,
+            };
+            let p = p.checked_add(LEAD)?;
             pack.offset(pack.at_pack_position(p)?)
         });
         read.map(|(data, _)| data)

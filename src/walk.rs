@@ -632,11 +632,13 @@ impl<'o> Walker<'o> {
         self.packs = PackReads::On(index, Reader::default());
     }
 
-    fn read(&mut self, id: Oid, key: &Key) -> Result<Raw<'o>> {
+    /// Read commit `id` (at `key`; at pack position `packpos`, if the walk
+    /// knows it).
+    fn read(&mut self, id: Oid, key: &Key, packpos: Option<u32>) -> Result<Raw<'o>> {
         self.reads += 1;
         if let PackReads::On(index, reader) = &mut self.packs {
             if let Key::Packed(at) = key {
-                if let Some(data) = reader.commit(index, *at) {
+                if let Some(data) = reader.commit_at(index, *at, packpos) {
                     self.packed += 1;
                     return Ok(Raw::Packed(id, data));
                 }
@@ -651,7 +653,7 @@ impl<'o> Walker<'o> {
     }
 
     fn enqueue<A: Access>(&mut self, sh: &mut A, id: Oid, key: Key, flags: u8) -> Result<()> {
-        let object = self.read(id, &key)?;
+        let object = self.read(id, &key, None)?;
         sh.with(|st| st.set(&key, flags | QUEUED));
         self.push(id, key, flags, object, None);
         Ok(())
@@ -725,7 +727,7 @@ impl<'o> Walker<'o> {
                 self.interesting_queued -= 1;
             } else {
                 // Visited already: its parents may be queued as interesting.
-                let obj = self.read(id, &k)?;
+                let obj = self.read(id, &k, None)?;
                 let parents: Vec<Oid> = CommitView::parse(id, obj.data()).parents().collect();
                 stack.extend(parents.into_iter().map(|p| (p, self.key(p))));
             }
@@ -801,7 +803,7 @@ impl<'o> Walker<'o> {
             }
             self.interesting_queued -= 1;
             for (p, pk, pp) in new.into_iter().flatten().chain(more) {
-                let object = self.read(p, &pk)?;
+                let object = self.read(p, &pk, pp)?;
                 self.push(p, pk, 0, object, pp);
             }
             return Ok(Some((entry.id, entry.object, read)));

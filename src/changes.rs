@@ -13,8 +13,11 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use git2::Oid;
+
+use crate::pack::{Index, Objects};
 
 /// The most changed files and folders one commit's diff visits; past it the
 /// diff is cut short (and says so), so a commit touching a million files
@@ -263,9 +266,12 @@ impl std::hash::Hasher for IdHasher {
 
 type IdMap<V> = HashMap<Oid, V, std::hash::BuildHasherDefault<IdHasher>>;
 
-/// Trees read from an object database, cached by id.
+/// Trees read from an object database, cached by id: from its packs
+/// directly once a walk has mapped them ([`OdbTrees::read_packs`]),
+/// through libgit2 otherwise (and for what the packs do not hold simply).
 pub struct OdbTrees<'r> {
     odb: &'r git2::Odb<'r>,
+    packs: Option<(Arc<Index>, Objects)>,
     cache: IdMap<Rc<[u8]>>,
     bytes: usize,
     /// Objects read from the database so far.
@@ -277,10 +283,22 @@ impl<'r> OdbTrees<'r> {
     pub fn new(odb: &'r git2::Odb<'r>) -> Self {
         Self {
             odb,
+            packs: None,
             cache: IdMap::default(),
             bytes: 0,
             reads: std::cell::Cell::new(0),
         }
+    }
+
+    /// Read trees from the packs `index` maps, where they are simple
+    /// enough (see [`crate::pack::Objects`]).
+    pub fn read_packs(&mut self, index: Arc<Index>) {
+        self.packs = Some((index, Objects::default()));
+    }
+
+    /// Whether trees are read from packs ([`OdbTrees::read_packs`]).
+    pub fn reads_packs(&self) -> bool {
+        self.packs.is_some()
     }
 
     /// How many objects were read from the database so far.
@@ -304,11 +322,20 @@ impl Trees for OdbTrees<'_> {
             return Ok(Rc::clone(t));
         }
         self.reads.set(self.reads.get() + 1);
-        let object = self.odb.read(id).map_err(|_| Error::Missing(id))?;
-        if object.kind() != git2::ObjectType::Tree {
-            return Err(Error::Missing(id));
-        }
-        let raw: Rc<[u8]> = Rc::from(object.data());
+        let packed = self.packs.as_mut().and_then(|(index, objects)| {
+            let at = index.find(id.as_bytes())?;
+            objects.tree(index, at)
+        });
+        let raw: Rc<[u8]> = match packed {
+            Some(raw) => raw,
+            None => {
+                let object = self.odb.read(id).map_err(|_| Error::Missing(id))?;
+                if object.kind() != git2::ObjectType::Tree {
+                    return Err(Error::Missing(id));
+                }
+                Rc::from(object.data())
+            }
+        };
         if self.bytes + raw.len() > CACHE_BYTES {
             self.cache.clear();
             self.bytes = 0;

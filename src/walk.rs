@@ -1219,6 +1219,12 @@ impl Visited<'_> {
         self.shared.one_thread.store(true, Ordering::Release);
     }
 
+    /// The packs the walk mapped to read commits from, once it has: a
+    /// visit reads its own objects from them too.
+    pub fn packs(&self) -> Option<Arc<Index>> {
+        self.shared.index.get().map(Arc::clone)
+    }
+
     /// Whether `id` is known to be reachable from a hidden tip (so not brought).
     pub fn is_hidden(&self, id: Oid) -> bool {
         self.flags(id) & UNINTERESTING != 0

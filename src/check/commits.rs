@@ -438,6 +438,7 @@ pub(super) fn walk_commits(
         _ => state.creation_walk(ctx, eff)?,
     };
     walk.from_with(span.new, |c, visited| -> Result<bool> {
+        pass.paths.read_packs(visited);
         pass.visit(c, visited, found)?;
         if pass.paths.objects_read() > 0 {
             // Sign-off rules diff trees here: a reading thread would only

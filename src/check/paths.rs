@@ -52,6 +52,15 @@ impl<'r> SignoffPaths<'r> {
         }
     }
 
+    /// Read trees from the packs a walk mapped, from now on.
+    pub(super) fn read_packs(&mut self, visited: &crate::walk::Visited<'_>) {
+        if !self.trees.reads_packs() {
+            if let Some(index) = visited.packs() {
+                self.trees.read_packs(index);
+            }
+        }
+    }
+
     /// How many objects the diffs read so far (commits' and trees').
     pub(super) fn objects_read(&self) -> u64 {
         self.trees.reads()

@@ -32,5 +32,6 @@ mod signoff;
 mod snapshots;
 mod status;
 mod trailers_oracle;
+mod tree_oracle;
 mod util;
 mod walk_oracle;

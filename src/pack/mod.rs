@@ -47,6 +47,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use git2::Oid;
 
+mod delta;
+mod objects;
+
+pub use objects::Objects;
+
 /// Pack pages are handed back by chunks of this size (a read faults in up
 /// to 64 KiB around it)...
 const CHUNK: usize = 1 << 20;
@@ -84,14 +89,51 @@ pub struct Place {
 
 /// Reads commits out of an [`Index`]'s packs: one inflater for all of them,
 /// and the touched pack pages handed back as it goes.
+#[derive(Default)]
 pub struct Reader {
     inflate: Inflater,
     /// Commits inflated ahead by another thread, when a walk has one.
     ahead: Option<Arc<Ahead>>,
-    /// Commits read since the pages were last handed back...
+    pages: Pages,
+}
+
+/// The pack pages a reader touched, handed back to the page cache as it
+/// goes.
+struct Pages {
+    /// Entries read since the pages were last handed back...
     read: u32,
     /// ...and the chunks they touched: (pack, chunk).
     touched: Vec<(usize, usize)>,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self {
+            read: 0,
+            touched: Vec::with_capacity(CHUNKS + 2),
+        }
+    }
+}
+
+impl Pages {
+    /// An entry of pack `i` was read, its bytes `from..to`: hand back the
+    /// pages touched so far if they are many (or many entries were read).
+    fn note(&mut self, index: &Index, i: usize, from: usize, to: usize) {
+        for chunk in from / CHUNK..=to / CHUNK {
+            if !self.touched.contains(&(i, chunk)) {
+                self.touched.push((i, chunk));
+            }
+        }
+        self.read += 1;
+        if self.read >= RELEASE_EVERY || self.touched.len() >= CHUNKS {
+            self.read = 0;
+            for (p, chunk) in self.touched.drain(..) {
+                if let Some(pack) = index.packs.get(p) {
+                    pack.release(chunk * CHUNK, (chunk + 1) * CHUNK);
+                }
+            }
+        }
+    }
 }
 
 /// An [`Index`] and a [`Reader`]: commits read by id.
@@ -253,17 +295,6 @@ impl Index {
     }
 }
 
-impl Default for Reader {
-    fn default() -> Self {
-        Self {
-            touched: Vec::with_capacity(CHUNKS + 2),
-            inflate: Inflater::default(),
-            ahead: None,
-            read: 0,
-        }
-    }
-}
-
 impl Reader {
     /// The content of the commit at `at`, if it is stored whole there;
     /// `None` leaves it to libgit2. Taken from what [`Ahead`] inflated when
@@ -313,21 +344,8 @@ impl Reader {
         let pack = index.packs.get(i)?;
         let mut out = Vec::new();
         let used = pack.commit_at(offset, &mut self.inflate, &mut out);
-        let end = offset + used.unwrap_or(1);
-        for chunk in offset / CHUNK..=end / CHUNK {
-            if !self.touched.contains(&(i, chunk)) {
-                self.touched.push((i, chunk));
-            }
-        }
-        self.read += 1;
-        if self.read >= RELEASE_EVERY || self.touched.len() >= CHUNKS {
-            self.read = 0;
-            for (p, chunk) in self.touched.drain(..) {
-                if let Some(pack) = index.packs.get(p) {
-                    pack.release(chunk * CHUNK, (chunk + 1) * CHUNK);
-                }
-            }
-        }
+        self.pages
+            .note(index, i, offset, offset + used.unwrap_or(1));
         used.map(|used| (out, used))
     }
 }
@@ -727,42 +745,22 @@ impl Pack {
         usize::try_from(offset).ok()
     }
 
+    /// The entry at `offset`, to the end of the pack's data (its trailing
+    /// checksum is not object data).
+    fn entry(&self, offset: usize) -> Option<&[u8]> {
+        self.data.get(offset..self.data.len().checked_sub(20)?)
+    }
+
     /// Inflate the commit at `offset` into `out`: the packed bytes read, or
     /// `None` when it is not a whole commit (a delta, another kind) or does
     /// not inflate to its declared size.
     fn commit_at(&self, offset: usize, z: &mut Inflater, out: &mut Vec<u8>) -> Option<usize> {
-        // The pack's trailing checksum is not object data.
-        let end = self.data.len().checked_sub(20)?;
-        let entry = self.data.get(offset..end)?;
-        let mut c = *entry.first()?;
-        // Type 1: a commit.
-        if (c >> 4) & 7 != 1 {
+        let entry = self.entry(offset)?;
+        let (kind, size, at) = header(entry)?;
+        if kind != COMMIT || size > MAX_COMMIT {
             return None;
         }
-        let mut size = usize::from(c & 15);
-        let mut shift = 4;
-        let mut at = 1;
-        while c & 0x80 != 0 {
-            c = *entry.get(at)?;
-            at += 1;
-            if shift > 28 {
-                return None;
-            }
-            size |= usize::from(c & 0x7f) << shift;
-            shift += 7;
-        }
-        if size > MAX_COMMIT {
-            return None;
-        }
-        out.clear();
-        out.reserve(size.max(BUFFER));
-        let (used, len) = z.zlib(entry.get(at..)?, out.spare_capacity_mut().get_mut(..size)?)?;
-        if len != size {
-            return None;
-        }
-        // SAFETY: the inflater wrote `len` (== `size`) bytes at the start
-        // of the spare capacity.
-        unsafe { out.set_len(len) };
+        let used = z.exact(entry.get(at..)?, size, out)?;
         Some(at + used)
     }
 
@@ -838,6 +836,51 @@ impl Inflater {
         (result == libdeflate_sys::libdeflate_result_LIBDEFLATE_SUCCESS && len <= out.len())
             .then_some((used, len))
     }
+
+    /// Inflate the zlib stream at the start of `input` into `out` (cleared
+    /// first), which must come to exactly `size` bytes: the bytes of
+    /// `input` it took.
+    fn exact(&mut self, input: &[u8], size: usize, out: &mut Vec<u8>) -> Option<usize> {
+        out.clear();
+        out.reserve(size.max(BUFFER));
+        let (used, len) = self.zlib(input, out.spare_capacity_mut().get_mut(..size)?)?;
+        if len != size {
+            return None;
+        }
+        // SAFETY: the inflater wrote `len` (== `size`) bytes at the start
+        // of the spare capacity.
+        unsafe { out.set_len(len) };
+        Some(used)
+    }
+}
+
+/// Object kinds, as an entry's header names them.
+const COMMIT: u8 = 1;
+const TREE: u8 = 2;
+const BLOB: u8 = 3;
+const TAG: u8 = 4;
+const OFS_DELTA: u8 = 6;
+const REF_DELTA: u8 = 7;
+
+/// An entry's header: its kind, the size of its inflated data (an object,
+/// or a delta), and the header's length (3 bits of kind and 4 of size,
+/// then 7 bits of size a byte, low first, while the top bit is set).
+fn header(entry: &[u8]) -> Option<(u8, usize, usize)> {
+    let mut c = *entry.first()?;
+    let kind = (c >> 4) & 7;
+    let mut size = usize::from(c & 15);
+    let mut shift = 4;
+    let mut at = 1;
+    while c & 0x80 != 0 {
+        c = *entry.get(at)?;
+        at += 1;
+        if shift > 28 {
+            return None;
+        }
+        size |= usize::from(c & 0x7f) << shift;
+        shift += 7;
+    }
+    Some((kind, size, at))
 }
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {

@@ -273,3 +273,58 @@ fn an_ai_signoff_is_refused_even_with_a_valid_review() {
     assert!(p.success, "{}", p.stderr);
     p.says("warning[ai-signoff]");
 }
+
+/// `n` commits on top of the client's `main`, written by fast-import onto
+/// `branch`: each edits a file under `src/`; commit `infra_at` (counted
+/// from 1) changes `infra/net/vpc.tf`, reviewed by `reviews`.
+fn long_history(s: &Setup, branch: &str, n: usize, infra_at: usize, reviews: &[&str]) {
+    let base = s.client.head();
+    let mut stream = String::new();
+    for i in 1..=n {
+        let mut msg = format!("Change {i}\n");
+        let mut file = (format!("src/f{}.rs", i % 40), format!("// {i}\n"));
+        if i == infra_at {
+            msg = format!("Tune the VPC\n\n{}\n", reviews.join("\n"));
+            file = ("infra/net/vpc.tf".into(), format!("cidr = 10.{i}.0.0/16\n"));
+        }
+        let from = if i == 1 {
+            format!("from {base}\n")
+        } else {
+            String::new()
+        };
+        stream.push_str(&format!(
+            "commit refs/heads/{branch}\ncommitter Jo Junior <jo@example.com> {} +0000\ndata {}\n{msg}{from}M 100644 inline {}\ndata {}\n{}\n",
+            1_700_000_000 + i * 60,
+            msg.len(),
+            file.0,
+            file.1.len(),
+            file.1
+        ));
+    }
+    let mut c = s.client.git();
+    c.args(["fast-import", "--quiet", "--force"]);
+    feed_ok(c, stream.as_bytes());
+}
+
+/// A push of 150 commits (a pack in the quarantine, its trees deltas of
+/// each other, read straight from it once the walk maps it): the commit
+/// in the middle that changes infra/ is found and judged, on two threads
+/// and on one alike, and with its sign-offs the push is accepted.
+#[test]
+fn a_long_pushs_diffs_find_the_commit_that_changes_infra() {
+    let s = Setup::with_policy(Transport::Path, &readme_policy(1));
+    long_history(&s, "main", 150, 70, &[BY_ANN]);
+    let p = refused(&s, &["main"], "signoff-missing");
+    p.says("[[signoff]] \"production infrastructure\" applies (it changes infra/net/vpc.tf): it needs 2 sign-off(s) from @seniors, and has 1");
+    p.says("150 commit(s) checked, 1 violation(s)");
+    let one = refused_by(
+        &s,
+        &s.client.with_env(&[("REVIEWGATE_THREADS", "1")]),
+        &["main"],
+        "signoff-missing",
+    );
+    assert_eq!(remote_lines(&one.stderr), remote_lines(&p.stderr));
+    s.client.git_ok(&["reset", "-q", "--hard", "HEAD~150"]);
+    long_history(&s, "main", 150, 70, &[BY_ANN, BY_SAM]);
+    accepted(&s.client.push(&["main"]));
+}

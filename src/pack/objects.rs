@@ -17,6 +17,7 @@
 //! deeper than [`MAX_DEPTH`], an object larger than 64 MiB, anything that
 //! does not inflate to its declared size or a delta git would refuse.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::{delta, header, Index, Inflater, Pages, Place};
@@ -26,58 +27,71 @@ use super::{BLOB, COMMIT, OFS_DELTA, REF_DELTA, TAG, TREE};
 /// REF_DELTA entries that loops ends here too).
 pub const MAX_DEPTH: usize = 10_000;
 
-/// Objects rebuilt recently, by place: 256 slots, each object in the one
-/// its offset hashes to; an object over [`BASE_MAX`] is not kept, and past
-/// [`BASE_BYTES`] in all, every slot is emptied.
+/// Objects rebuilt recently, by place, in two generations: an object is
+/// kept in the young one; once that holds half of [`BASE_BYTES`], it
+/// becomes the old one (the old one is dropped), and an object found in
+/// the old one moves back to the young. What was used lately stays, in at
+/// most [`BASE_BYTES`] (an object over [`BASE_MAX`] is not kept).
+///
+/// A walk from child to parent reads each folder's trees newest first, and
+/// git's delta chains run one way or the other through a folder's
+/// versions: either each version is a delta of the next older one (the
+/// first read rebuilds the chain, and the versions read next are among
+/// the objects rebuilt on the way), or of the next newer one (the one read
+/// last is the base of the next). Either way a folder's next version is
+/// one delta away from what is kept, for as many folders as fit.
+#[derive(Default)]
 struct Bases {
-    slots: Vec<Option<Base>>,
-    bytes: usize,
+    young: HashMap<(usize, usize), Base>,
+    old: HashMap<(usize, usize), Base>,
+    young_bytes: usize,
 }
 
 struct Base {
-    pack: usize,
-    offset: usize,
     kind: u8,
     data: Rc<[u8]>,
 }
 
-const BASE_SLOTS: usize = 256;
 const BASE_MAX: usize = 1 << 20;
-const BASE_BYTES: usize = 8 << 20;
+const BASE_BYTES: usize = 16 << 20;
 
 impl Bases {
-    fn slot(pack: usize, offset: usize) -> usize {
-        let h = (offset as u64 ^ ((pack as u64) << 48)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        // The top 8 bits: one of 256 slots.
-        (h >> 56) as usize
-    }
-
-    fn get(&self, pack: usize, offset: usize) -> Option<(u8, Rc<[u8]>)> {
-        let b = self.slots.get(Self::slot(pack, offset))?.as_ref()?;
-        (b.pack == pack && b.offset == offset).then(|| (b.kind, Rc::clone(&b.data)))
+    fn get(&mut self, pack: usize, offset: usize) -> Option<(u8, Rc<[u8]>)> {
+        if let Some(b) = self.young.get(&(pack, offset)) {
+            return Some((b.kind, Rc::clone(&b.data)));
+        }
+        let b = self.old.remove(&(pack, offset))?;
+        let found = (b.kind, Rc::clone(&b.data));
+        self.keep(pack, offset, b);
+        Some(found)
     }
 
     fn put(&mut self, pack: usize, offset: usize, kind: u8, data: &Rc<[u8]>) {
-        if data.len() > BASE_MAX {
-            return;
+        if data.len() <= BASE_MAX {
+            let data = Rc::clone(data);
+            self.keep(pack, offset, Base { kind, data });
         }
-        let s = Self::slot(pack, offset);
-        if let Some(old) = self.slots.get_mut(s).and_then(Option::take) {
-            self.bytes -= old.data.len();
+    }
+
+    fn keep(&mut self, pack: usize, offset: usize, b: Base) {
+        self.young_bytes += b.data.len();
+        if let Some(was) = self.young.insert((pack, offset), b) {
+            self.young_bytes -= was.data.len();
         }
-        if self.bytes + data.len() > BASE_BYTES {
-            self.slots.iter_mut().for_each(|b| *b = None);
-            self.bytes = 0;
+        if self.young_bytes > BASE_BYTES / 2 {
+            self.old = std::mem::take(&mut self.young);
+            self.young_bytes = 0;
         }
-        if let Some(slot) = self.slots.get_mut(s) {
-            self.bytes += data.len();
-            *slot = Some(Base {
-                pack,
-                offset,
-                kind,
-                data: Rc::clone(data),
-            });
-        }
+    }
+
+    /// The bytes kept, in both generations.
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.young
+            .values()
+            .chain(self.old.values())
+            .map(|b| b.data.len())
+            .sum()
     }
 }
 
@@ -96,20 +110,20 @@ pub struct Objects {
     inflate: Inflater,
     bases: Bases,
     pages: Pages,
-    /// Scratch space for an inflated delta.
+    /// Scratch space for an inflated delta, and for an object before it
+    /// is shared (one allocation of its own size).
     delta: Vec<u8>,
+    scratch: Vec<u8>,
 }
 
 impl Default for Objects {
     fn default() -> Self {
         Self {
             inflate: Inflater::default(),
-            bases: Bases {
-                slots: (0..BASE_SLOTS).map(|_| None).collect(),
-                bytes: 0,
-            },
+            bases: Bases::default(),
             pages: Pages::default(),
             delta: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }
@@ -147,10 +161,11 @@ impl Objects {
             };
             match kind {
                 COMMIT | TREE | BLOB | TAG => {
-                    let mut out = Vec::new();
-                    let used = self.inflate.exact(entry.get(head..)?, size, &mut out)?;
+                    let used = self
+                        .inflate
+                        .exact(entry.get(head..)?, size, &mut self.scratch)?;
                     self.pages.note(index, pack, offset, offset + head + used);
-                    let data: Rc<[u8]> = out.into();
+                    let data: Rc<[u8]> = Rc::from(&self.scratch[..]);
                     self.bases.put(pack, offset, kind, &data);
                     break (kind, data);
                 }
@@ -182,9 +197,8 @@ impl Objects {
                 link.offset,
                 link.offset + link.data + used,
             );
-            let mut out = Vec::new();
-            delta::apply(&data, &self.delta, &mut out)?;
-            data = out.into();
+            delta::apply(&data, &self.delta, &mut self.scratch)?;
+            data = Rc::from(&self.scratch[..]);
             self.bases.put(link.pack, link.offset, kind, &data);
         }
         Some((kind, data))
@@ -248,11 +262,8 @@ mod tests {
     }
 
     #[test]
-    fn bases_keep_what_fits_and_forget_the_rest() {
-        let mut b = Bases {
-            slots: (0..BASE_SLOTS).map(|_| None).collect(),
-            bytes: 0,
-        };
+    fn bases_keep_what_was_used_lately_in_bounded_bytes() {
+        let mut b = Bases::default();
         let small: Rc<[u8]> = Rc::from(vec![1u8; 100]);
         b.put(0, 1000, TREE, &small);
         assert_eq!(b.get(0, 1000).map(|(k, d)| (k, d.len())), Some((TREE, 100)));
@@ -261,13 +272,21 @@ mod tests {
         let big: Rc<[u8]> = Rc::from(vec![0u8; BASE_MAX + 1]);
         b.put(0, 2000, BLOB, &big);
         assert!(b.get(0, 2000).is_none(), "too large to keep");
-        // Filling past the total empties every slot first.
-        let mib: Rc<[u8]> = Rc::from(vec![0u8; BASE_MAX]);
-        for i in 0..BASE_SLOTS {
-            b.put(0, i * 4096, BLOB, &mib);
-            assert!(b.bytes <= BASE_BYTES);
+        // Objects of 64 KiB, one after another: at most BASE_BYTES kept,
+        // the last ones among them; the small one, asked for all along,
+        // stays.
+        let piece: Rc<[u8]> = Rc::from(vec![0u8; 64 << 10]);
+        let n = 4 * BASE_BYTES / piece.len();
+        for i in 0..n {
+            b.put(0, 10_000 + i, BLOB, &piece);
+            assert!(b.bytes() <= BASE_BYTES + piece.len(), "{}", b.bytes());
+            assert!(b.get(0, 1000).is_some(), "used lately, after {i}");
         }
-        assert!(b.get(0, 1000).is_none());
+        assert!(b.get(0, 10_000 + n - 1).is_some());
+        assert!(b
+            .get(0, 10_000 + n - BASE_BYTES / 2 / piece.len())
+            .is_some());
+        assert!(b.get(0, 10_000).is_none(), "long unused");
     }
 
     /// A zlib stream of `data` in stored blocks (no compression), with its

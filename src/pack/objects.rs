@@ -106,6 +106,7 @@ struct Link {
 
 /// Reads objects of any kind out of an [`Index`]'s packs, deltas
 /// resolved; one thread's (its cache is not shared).
+#[derive(Default)]
 pub struct Objects {
     inflate: Inflater,
     bases: Bases,
@@ -114,18 +115,6 @@ pub struct Objects {
     /// is shared (one allocation of its own size).
     delta: Vec<u8>,
     scratch: Vec<u8>,
-}
-
-impl Default for Objects {
-    fn default() -> Self {
-        Self {
-            inflate: Inflater::default(),
-            bases: Bases::default(),
-            pages: Pages::default(),
-            delta: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
 }
 
 impl Objects {

@@ -18,6 +18,10 @@
 //! object's id is one read away ([`Index::after`]); it is compared with
 //! the parent's, and only a mismatch searches.
 //!
+//! Trees, which git stores as deltas of each other, are read with their
+//! delta chains resolved by [`Objects`] (the `objects` module), for the
+//! sign-off rules' diffs.
+//!
 //! Only what is simple is read here: a commit stored whole (not as a
 //! delta) in a version 2 index and pack of SHA-1 objects. Anything else
 //! (a delta, a loose object, another kind, a pack or index that does not

@@ -1017,7 +1017,9 @@ fn run_budgets(file: &str, base: &Path) -> ! {
     }
     print!("{table}");
     if !ok {
-        eprintln!("instruction budgets exceeded: a change that needs more says so in its commit and raises {file}");
+        eprintln!(
+            "budgets exceeded: a change that needs more says so in its commit and raises {file}"
+        );
     }
     std::process::exit(i32::from(!ok));
 }

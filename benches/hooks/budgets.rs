@@ -1,7 +1,10 @@
-//! Instruction budgets: each budgeted push of the smoke repositories run once
-//! under `valgrind --tool=cachegrind --cache-sim=no`, its instruction count
-//! ("I refs", which machine noise does not move) compared with the budget in
-//! `bench/budgets.toml`. CI runs this (`--budgets bench/budgets.toml`): a
+//! Instruction and memory budgets: each budgeted push of the smoke
+//! repositories run once under `valgrind --tool=cachegrind --cache-sim=no`,
+//! its instruction count ("I refs", which machine noise does not move)
+//! compared with the budget in `bench/budgets.toml`; and the pushes with a
+//! heap budget run once more under `valgrind --tool=massif`, their peak heap
+//! (the bytes malloc holds at the highest point, exactly: `--peak-inaccuracy=0`)
+//! compared with theirs. CI runs this (`--budgets bench/budgets.toml`): a
 //! change that needs more says so in its commit and raises the budget there.
 
 use std::fmt::Write as _;
@@ -18,6 +21,23 @@ pub struct Budgets {
     pub tolerance: f64,
     #[serde(rename = "budget")]
     pub budgets: Vec<Budget>,
+    /// How far above its budget a peak heap may be (0.05: 5 %).
+    pub heap_tolerance: f64,
+    #[serde(rename = "heap")]
+    pub heaps: Vec<HeapBudget>,
+}
+
+/// One push's peak heap budget.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeapBudget {
+    /// The scenario's key (see [`super::budget_pushes`]).
+    pub scenario: String,
+    /// The most heap the push may hold at once, in KiB.
+    pub peak_kib: u64,
+    /// The same push's peak at the fixed reference build (for the record).
+    #[serde(default)]
+    pub reference: Option<u64>,
 }
 
 /// One budgeted push.
@@ -46,27 +66,24 @@ pub struct Push {
     pub refused: bool,
 }
 
-/// The instructions `hook` takes on `push`, under cachegrind.
-pub fn count(hook: &str, push: &Push) -> u64 {
+/// `hook` run on `push` under valgrind with `tool` (its arguments): what
+/// valgrind printed, once the hook accepted or refused as it should.
+fn under_valgrind(tool: &[&str], hook: &str, push: &Push) -> String {
     let mut c = Command::new("valgrind");
-    c.args([
-        "--tool=cachegrind",
-        "--cache-sim=no",
-        "--cachegrind-out-file=/dev/null",
-    ])
-    .arg(hook)
-    .current_dir(&push.dir)
-    // A clean environment: the count is the same wherever it runs.
-    .env_clear()
-    .env("PATH", "/usr/bin:/bin")
-    .env("LC_ALL", "C")
-    .env("GIT_DIR", &push.dir)
-    .env("GIT_CONFIG_NOSYSTEM", "1")
-    .env("GIT_CONFIG_GLOBAL", "/dev/null")
-    .env("HOME", &push.dir)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
+    c.args(tool)
+        .arg(hook)
+        .current_dir(&push.dir)
+        // A clean environment: the count is the same wherever it runs.
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("LC_ALL", "C")
+        .env("GIT_DIR", &push.dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", &push.dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = c
         .spawn()
         .expect("valgrind (Debian package valgrind) runs the budgets");
@@ -86,6 +103,20 @@ pub fn count(hook: &str, push: &Push) -> u64 {
         push.key,
         if push.refused { "refuse" } else { "accept" }
     );
+    text.into_owned()
+}
+
+/// The instructions `hook` takes on `push`, under cachegrind.
+pub fn count(hook: &str, push: &Push) -> u64 {
+    let text = under_valgrind(
+        &[
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+        ],
+        hook,
+        push,
+    );
     text.lines()
         .find_map(|l| {
             let rest = l.split_once("I")?.1.trim_start();
@@ -93,6 +124,34 @@ pub fn count(hook: &str, push: &Push) -> u64 {
             n.trim().replace(',', "").parse().ok()
         })
         .unwrap_or_else(|| panic!("no instruction count from valgrind:\n{text}"))
+}
+
+/// The peak heap (KiB) `hook` holds on `push`: the largest of massif's
+/// snapshots (heap plus malloc's own overhead), its peak taken exactly.
+pub fn peak_heap(hook: &str, push: &Push) -> u64 {
+    let out = std::env::temp_dir().join(format!("reviewgate-massif-{}", std::process::id()));
+    let file = format!("--massif-out-file={}", out.display());
+    under_valgrind(
+        &["--tool=massif", "--peak-inaccuracy=0.0", &file],
+        hook,
+        push,
+    );
+    let text = std::fs::read_to_string(&out).expect("massif's output");
+    let _ = std::fs::remove_file(&out);
+    let field = |l: &str, key: &str| -> Option<u64> { l.strip_prefix(key)?.parse().ok() };
+    let mut lines = text.lines();
+    let mut peak = 0;
+    while let Some(l) = lines.next() {
+        if let Some(heap) = field(l, "mem_heap_B=") {
+            let extra = lines
+                .next()
+                .and_then(|l| field(l, "mem_heap_extra_B="))
+                .unwrap_or(0);
+            peak = peak.max(heap + extra);
+        }
+    }
+    assert!(peak > 0, "no heap snapshot from massif:\n{text}");
+    peak.div_ceil(1024)
 }
 
 /// Check every budget; the table, and whether all hold.
@@ -125,6 +184,32 @@ pub fn check(file: &Path, hook: &str, pushes: &[Push]) -> (String, bool) {
             push.key,
             n,
             b.instructions,
+            if ok { "within" } else { "OVER" }
+        );
+    }
+    let _ = writeln!(
+        table,
+        "\n| push | peak heap | budget | ratio | reference | result |\n|---|---|---|---|---|---|"
+    );
+    for b in &budgets.heaps {
+        let push = pushes
+            .iter()
+            .find(|p| p.key == b.scenario)
+            .unwrap_or_else(|| panic!("heap budget for an unknown push {:?}", b.scenario));
+        let kib = peak_heap(hook, push);
+        let ratio = kib as f64 / b.peak_kib as f64;
+        let ok = ratio <= 1.0 + budgets.heap_tolerance;
+        all &= ok;
+        let reference = b.reference.map_or_else(
+            || "-".to_string(),
+            |r| format!("{:.2}x", kib as f64 / r as f64),
+        );
+        let _ = writeln!(
+            table,
+            "| {} ({}) | {kib} KiB | {} KiB | {ratio:.3} | {reference} | {} |",
+            push.what,
+            push.key,
+            b.peak_kib,
             if ok { "within" } else { "OVER" }
         );
     }

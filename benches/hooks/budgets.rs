@@ -165,53 +165,53 @@ pub fn check(file: &Path, hook: &str, pushes: &[Push]) -> (String, bool) {
     );
     let mut all = true;
     for b in &budgets.budgets {
-        let push = pushes
-            .iter()
-            .find(|p| p.key == b.scenario)
-            .unwrap_or_else(|| panic!("budget for an unknown push {:?}", b.scenario));
+        let push = find(pushes, &b.scenario);
         let n = count(hook, push);
-        let ratio = n as f64 / b.instructions as f64;
-        let ok = ratio <= 1.0 + budgets.tolerance;
-        all &= ok;
-        let reference = b.reference.map_or_else(
-            || "-".to_string(),
-            |r| format!("{:.2}x", n as f64 / r as f64),
-        );
-        let _ = writeln!(
-            table,
-            "| {} ({}) | {} | {} | {ratio:.3} | {reference} | {} |",
-            push.what,
-            push.key,
-            n,
-            b.instructions,
-            if ok { "within" } else { "OVER" }
-        );
+        let measured = (n, b.instructions, b.reference);
+        all &= row(&mut table, push, measured, budgets.tolerance, "");
     }
     let _ = writeln!(
         table,
         "\n| push | peak heap | budget | ratio | reference | result |\n|---|---|---|---|---|---|"
     );
     for b in &budgets.heaps {
-        let push = pushes
-            .iter()
-            .find(|p| p.key == b.scenario)
-            .unwrap_or_else(|| panic!("heap budget for an unknown push {:?}", b.scenario));
+        let push = find(pushes, &b.scenario);
         let kib = peak_heap(hook, push);
-        let ratio = kib as f64 / b.peak_kib as f64;
-        let ok = ratio <= 1.0 + budgets.heap_tolerance;
-        all &= ok;
-        let reference = b.reference.map_or_else(
-            || "-".to_string(),
-            |r| format!("{:.2}x", kib as f64 / r as f64),
-        );
-        let _ = writeln!(
-            table,
-            "| {} ({}) | {kib} KiB | {} KiB | {ratio:.3} | {reference} | {} |",
-            push.what,
-            push.key,
-            b.peak_kib,
-            if ok { "within" } else { "OVER" }
-        );
+        let measured = (kib, b.peak_kib, b.reference);
+        all &= row(&mut table, push, measured, budgets.heap_tolerance, " KiB");
     }
     (table, all)
+}
+
+/// The push a budget names.
+fn find<'p>(pushes: &'p [Push], scenario: &str) -> &'p Push {
+    pushes
+        .iter()
+        .find(|p| p.key == scenario)
+        .unwrap_or_else(|| panic!("a budget for an unknown push {scenario:?}"))
+}
+
+/// A table row for `push`: what was measured, its budget and the fixed
+/// reference's figure (in `unit`); whether it is within the budget.
+fn row(
+    table: &mut String,
+    push: &Push,
+    (got, budget, reference): (u64, u64, Option<u64>),
+    tolerance: f64,
+    unit: &str,
+) -> bool {
+    let ratio = got as f64 / budget as f64;
+    let ok = ratio <= 1.0 + tolerance;
+    let reference = reference.map_or_else(
+        || "-".to_string(),
+        |r| format!("{:.2}x", got as f64 / r as f64),
+    );
+    let _ = writeln!(
+        table,
+        "| {} ({}) | {got}{unit} | {budget}{unit} | {ratio:.3} | {reference} | {} |",
+        push.what,
+        push.key,
+        if ok { "within" } else { "OVER" }
+    );
+    ok
 }

@@ -161,7 +161,8 @@ fn git_paths(dir: &std::path::Path, id: &str) -> BTreeSet<String> {
         .collect()
 }
 
-struct Everything;
+/// Every path (also for `tree_oracle`'s diffs).
+pub struct Everything;
 
 impl Filter for Everything {
     fn may_matter_under(&self, _: &str) -> bool {

@@ -11,9 +11,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
-use reviewgate::changes::{changed_paths, Filter, OdbTrees};
+use reviewgate::changes::{changed_paths, OdbTrees};
 use reviewgate::pack::{Index, Objects};
 
+use crate::changes_oracle::Everything;
 use crate::util::*;
 
 fn git_ok_in(dir: &Path, args: &[&str]) -> String {
@@ -223,18 +224,6 @@ fn trees_of_a_pushed_thin_pack_are_what_git_prints() {
     git_ok_in(&dir, &["push", "-q", url, "main:refs/heads/main"]);
     let r = read_all(&server);
     assert!(r.by_id > 0 && r.trees > 500, "{r:?}");
-}
-
-/// Every path.
-struct Everything;
-
-impl Filter for Everything {
-    fn may_matter_under(&self, _: &str) -> bool {
-        true
-    }
-    fn matters(&self, _: &str) -> bool {
-        true
-    }
 }
 
 /// The diffs of every commit, trees read through the packs and through

@@ -378,6 +378,41 @@ fn as_git_prints(dir: &Path, ids: &[Oid]) -> std::collections::HashMap<Oid, Vec<
         .collect()
 }
 
+/// A random history of `n` commits (`seed`) repacked without deltas, with
+/// or without the reverse index; its commits in pack order, each as git
+/// prints it.
+fn repacked(
+    root: &Path,
+    n: usize,
+    seed: (u64, usize),
+    reverse_index: bool,
+) -> (
+    std::path::PathBuf,
+    Vec<Oid>,
+    std::collections::HashMap<Oid, Vec<u8>>,
+) {
+    let (dir, _) = random_history(root, n, seed, false);
+    let rev = format!("pack.writeReverseIndex={reverse_index}");
+    git_ok_in(&dir, &["-c", &rev, "repack", "-adf", "-q", "--window=0"]);
+    for rev in files_with(&dir, "rev")
+        .into_iter()
+        .filter(|_| !reverse_index)
+    {
+        std::fs::remove_file(rev).expect("rm rev");
+    }
+    let forward = commits_in_pack_order(&dir);
+    let git = as_git_prints(&dir, &forward);
+    (dir, forward, git)
+}
+
+/// A reader whose commits a new [`Ahead`] inflates ahead, and the [`Ahead`].
+fn reader_ahead() -> (std::sync::Arc<Ahead>, Reader) {
+    let ahead = Ahead::new();
+    let mut reader = Reader::default();
+    reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
+    (ahead, reader)
+}
+
 /// Commits taken from what another thread inflated ahead are git's bytes,
 /// in pack order (where most are taken inflated), backwards and shuffled
 /// (where the guesses are wrong and the reader inflates them itself), with
@@ -385,19 +420,7 @@ fn as_git_prints(dir: &Path, ids: &[Oid]) -> std::collections::HashMap<Oid, Vec<
 #[test]
 fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
     let root = tempfile::tempdir().expect("tmp");
-    let (dir, _) = random_history(root.path(), 300, (23, 5), false);
-    git_ok_in(
-        &dir,
-        &[
-            "-c",
-            "pack.writeReverseIndex=true",
-            "repack",
-            "-adf",
-            "-q",
-            "--window=0",
-        ],
-    );
-    let forward = commits_in_pack_order(&dir);
+    let (dir, forward, git) = repacked(root.path(), 300, (23, 5), true);
     assert_eq!(forward.len(), 300);
     let backward: Vec<Oid> = forward.iter().rev().copied().collect();
     let mut shuffled = forward.clone();
@@ -409,10 +432,7 @@ fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
     let repo = git2::Repository::open_bare(&dir).expect("open");
     let odb = repo.odb().expect("odb");
     let index = Index::open(&[dir.join("objects")]);
-    let ahead = Ahead::new();
-    let mut reader = Reader::default();
-    reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
-    let git = as_git_prints(&dir, &forward);
+    let (ahead, mut reader) = reader_ahead();
     let read = |reader: &mut Reader, what: &str, id: &Oid| {
         let at = index.find(id.as_bytes()).expect("in the pack");
         let data = reader.commit(&index, at).expect("read whole");
@@ -462,17 +482,9 @@ fn commits_inflated_ahead_by_another_thread_are_the_same_bytes() {
 #[test]
 fn without_a_reverse_index_the_thread_goes_on_from_the_first_read() {
     let root = tempfile::tempdir().expect("tmp");
-    let (dir, _) = random_history(root.path(), 200, (24, 5), false);
-    git_ok_in(&dir, &["repack", "-adf", "-q", "--window=0"]);
-    for rev in files_with(&dir, "rev") {
-        std::fs::remove_file(rev).expect("rm rev");
-    }
-    let forward = commits_in_pack_order(&dir);
-    let git = as_git_prints(&dir, &forward);
+    let (dir, forward, git) = repacked(root.path(), 200, (24, 5), false);
     let index = Index::open(&[dir.join("objects")]);
-    let ahead = Ahead::new();
-    let mut reader = Reader::default();
-    reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
+    let (ahead, mut reader) = reader_ahead();
     let mut own = Reader::default();
     for id in &forward {
         let at = index.find(id.as_bytes()).expect("in the pack");
@@ -489,25 +501,10 @@ fn without_a_reverse_index_the_thread_goes_on_from_the_first_read() {
 #[test]
 fn a_known_pack_position_sends_the_thread_where_a_search_would() {
     let root = tempfile::tempdir().expect("tmp");
-    let (dir, _) = random_history(root.path(), 150, (25, 5), false);
-    git_ok_in(
-        &dir,
-        &[
-            "-c",
-            "pack.writeReverseIndex=true",
-            "repack",
-            "-adf",
-            "-q",
-            "--window=0",
-        ],
-    );
-    let forward = commits_in_pack_order(&dir);
-    let git = as_git_prints(&dir, &forward);
+    let (dir, forward, git) = repacked(root.path(), 150, (25, 5), true);
     let index = Index::open(&[dir.join("objects")]);
     for told in [false, true] {
-        let ahead = Ahead::new();
-        let mut reader = Reader::default();
-        reader.read_ahead_with(Some(std::sync::Arc::clone(&ahead)));
+        let (ahead, mut reader) = reader_ahead();
         let mut own = Reader::default();
         for id in &forward {
             let at = index.find(id.as_bytes()).expect("in the pack");
